@@ -1,0 +1,3 @@
+from codeidx.cli import main
+
+main()

@@ -1,0 +1,21 @@
+"""Domain errors. Library code raises these; the CLI turns them into one-line messages."""
+
+
+class CodeidxError(Exception):
+    """An error a user can act on; its message says what went wrong and how to fix it."""
+
+
+class NoIndexError(CodeidxError):
+    """The repository has no index yet."""
+
+
+class IndexMismatchError(CodeidxError):
+    """The index was built with settings (model, store) that differ from the ones asked for."""
+
+
+class ModelLoadError(CodeidxError):
+    """The embedding model could not be loaded."""
+
+
+class StoreError(CodeidxError):
+    """The vector store could not be opened or reached."""

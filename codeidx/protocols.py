@@ -1,0 +1,45 @@
+"""The seams between components. Implementations live beside the code that owns them."""
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+from codeidx.models import Chunk, SearchFilters, SparseVector, StoreHit
+
+
+class Embedder(Protocol):
+    name: str  # stable model identifier, recorded in the index
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Embed documents (chunks)."""
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed one search query."""
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model's own tokenizer sees in `text` (before truncation)."""
+
+
+class Store(Protocol):
+    """Dense + sparse vectors and payloads for chunks. Point ids are the chunk ids."""
+
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None: ...
+
+    def delete(self, chunk_ids: Sequence[str]) -> None: ...
+
+    def query(
+        self,
+        dense: Sequence[float] | None,
+        sparse: SparseVector | None,
+        limit: int,
+        filters: SearchFilters = SearchFilters(),
+    ) -> list[StoreHit]:
+        """Hybrid (RRF over both) when both vectors are given, else dense-only or sparse-only."""
+
+    def retrieve(self, chunk_ids: Sequence[str]) -> list[StoreHit]: ...
+
+    def count(self) -> int: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Hybrid retrieval and architectural context over an index."""
