@@ -1,0 +1,109 @@
+"""`codeidx build` and `codeidx status`."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from codeidx.cli.common import echo_json, handle_errors
+from codeidx.index import BuildSummary, Index, IndexStatus
+
+
+@click.command()
+@click.argument("path", default=".", type=click.Path(file_okay=True, dir_okay=True))
+@click.option("--full", is_flag=True, help="Rebuild from scratch (the embedding cache is kept).")
+@click.option("--embed-model", help="sentence-transformers name or path, or litellm/<model>.")
+@click.option("--qdrant-url", envvar="CODEIDX_QDRANT_URL", help="Use a Qdrant server instead of the embedded store.")
+@click.option("--max-file-bytes", type=int, help="Skip files larger than this (default 1000000).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@handle_errors
+def build(path: str, full: bool, embed_model: str | None, qdrant_url: str | None, max_file_bytes: int | None,
+          as_json: bool) -> None:
+    """Index the repository at PATH (default: the current directory).
+
+    Re-running is incremental: only new, changed, renamed or deleted files are
+    processed. The index lives in PATH/.codeidx/.
+
+    \b
+      codeidx build .
+      codeidx build ~/src/project --full --json
+    """
+    index = Index.open(path, embed_model=embed_model, qdrant_url=qdrant_url, max_file_bytes=max_file_bytes)
+    show_bar = sys.stderr.isatty() and not as_json
+    with _ProgressBar(show_bar) as bar:
+        summary = index.build(full=full, on_progress=bar.update if show_bar else None)
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo(_format_summary(summary))
+
+
+@click.command()
+@click.argument("path", default=".", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable status.")
+@handle_errors
+def status(path: str, as_json: bool) -> None:
+    """Show what is indexed, with which model and store, and which files changed since."""
+    with Index.open(path) as index:
+        st = index.status()
+    if as_json:
+        echo_json(st)
+    else:
+        click.echo(_format_status(st))
+
+
+class _ProgressBar:
+    """A bar on a TTY, nothing otherwise; the total is known only once the plan is made."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar = None
+
+    def __enter__(self) -> "_ProgressBar":
+        return self
+
+    def update(self, progress) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(length=progress.files_total, label="Indexing", file=sys.stderr,
+                                          show_pos=True, item_show_func=lambda _: None)
+            self._bar.__enter__()
+        self._bar.label = f"Indexing ({progress.chunks_embedded} chunks embedded)"
+        self._bar.update(progress.files_done - self._bar.pos)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
+def _format_summary(s: BuildSummary) -> str:
+    by_lang = ", ".join(f"{lang} {n}" for lang, n in sorted(s.chunks_by_language.items(), key=lambda kv: -kv[1]))
+    skipped = ", ".join(f"{reason} {n}" for reason, n in sorted(s.skipped.items())) or "none"
+    lines = [
+        f"{'Rebuilt' if s.full else 'Updated'} index of {s.root} in {s.seconds:.1f}s ({s.model}, {s.store})",
+        f"  files: {s.files_total} indexed in all; {s.files_indexed} parsed, {s.files_deleted} removed, "
+        f"{s.files_unchanged} unchanged",
+        f"  symbols: {s.symbols}  chunks: {s.chunks}" + (f" ({by_lang})" if by_lang else ""),
+        f"  embedded: {s.chunks_embedded} chunks, {s.tokens_embedded} tokens "
+        f"({s.chunks - s.chunks_embedded} from cache)",
+        f"  skipped: {skipped}",
+    ]
+    if s.parse_errors:
+        lines.append(f"  {s.parse_errors} files had syntax errors; what parsed was indexed")
+    return "\n".join(lines)
+
+
+def _format_status(st: IndexStatus) -> str:
+    langs = ", ".join(f"{k} {v}" for k, v in st.languages.items())
+    lines = [
+        f"Index of {st.root}",
+        f"  model: {st.model}  store: {st.store}  built: {st.built_at}",
+        f"  files: {st.files} ({langs})  symbols: {st.symbols}  chunks: {st.chunks}",
+    ]
+    if st.changed:
+        lines.append(f"  {len(st.changed)} files changed since the last build (run `codeidx build`):")
+        lines.extend(f"    {p}" for p in st.changed[:20])
+        if len(st.changed) > 20:
+            lines.append(f"    ... and {len(st.changed) - 20} more")
+    else:
+        lines.append("  up to date")
+    return "\n".join(lines)

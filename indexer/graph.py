@@ -1,0 +1,193 @@
+"""The symbol graph and the index's bookkeeping, in one SQLite file beside the vectors.
+
+Files (with the stat and hash that make rebuilds incremental), symbols, references by name
+(imports, calls, base classes) and the chunk ids stored in the vector store for each file.
+A file's rows are replaced in one transaction, written only after its vectors are stored, so
+the graph never claims work that the store lacks.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from codeidx.models import Chunk, ParsedFile, Reference, Symbol
+
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, language TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    sha256 TEXT NOT NULL, parse_errors INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS symbols (
+    id INTEGER PRIMARY KEY, path TEXT NOT NULL, language TEXT NOT NULL, kind TEXT NOT NULL,
+    name TEXT NOT NULL, qualified_name TEXT NOT NULL, signature TEXT NOT NULL, docstring TEXT NOT NULL,
+    start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, parent TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS refs (
+    id INTEGER PRIMARY KEY, path TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    short_name TEXT NOT NULL, line INTEGER NOT NULL, source TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, path TEXT NOT NULL, kind TEXT NOT NULL, qualified_name TEXT NOT NULL,
+    start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, part INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
+CREATE INDEX IF NOT EXISTS symbols_qualified ON symbols(qualified_name);
+CREATE INDEX IF NOT EXISTS symbols_path ON symbols(path);
+CREATE INDEX IF NOT EXISTS refs_short ON refs(short_name);
+CREATE INDEX IF NOT EXISTS refs_path ON refs(path);
+CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
+"""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    language: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    parse_errors: bool
+
+
+@dataclass(frozen=True)
+class FileUpdate:
+    """Everything the graph learns about one re-indexed file."""
+
+    record: FileRecord
+    parsed: ParsedFile
+    chunks: tuple[Chunk, ...]
+
+
+class Graph:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        # check_same_thread=False: the builder's writer thread owns all writes once a build starts.
+        self.db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- meta ---
+    def meta(self) -> dict[str, str]:
+        return {r["key"]: r["value"] for r in self.db.execute("SELECT key, value FROM meta")}
+
+    def set_meta(self, **values: str) -> None:
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", list(values.items()))
+
+    # --- files ---
+    def files(self) -> dict[str, FileRecord]:
+        rows = self.db.execute("SELECT path, language, size, mtime_ns, sha256, parse_errors FROM files")
+        return {r["path"]: FileRecord(r["path"], r["language"], r["size"], r["mtime_ns"], r["sha256"],
+                                      bool(r["parse_errors"])) for r in rows}
+
+    def touch(self, records: Iterable[FileRecord]) -> None:
+        """Record a new stat for files whose content did not change."""
+        with self.db:
+            self.db.executemany("UPDATE files SET size=?, mtime_ns=? WHERE path=?",
+                                [(r.size, r.mtime_ns, r.path) for r in records])
+
+    def chunk_ids(self, paths: Sequence[str]) -> list[str]:
+        ids: list[str] = []
+        for path in paths:
+            ids.extend(r[0] for r in self.db.execute("SELECT id FROM chunks WHERE path=?", (path,)))
+        return ids
+
+    def replace_files(self, updates: Sequence[FileUpdate]) -> None:
+        with self.db:
+            for u in updates:
+                self._delete_rows(u.record.path)
+                r = u.record
+                self.db.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                                (r.path, r.language, r.size, r.mtime_ns, r.sha256, int(r.parse_errors)))
+                self.db.executemany(
+                    "INSERT INTO symbols(path, language, kind, name, qualified_name, signature, docstring,"
+                    " start_line, end_line, parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(s.path, s.language, s.kind, s.name, s.qualified_name, s.signature, s.docstring,
+                      s.start_line, s.end_line, s.parent) for s in u.parsed.symbols])
+                self.db.executemany(
+                    "INSERT INTO refs(path, kind, name, short_name, line, source) VALUES (?, ?, ?, ?, ?, ?)",
+                    [(x.path, x.kind, x.name, short_name(x.name), x.line, x.source) for x in u.parsed.references])
+                self.db.executemany(
+                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(c.id, c.path, c.kind, c.qualified_name, c.start_line, c.end_line, c.part) for c in u.chunks])
+
+    def delete_files(self, paths: Sequence[str]) -> None:
+        with self.db:
+            for path in paths:
+                self._delete_rows(path)
+
+    def _delete_rows(self, path: str) -> None:
+        for table in ("files", "symbols", "refs", "chunks"):
+            self.db.execute(f"DELETE FROM {table} WHERE path=?", (path,))
+
+    # --- queries for the retriever ---
+    def symbols_named(self, name: str) -> list[Symbol]:
+        """Definitions whose bare or qualified name is `name` (a dotted name also matches its tail)."""
+        rows = self.db.execute(
+            "SELECT * FROM symbols WHERE name=? OR qualified_name=? OR qualified_name LIKE ? ESCAPE '\\'",
+            (name, name, "%." + _like_escape(name)))
+        return [_symbol(r) for r in rows]
+
+    def symbols_in(self, path: str) -> list[Symbol]:
+        return [_symbol(r) for r in self.db.execute("SELECT * FROM symbols WHERE path=? ORDER BY start_line", (path,))]
+
+    def symbol_at(self, path: str, line: int) -> Symbol | None:
+        """The innermost symbol whose range holds `line`."""
+        row = self.db.execute(
+            "SELECT * FROM symbols WHERE path=? AND start_line<=? AND end_line>=? "
+            "ORDER BY end_line - start_line LIMIT 1", (path, line, line)).fetchone()
+        return _symbol(row) if row else None
+
+    def references_from(self, path: str, source: str | None = None) -> list[Reference]:
+        sql, args = "SELECT * FROM refs WHERE path=?", [path]
+        if source is not None:
+            sql += " AND source=?"
+            args.append(source)
+        return [_reference(r) for r in self.db.execute(sql + " ORDER BY line", args)]
+
+    def references_to(self, name: str, kinds: Sequence[str] = ("call", "inherit", "import")) -> list[Reference]:
+        """Uses of a bare name anywhere (by the last segment of what was written)."""
+        marks = ",".join("?" * len(kinds))
+        rows = self.db.execute(f"SELECT * FROM refs WHERE short_name=? AND kind IN ({marks}) ORDER BY path, line",
+                               (name, *kinds))
+        return [_reference(r) for r in rows]
+
+    def all_symbols(self) -> list[Symbol]:
+        return [_symbol(r) for r in self.db.execute("SELECT * FROM symbols ORDER BY path, start_line")]
+
+    def all_references(self) -> list[Reference]:
+        return [_reference(r) for r in self.db.execute("SELECT * FROM refs ORDER BY path, line")]
+
+    def counts(self) -> dict[str, int]:
+        return {t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("files", "symbols", "refs", "chunks")}
+
+    def languages(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT language, COUNT(*) FROM files GROUP BY language ORDER BY 2 DESC")
+        return {r[0]: r[1] for r in rows}
+
+
+def short_name(name: str) -> str:
+    """`self.session.get` -> `get`; `requests::Session` -> `Session`."""
+    for sep in ("::", "->", "/", "\\"):
+        name = name.replace(sep, ".")
+    return name.rstrip(".").rsplit(".", 1)[-1]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _symbol(r: sqlite3.Row) -> Symbol:
+    return Symbol(path=r["path"], language=r["language"], kind=r["kind"], name=r["name"],
+                  qualified_name=r["qualified_name"], signature=r["signature"], docstring=r["docstring"],
+                  start_line=r["start_line"], end_line=r["end_line"], parent=r["parent"])
+
+
+def _reference(r: sqlite3.Row) -> Reference:
+    return Reference(path=r["path"], kind=r["kind"], name=r["name"], line=r["line"], source=r["source"])
