@@ -1,0 +1,44 @@
+"""Shared fixtures. No test touches a real home folder, the network or a model hub."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+
+@pytest.fixture(scope="session")
+def embedding_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One content-addressed embedding cache for the whole session: tests share what they embed."""
+    return tmp_path_factory.mktemp("embedding-cache")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(monkeypatch: pytest.MonkeyPatch, embedding_cache_dir: Path, tmp_path: Path) -> None:
+    monkeypatch.setenv("CODEIDX_CACHE_DIR", str(embedding_cache_dir))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
+
+
+def make_repo(root: Path, files: dict[str, str], commit: bool = True) -> Path:
+    """A real git repository in `root` holding `files`, committed once."""
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "test@example.com")
+    git(root, "config", "user.name", "Test")
+    if commit:
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "initial")
+    return root

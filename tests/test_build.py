@@ -1,0 +1,247 @@
+"""`codeidx build` end to end: real tree-sitter, the real model, the embedded Qdrant Edge store."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from codeidx.cli import cli
+from codeidx.errors import CodeidxError, IndexMismatchError, NoIndexError
+from codeidx.index import Index
+from conftest import git, make_repo
+
+FILES = {
+    "shop/cart.py": '''"""Shopping cart."""
+from shop.pricing import apply_discount
+
+
+class Cart:
+    """Holds items and computes totals."""
+
+    def __init__(self):
+        self.items = []
+
+    def add(self, name, price):
+        self.items.append((name, price))
+
+    def total(self, code=None):
+        subtotal = sum(p for _, p in self.items)
+        return apply_discount(subtotal, code)
+''',
+    "shop/pricing.py": '''def apply_discount(amount, code):
+    """Apply a percentage discount code such as SAVE10."""
+    if code and code.startswith("SAVE"):
+        return amount * (100 - int(code[4:])) / 100
+    return amount
+''',
+    "web/server.go": '''package web
+
+import "net/http"
+
+// Handler serves the cart page.
+type Handler struct{ Name string }
+
+// ServeHTTP writes a greeting.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Write([]byte("hello " + h.Name))
+}
+''',
+    "ui/widget.ts": '''export interface Widget { render(): string }
+
+export class Button implements Widget {
+  constructor(private label: string) {}
+  render(): string { return `<button>${this.label}</button>` }
+}
+''',
+    "README.md": "# Shop\n\nA tiny shop.\n\n## Discounts\n\nCodes like SAVE10 take ten percent off.\n",
+}
+
+
+def chunk_count(index: Index) -> int:
+    return index.graph.counts()["chunks"]
+
+
+def assert_consistent(root: Path) -> None:
+    """Every chunk the graph knows is in the store, and nothing else is."""
+    with Index.open(root) as index:
+        assert index.store.count() == chunk_count(index)
+        ids = [r[0] for r in index.graph.db.execute("SELECT id FROM chunks")]
+        assert len(index.store.retrieve(ids)) == len(ids)
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "shop", FILES)
+
+
+def test_first_build_indexes_every_language_and_a_second_does_nothing(repo: Path) -> None:
+    with Index.open(repo) as index:
+        summary = index.build()
+    assert summary.full and summary.files_indexed == 5 and summary.files_total == 5
+    assert set(summary.chunks_by_language) >= {"python", "go", "typescript", "markdown"}
+    assert summary.symbols >= 8 and summary.chunks >= 8
+    with Index.open(repo) as index:
+        names = {s.qualified_name for s in index.graph.all_symbols()}
+        assert {"Cart", "Cart.total", "apply_discount", "Handler", "Button.render"} <= names
+        assert index.status().changed == ()
+        again = index.build()
+    assert (again.files_indexed, again.chunks_embedded, again.files_deleted) == (0, 0, 0)
+    assert (repo / ".codeidx" / ".gitignore").read_text() == "*\n"
+    assert git(repo, "status", "--porcelain") == ""
+    assert_consistent(repo)
+
+
+def test_edit_add_delete_and_rename_update_exactly_the_affected_files(repo: Path) -> None:
+    with Index.open(repo) as index:
+        index.build()
+        before = {r[0]: r[1] for r in index.graph.db.execute("SELECT id, path FROM chunks")}
+    (repo / "shop" / "pricing.py").write_text(FILES["shop/pricing.py"] + "\n\ndef tax(amount):\n    return amount * 0.2\n")
+    (repo / "shop" / "refunds.py").write_text("def refund(order):\n    return order.total() * -1\n")
+    (repo / "README.md").unlink()
+    git(repo, "mv", "ui/widget.ts", "ui/button.ts")
+    with Index.open(repo) as index:
+        assert set(index.status().changed) == {"shop/pricing.py", "shop/refunds.py", "README.md",
+                                               "ui/widget.ts", "ui/button.ts"}
+        summary = index.build()
+        after = {r[0]: r[1] for r in index.graph.db.execute("SELECT id, path FROM chunks")}
+        names = {s.qualified_name for s in index.graph.all_symbols()}
+    assert summary.files_indexed == 3 and summary.files_deleted == 2 and not summary.full
+    assert {"tax", "refund", "Button.render"} <= names
+    assert not any(p in ("README.md", "ui/widget.ts") for p in after.values())
+    # Chunks of untouched files keep their ids: nothing else was re-stored.
+    untouched = {i for i, p in before.items() if p in ("shop/cart.py", "web/server.go")}
+    assert untouched <= set(after)
+    assert_consistent(repo)
+
+
+def test_branch_switch_reuses_cached_embeddings(repo: Path) -> None:
+    with Index.open(repo) as index:
+        index.build()
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "shop" / "cart.py").write_text(FILES["shop/cart.py"].replace("self.items = []", "self.items = list()"))
+    git(repo, "commit", "-qam", "feature")
+    with Index.open(repo) as index:
+        on_feature = index.build()
+    git(repo, "checkout", "-q", "main")
+    with Index.open(repo) as index:
+        back = index.build()
+    assert on_feature.files_indexed == 1 and on_feature.chunks_embedded >= 1
+    assert back.files_indexed == 1 and back.chunks_embedded == 0
+    assert_consistent(repo)
+
+
+def test_full_rebuild_replaces_the_index_and_keeps_the_cache(repo: Path) -> None:
+    with Index.open(repo) as index:
+        first = index.build()
+        full = index.build(full=True)
+    assert full.full and full.chunks == first.chunks and full.chunks_embedded == 0
+    assert not (repo / ".codeidx" / "index.new").exists()
+    assert_consistent(repo)
+
+
+def test_syntax_errors_and_bad_encodings_do_not_stop_the_build(repo: Path) -> None:
+    (repo / "broken.py").write_text("def good():\n    return 1\n\ndef bad(:\n    pass\n")
+    (repo / "latin1.py").write_bytes("def caf\xe9():\n    return '\xe9'\n".encode("latin-1"))
+    with Index.open(repo) as index:
+        summary = index.build()
+        names = {s.qualified_name for s in index.graph.all_symbols()}
+    assert summary.files_indexed == 7 and summary.parse_errors >= 1
+    assert "good" in names
+
+
+def test_a_different_model_is_refused_until_full(repo: Path) -> None:
+    with Index.open(repo) as index:
+        index.build()
+    with pytest.raises(IndexMismatchError, match="--full"):
+        Index.open(repo, embed_max_tokens=128).build()
+
+
+def test_ask_before_build_says_to_build(repo: Path) -> None:
+    with pytest.raises(NoIndexError, match="codeidx build"):
+        Index.open(repo).status()
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "codeidx", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=600)
+
+
+def test_cli_json_summary_and_status(repo: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", str(repo), "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["files_indexed"] == 5 and data["chunks"] >= 8 and "skipped" in data
+    status = CliRunner().invoke(cli, ["status", str(repo), "--json"], catch_exceptions=False)
+    assert json.loads(status.output)["changed"] == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["build", "/no/such/dir"], "no such directory"),
+    (["build", "{file}"], "not a directory"),
+    (["build", "{repo}", "--embed-model", "/no/such/model"], "cannot load embedding model"),
+    (["build", "{repo}", "--qdrant-url", "http://127.0.0.1:9"], "cannot reach Qdrant"),
+    (["status", "{repo}"], "codeidx build"),
+])
+def test_bad_input_is_one_line_and_non_zero(repo: Path, args: list[str], message: str) -> None:
+    args = [a.format(repo=repo, file=repo / "README.md") for a in args]
+    result = run_cli(*args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (repo / ".codeidx" / "index").exists()
+
+
+def test_failed_model_load_leaves_the_previous_index_untouched(repo: Path) -> None:
+    with Index.open(repo) as index:
+        index.build()
+        chunks = chunk_count(index)
+    result = run_cli("build", str(repo), "--full", "--embed-model", "/no/such/model")
+    assert result.returncode == 1
+    with Index.open(repo) as index:
+        assert chunk_count(index) == chunks
+    assert_consistent(repo)
+
+
+def _files_indexed(db: Path) -> int:
+    try:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_an_interrupted_build_leaves_a_usable_index_and_resumes(repo: Path, sig: int) -> None:
+    with Index.open(repo) as index:
+        index.build()
+    body = "\n\n".join(f"def handler_{i}_{{n}}(request):\n    '''Handle request kind {i}.'''\n"
+                       f"    return request.reply({i} * {{n}})" for i in range(12))
+    for n in range(400):
+        (repo / "gen" / f"mod_{n}.py").parent.mkdir(exist_ok=True)
+        (repo / "gen" / f"mod_{n}.py").write_text(body.format(n=n))
+    proc = subprocess.Popen([sys.executable, "-m", "codeidx", "build", str(repo)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    db = repo / ".codeidx" / "index" / "index.db"
+    deadline = time.monotonic() + 300
+    while _files_indexed(db) <= 5 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the build finished before it could be interrupted"
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "Traceback" not in stderr
+    assert_consistent(repo)
+    with Index.open(repo) as index:
+        done = _files_indexed(db)
+        assert 5 < done < 405
+        assert len(index.status().changed) == 405 - done
+        resumed = index.build()
+    assert resumed.files_indexed == 405 - done
+    assert_consistent(repo)

@@ -1,0 +1,90 @@
+"""Which files get indexed: git's view of the tree, ignore rules, and everything that must be skipped."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from codeidx.indexer.graph import FileRecord
+from codeidx.indexer.plan import make_plan
+from codeidx.indexer.walker import content_skip_reason, walk
+from conftest import git, make_repo
+
+SOURCES = {
+    "app/main.py": "def main():\n    return 1\n",
+    "app/util.js": "export function add(a, b) { return a + b }\n",
+    "README.md": "# Demo\n\nSome text.\n",
+    ".gitignore": "build/\n*.log\n",
+}
+
+
+def paths(result) -> list[str]:
+    return [f.path for f in result.files]
+
+
+def test_git_tree_lists_tracked_and_untracked_but_not_ignored(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", SOURCES)
+    (repo / "build").mkdir()
+    (repo / "build" / "gen.py").write_text("x = 1\n")
+    (repo / "debug.log").write_text("noise\n")
+    (repo / "new.py").write_text("def fresh():\n    pass\n")
+    result = walk(repo, ".codeidx", 1_000_000)
+    assert paths(result) == ["README.md", "app/main.py", "app/util.js", "new.py"]
+    languages = {f.path: f.language for f in result.files}
+    assert languages["app/main.py"] == "python" and languages["app/util.js"] == "javascript"
+
+
+def test_plain_folder_honours_gitignore_files_at_every_level(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    for rel, text in {**SOURCES, "lib/.gitignore": "secret_dir/\n", "lib/secret_dir/x.py": "a = 1\n",
+                      "lib/ok.py": "b = 2\n", "build/out.py": "c = 3\n"}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    assert paths(walk(root, ".codeidx", 1_000_000)) == ["README.md", "app/main.py", "app/util.js", "lib/ok.py"]
+
+
+def test_secrets_large_files_symlinks_and_the_index_folder_are_skipped(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {**SOURCES, ".env": "TOKEN=abc\n", "deploy/id_rsa": "key\n",
+                                      "certs/server.pem": "pem\n", "big.py": "x = 1\n" * 100_000})
+    outside = tmp_path / "outside.py"
+    outside.write_text("y = 2\n")
+    os.symlink(outside, repo / "link.py")
+    (repo / ".codeidx").mkdir()
+    (repo / ".codeidx" / "stray.py").write_text("z = 3\n")
+    result = walk(repo, ".codeidx", 100_000)
+    assert paths(result) == ["README.md", "app/main.py", "app/util.js"]
+    assert result.skipped["secret"] == 3
+    assert result.skipped["too large"] == 1
+    assert result.skipped["symlink outside repository"] == 1
+
+
+def test_configured_excludes_are_skipped(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", SOURCES)
+    result = walk(repo, ".codeidx", 1_000_000, exclude=("app/*.js",))
+    assert paths(result) == ["README.md", "app/main.py"]
+    assert result.skipped["excluded"] == 1
+
+
+def test_content_checks_catch_binary_minified_and_private_keys() -> None:
+    assert content_skip_reason(b"\x89PNG\r\n\x1a\n\x00\x00") == "binary"
+    assert content_skip_reason(b"var a=1;" * 5000) == "generated"
+    assert content_skip_reason(b"-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n") == "secret"
+    normal = b"def f():\n    return '" + b"x" * 3000 + b"'\n" + b"y = 1\n" * 200
+    assert content_skip_reason(normal) is None
+
+
+def test_plan_trusts_stat_hashes_moved_files_and_finds_deletions(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", SOURCES)
+    first = make_plan(repo, walk(repo, ".codeidx", 1_000_000), {})
+    assert sorted(f.path for f, _ in first.index) == ["README.md", "app/main.py", "app/util.js"]
+    known = {f.path: FileRecord(f.path, f.language, f.size, f.mtime_ns, sha, False) for f, sha in first.index}
+
+    assert make_plan(repo, walk(repo, ".codeidx", 1_000_000), known).is_empty
+
+    (repo / "app" / "main.py").write_text("def main():\n    return 2\n")  # content change
+    os.utime(repo / "README.md", ns=(1, 1))  # stat change only
+    git(repo, "mv", "app/util.js", "app/helpers.js")  # rename = delete + add
+    plan = make_plan(repo, walk(repo, ".codeidx", 1_000_000), known)
+    assert sorted(f.path for f, _ in plan.index) == ["app/helpers.js", "app/main.py"]
+    assert [r.path for r in plan.touch] == ["README.md"]
+    assert plan.delete == ("app/util.js",)
+    assert plan.changed_paths == ["app/helpers.js", "app/main.py", "app/util.js"]
