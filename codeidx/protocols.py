@@ -9,6 +9,7 @@ from codeidx.models import Chunk, SearchFilters, SparseVector, StoreHit
 class Embedder(Protocol):
     name: str  # stable model identifier, recorded in the index
     dim: int
+    max_tokens: int  # the window: text beyond it is truncated
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Embed documents (chunks)."""

@@ -1,0 +1,62 @@
+"""A per-user cache of embeddings keyed by (model, hash of the embedded text).
+
+Embedding is the slow part of a build; this cache makes unchanged text free across rebuilds,
+branch switches and worktrees. Each batch is committed on its own, so an interrupted build
+keeps what it already embedded.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from codeidx.protocols import Embedder
+
+_LOOKUP_CHUNK = 500  # stay under SQLite's bound-parameter limit
+
+
+class EmbeddingCache:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, hash TEXT NOT NULL,"
+                        " vector BLOB NOT NULL, PRIMARY KEY (model, hash))")
+
+    def get_many(self, model: str, hashes: Sequence[str]) -> dict[str, list[float]]:
+        found: dict[str, list[float]] = {}
+        unique = list(dict.fromkeys(hashes))
+        for start in range(0, len(unique), _LOOKUP_CHUNK):
+            part = unique[start:start + _LOOKUP_CHUNK]
+            rows = self.db.execute(
+                f"SELECT hash, vector FROM embeddings WHERE model=? AND hash IN ({','.join('?' * len(part))})",
+                (model, *part))
+            found.update((h, np.frombuffer(blob, dtype=np.float32).tolist()) for h, blob in rows)
+        return found
+
+    def put_many(self, model: str, items: Sequence[tuple[str, Sequence[float]]]) -> None:
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+                                [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items])
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def embed_with_cache(embedder: Embedder, cache: EmbeddingCache, texts: Sequence[str],
+                     hashes: Sequence[str]) -> tuple[list[list[float]], int, int]:
+    """Vectors for `texts`, embedding only the cache misses; returns (vectors, texts embedded, tokens)."""
+    known = cache.get_many(embedder.name, hashes)
+    missing = {h: t for h, t in zip(hashes, texts) if h not in known}
+    tokens = 0
+    if missing:
+        miss_hashes = list(missing)
+        vectors = embedder.embed([missing[h] for h in miss_hashes])
+        cache.put_many(embedder.name, list(zip(miss_hashes, vectors)))
+        known.update(zip(miss_hashes, vectors))
+        # The model truncates at its window, so that is all it really embedded.
+        tokens = sum(min(embedder.count_tokens(t), embedder.max_tokens) for t in missing.values())
+    return [known[h] for h in hashes], len(missing), tokens

@@ -1,0 +1,62 @@
+"""Lexical vectors from a code-aware tokenizer, for Qdrant's sparse index (which adds IDF).
+
+Identifiers are split into their words (`HTTPAdapter` -> http, adapter; `get_connection` ->
+get, connection) and kept whole as well, so a query can match either a word or an exact name.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+
+from codeidx.models import SparseVector
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*|\d+")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z]+|[A-Z]+|\d+")
+STOPWORDS = frozenset(
+    "a an and are as at be but by for from has have if in into is it its of on or that the this to was "
+    "were will with self".split())
+# BM25's saturation constant: repeating a word in one chunk adds less and less.
+K1 = 1.2
+
+
+def code_tokens(text: str) -> list[str]:
+    """Lowercased tokens: each identifier whole, its dotted parts, and the words inside them."""
+    out: list[str] = []
+    for match in _IDENT.finditer(text):
+        whole = match.group()
+        parts = whole.split(".")
+        candidates = [whole] if len(parts) > 1 else []
+        for part in parts:
+            words = [w for piece in part.split("_") for w in _CAMEL.findall(piece)]
+            candidates.append(part)
+            if len(words) > 1:
+                candidates.extend(words)
+        out.extend(t for t in (c.lower().strip("_") for c in candidates) if len(t) > 1 and t not in STOPWORDS)
+    return out
+
+
+def token_id(token: str) -> int:
+    """A stable 32-bit id (Python's own `hash` is salted per process)."""
+    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "little")
+
+
+def sparse_vector(text: str) -> SparseVector:
+    """A document's saturated term frequencies; Qdrant multiplies in the IDF at query time."""
+    counts = Counter(code_tokens(text))
+    weights: dict[int, float] = {}
+    for token, tf in counts.items():
+        idx = token_id(token)
+        weights[idx] = weights.get(idx, 0.0) + tf * (K1 + 1) / (tf + K1)
+    return _vector(weights)
+
+
+def sparse_query(text: str) -> SparseVector:
+    """A query weighs each distinct token once; rare tokens win through IDF."""
+    return _vector({token_id(t): 1.0 for t in set(code_tokens(text))})
+
+
+def _vector(weights: dict[int, float]) -> SparseVector:
+    items = sorted(weights.items())
+    return SparseVector(indices=tuple(i for i, _ in items), values=tuple(round(v, 4) for _, v in items))
+

@@ -1,0 +1,102 @@
+"""A Qdrant server through qdrant-client, for users who outgrow one machine (`--qdrant-url`).
+
+The same data model as the embedded store: named vectors `dense` and `sparse` (IDF), the same
+payload and payload indexes, hybrid queries fused with RRF by the server.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from codeidx.errors import StoreError
+from codeidx.indexer.store_edge import (GLOB_OVERFETCH, INDEXED_FIELDS, UPSERT_BATCH, glob_match, glob_prefix,
+                                       payload_of)
+from codeidx.models import Chunk, SearchFilters, SparseVector, StoreHit
+
+
+def connect(url: str, api_key: str | None = None) -> Any:
+    from qdrant_client import QdrantClient
+
+    client = QdrantClient(url=url, api_key=api_key, timeout=10)
+    try:
+        client.get_collections()
+    except Exception as exc:  # noqa: BLE001 - connection errors come in many types
+        raise StoreError(f"cannot reach Qdrant at {url}: {str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__}") from None
+    return client
+
+
+class ServerStore:
+    def __init__(self, client: Any, collection: str, dim: int) -> None:
+        from qdrant_client import models
+
+        self.m = models
+        self.client = client
+        self.collection = collection
+        if not client.collection_exists(collection):
+            client.create_collection(
+                collection,
+                vectors_config={"dense": models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+                sparse_vectors_config={"sparse": models.SparseVectorParams(modifier=models.Modifier.IDF)})
+            for name in INDEXED_FIELDS:
+                client.create_payload_index(collection, name, models.PayloadSchemaType.KEYWORD)
+
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
+        m = self.m
+        points = [m.PointStruct(id=c.id, payload=payload_of(c), vector={
+            "dense": list(d), "sparse": m.SparseVector(indices=list(s.indices), values=list(s.values))})
+            for c, d, s in zip(chunks, dense, sparse)]
+        for start in range(0, len(points), UPSERT_BATCH):
+            self.client.upsert(self.collection, points[start:start + UPSERT_BATCH], wait=True)
+
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        if chunk_ids:
+            self.client.delete(self.collection, self.m.PointIdsList(points=list(chunk_ids)), wait=True)
+
+    def query(self, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,
+              filters: SearchFilters = SearchFilters()) -> list[StoreHit]:
+        m = self.m
+        fetch = limit * GLOB_OVERFETCH if filters.path_glob else limit
+        condition = self._filter(filters)
+        prefetch = []
+        if dense is not None:
+            prefetch.append(m.Prefetch(query=list(dense), using="dense", limit=max(fetch, 50), filter=condition))
+        if sparse is not None and sparse.indices:
+            vector = m.SparseVector(indices=list(sparse.indices), values=list(sparse.values))
+            prefetch.append(m.Prefetch(query=vector, using="sparse", limit=max(fetch, 50), filter=condition))
+        if not prefetch:
+            return []
+        if len(prefetch) == 1:
+            only = prefetch[0]
+            result = self.client.query_points(self.collection, query=only.query, using=only.using, limit=fetch,
+                                              query_filter=condition, with_payload=True)
+        else:
+            result = self.client.query_points(self.collection, prefetch=prefetch, limit=fetch, with_payload=True,
+                                              query=m.FusionQuery(fusion=m.Fusion.RRF))
+        hits = [StoreHit(str(p.id), float(p.score), dict(p.payload or {})) for p in result.points]
+        if filters.path_glob:
+            hits = [h for h in hits if glob_match(h.payload.get("path", ""), filters.path_glob)]
+        return hits[:limit]
+
+    def _filter(self, filters: SearchFilters):
+        m = self.m
+        must = []
+        if filters.language:
+            must.append(m.FieldCondition(key="language", match=m.MatchValue(value=filters.language)))
+        if filters.kind:
+            must.append(m.FieldCondition(key="kind", match=m.MatchValue(value=filters.kind)))
+        prefix = glob_prefix(filters.path_glob) if filters.path_glob else ""
+        if prefix:
+            must.append(m.FieldCondition(key="path", match=m.MatchText(text=prefix)))
+        return m.Filter(must=must) if must else None
+
+    def retrieve(self, chunk_ids: Sequence[str]) -> list[StoreHit]:
+        records = self.client.retrieve(self.collection, list(chunk_ids), with_payload=True)
+        return [StoreHit(str(r.id), 1.0, dict(r.payload or {})) for r in records]
+
+    def count(self) -> int:
+        return int(self.client.count(self.collection, exact=True).count)
+
+    def flush(self) -> None:
+        """Writes are made with wait=True, so they are durable on the server already."""
+
+    def close(self) -> None:
+        self.client.close()
