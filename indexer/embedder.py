@@ -61,7 +61,7 @@ class SentenceTransformerEmbedder:
 
     def count_tokens(self, text: str) -> int:
         """Word pieces without the [CLS]/[SEP] markers: what the window holds of the text itself."""
-        return len(self._tokenizer.encode(text, add_special_tokens=False))
+        return len(self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         # Sorting by length keeps similar lengths in a batch: far less padding on CPU.

@@ -1,0 +1,78 @@
+"""Which language a file is in, and its tree-sitter grammar and tag query.
+
+The one module that knows where grammars come from: tree-sitter-language-pack 0.13.0, which
+bundles compiled grammars (its 1.x releases download them at first use, which fails offline).
+Adding a language is a row in LANGUAGES and a query file `queries/<name>.scm`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import PurePosixPath
+
+
+@dataclass(frozen=True)
+class Language:
+    name: str
+    extensions: tuple[str, ...]
+    grammar: str | None = None  # None: indexed as text, without symbols
+    filenames: tuple[str, ...] = ()
+
+
+LANGUAGES = (
+    Language("python", (".py", ".pyi"), "python"),
+    Language("javascript", (".js", ".jsx", ".mjs", ".cjs"), "javascript"),
+    Language("typescript", (".ts", ".mts", ".cts"), "typescript"),
+    Language("tsx", (".tsx",), "tsx"),
+    Language("go", (".go",), "go"),
+    Language("rust", (".rs",), "rust"),
+    Language("java", (".java",), "java"),
+    Language("c", (".c", ".h"), "c"),
+    Language("cpp", (".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx"), "cpp"),
+    Language("csharp", (".cs",), "csharp"),
+    Language("ruby", (".rb",), "ruby", ("Rakefile", "Gemfile")),
+    Language("php", (".php",), "php"),
+    Language("kotlin", (".kt", ".kts"), "kotlin"),
+    Language("scala", (".scala",), "scala"),
+    Language("markdown", (".md", ".markdown", ".rst", ".txt")),
+    Language("config", (".toml", ".yaml", ".yml", ".json", ".ini", ".cfg"), None, ("Dockerfile", "Makefile")),
+)
+
+_BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
+_BY_FILENAME = {name: lang for lang in LANGUAGES for name in lang.filenames}
+_BY_NAME = {lang.name: lang for lang in LANGUAGES}
+
+
+def language_for(path: str) -> str | None:
+    """The language of a repository path, or None when codeidx does not index that kind of file."""
+    p = PurePosixPath(path)
+    lang = _BY_FILENAME.get(p.name) or _BY_EXTENSION.get(p.suffix.lower())
+    return lang.name if lang else None
+
+
+def has_grammar(language: str) -> bool:
+    lang = _BY_NAME.get(language)
+    return bool(lang and lang.grammar)
+
+
+@lru_cache(maxsize=None)
+def parser_for(language: str):
+    from tree_sitter import Parser
+
+    return Parser(_grammar(language))
+
+
+@lru_cache(maxsize=None)
+def query_for(language: str):
+    from tree_sitter import Query
+
+    text = resources.files("codeidx.indexer").joinpath("queries", f"{language}.scm").read_text(encoding="utf-8")
+    return Query(_grammar(language), text)
+
+
+@lru_cache(maxsize=None)
+def _grammar(language: str):
+    from tree_sitter_language_pack import get_language
+
+    return get_language(_BY_NAME[language].grammar)

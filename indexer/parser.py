@@ -1,0 +1,181 @@
+"""Turn one file into symbols and references with tree-sitter and the language's tag query.
+
+The query (`queries/<language>.scm`) marks definitions (`@definition.<kind>` with `@name`),
+scopes that qualify names without being symbols themselves (`@scope`, e.g. a Rust `impl`),
+and references (`@reference.call|import|inherit` with `@name`). Everything else here is
+language-neutral: nesting gives qualified names, the body field gives the signature.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from codeidx.indexer.languages import has_grammar, parser_for, query_for
+from codeidx.models import ParsedFile, Reference, Symbol
+
+MAX_SIGNATURE = 300
+MAX_DOCSTRING = 600
+# Node types that wrap a definition and belong to its range (decorators, export, attributes).
+WRAPPERS = {"decorated_definition", "export_statement", "template_declaration"}
+COMMENT_TYPES = {"comment", "line_comment", "block_comment", "documentation_comment"}
+
+
+@dataclass(frozen=True)
+class _Def:
+    node: object  # the definition's outer node (with decorators etc.)
+    kind: str
+    name: str
+    start_byte: int
+    end_byte: int
+    receiver: str = ""  # Go methods: the receiver's type
+    is_scope: bool = False
+
+
+def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
+    """Symbols and references of one file; a file with syntax errors yields what parses."""
+    if not has_grammar(language):
+        return ParsedFile(path, language, (), ())
+    from tree_sitter import QueryCursor
+
+    tree = parser_for(language).parse(source)
+    defs: list[_Def] = []
+    refs: list[tuple[str, str, int, int]] = []  # kind, name, line, byte
+    for _, captures in QueryCursor(query_for(language)).matches(tree.root_node):
+        names = captures.get("name")
+        if not names:
+            continue
+        name_node = names[0]
+        text = _text(source, name_node)
+        for capture, nodes in captures.items():
+            node = nodes[0]
+            if capture.startswith("definition."):
+                outer = node.parent if node.parent is not None and node.parent.type in WRAPPERS else node
+                receiver = _text(source, captures["receiver"][0]) if "receiver" in captures else ""
+                defs.append(_Def(outer, capture.split(".", 1)[1], _dotted(text), outer.start_byte,
+                                 outer.end_byte, receiver))
+            elif capture == "scope":
+                defs.append(_Def(node, "scope", _last_segment(_strip_generics(text)), node.start_byte,
+                                 node.end_byte, is_scope=True))
+            elif capture.startswith("reference."):
+                refs.append((capture.split(".", 1)[1], _clean_ref(text), name_node.start_point[0] + 1,
+                             name_node.start_byte))
+    symbols, spans = _symbols(path, language, source, defs)
+    references = tuple(
+        Reference(path=path, kind=kind, name=name, line=line, source=_enclosing(spans, byte))
+        for kind, name, line, byte in sorted(set(refs), key=lambda r: (r[2], r[3])) if name)
+    return ParsedFile(path, language, tuple(symbols), references, parse_errors=tree.root_node.has_error)
+
+
+def _symbols(path: str, language: str, source: bytes, defs: list[_Def]) -> tuple[list[Symbol], list[tuple[int, int, str]]]:
+    """Qualify each definition by the definitions around it; returns symbols and their byte spans."""
+    unique = {(d.start_byte, d.end_byte, d.is_scope): d for d in defs}  # one node may match two patterns
+    ordered = sorted(unique.values(), key=lambda d: (d.start_byte, -d.end_byte, d.is_scope))
+    stack: list[tuple[_Def, str]] = []
+    symbols: list[Symbol] = []
+    spans: list[tuple[int, int, str]] = []
+    for d in ordered:
+        while stack and stack[-1][0].end_byte <= d.start_byte:
+            stack.pop()
+        parent = stack[-1][1] if stack else ""
+        if d.receiver:
+            parent = _last_segment(d.receiver)
+        # `Shape::area` defined outside its class keeps its qualifier; its bare name is the tail.
+        qualified = f"{parent}.{d.name}" if parent else d.name
+        name = _last_segment(d.name)
+        if d.is_scope:
+            stack.append((d, qualified))
+            continue
+        kind = d.kind
+        if kind == "function" and stack and stack[-1][0].kind in ("class", "struct", "interface", "trait", "scope", "enum"):
+            kind = "method"
+        node = d.node
+        symbols.append(Symbol(
+            path=path, language=language, kind=kind, name=name, qualified_name=qualified,
+            signature=_signature(source, node), docstring=_docstring(source, node, language),
+            start_line=node.start_point[0] + 1, end_line=node.end_point[0] + 1, parent=parent))
+        spans.append((d.start_byte, d.end_byte, qualified))
+        stack.append((d, qualified))
+    return symbols, spans
+
+
+def _enclosing(spans: list[tuple[int, int, str]], byte: int) -> str:
+    inside = [s for s in spans if s[0] <= byte < s[1]]
+    return min(inside, key=lambda s: s[1] - s[0])[2] if inside else ""
+
+
+def _body(node):
+    inner = node
+    if node.type in WRAPPERS:
+        inner = node.child_by_field_name("definition") or node.child_by_field_name("declaration") or node.named_children[-1]
+    body = inner.child_by_field_name("body")
+    if body is None:
+        body = next((c for c in inner.children if c.type in ("block", "declaration_list", "field_declaration_list",
+                                                             "class_body", "compound_statement")), None)
+    return inner, body
+
+
+def _signature(source: bytes, node) -> str:
+    inner, body = _body(node)
+    end = body.start_byte if body is not None else inner.end_byte
+    text = source[inner.start_byte:end].decode("utf-8", "replace")
+    if body is None:
+        text = text.split("\n", 1)[0]
+    text = " ".join(text.split()).rstrip("{: ").strip()
+    return text[:MAX_SIGNATURE]
+
+
+def _docstring(source: bytes, node, language: str) -> str:
+    if language == "python":
+        _, body = _body(node)
+        first = body.named_children[0] if body is not None and body.named_children else None
+        if first is not None and first.type == "expression_statement" and first.named_children:
+            first = first.named_children[0]
+        if first is not None and first.type == "string":
+            return _clean_doc(_text(source, first))
+    comments = []
+    sibling = node.prev_named_sibling
+    line = node.start_point[0]
+    while sibling is not None and sibling.type in COMMENT_TYPES and sibling.end_point[0] >= line - 1:
+        comments.append(_text(source, sibling))
+        line = sibling.start_point[0]
+        sibling = sibling.prev_named_sibling
+    return _clean_doc("\n".join(reversed(comments)))
+
+
+_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|#|--)\s?", re.MULTILINE)
+
+
+def _clean_doc(text: str) -> str:
+    text = text.strip()
+    for quote in ('"""', "'''", '"', "'"):
+        if len(text) >= 2 * len(quote) and text.startswith(quote) and text.endswith(quote):
+            text = text[len(quote):-len(quote)]
+            break
+    else:
+        text = _COMMENT_MARKS.sub("", text).replace("*/", "")
+    lines = [ln.strip() for ln in text.strip().splitlines()]
+    return "\n".join(lines).strip()[:MAX_DOCSTRING]
+
+
+def _text(source: bytes, node) -> str:
+    return source[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+
+def _dotted(name: str) -> str:
+    for sep in ("::", "\\"):
+        name = name.replace(sep, ".")
+    return name
+
+
+def _last_segment(name: str) -> str:
+    return _dotted(name).rsplit(".", 1)[-1]
+
+
+def _strip_generics(name: str) -> str:
+    return name.split("<", 1)[0]
+
+
+def _clean_ref(text: str) -> str:
+    """Import paths lose quotes and angle brackets; multi-line callees are collapsed."""
+    text = text.strip().strip("\"'<>`")
+    return " ".join(text.split())[:200]

@@ -1,0 +1,17 @@
+(class_declaration name: (_) @name) @definition.class
+(abstract_class_declaration name: (_) @name) @definition.class
+(interface_declaration name: (_) @name) @definition.interface
+(enum_declaration name: (_) @name) @definition.enum
+(type_alias_declaration name: (_) @name) @definition.type
+(function_declaration name: (identifier) @name) @definition.function
+(method_definition name: (_) @name) @definition.method
+(method_signature name: (_) @name) @definition.method
+(variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @definition.function
+(internal_module name: (_) @name) @definition.module
+
+(extends_clause value: (_) @name) @reference.inherit
+(implements_clause (_) @name) @reference.inherit
+(extends_type_clause type: (_) @name) @reference.inherit
+(call_expression function: [(identifier) (member_expression)] @name) @reference.call
+(new_expression constructor: [(identifier) (member_expression)] @name) @reference.call
+(import_statement source: (string (string_fragment) @name)) @reference.import
