@@ -47,8 +47,12 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder must never reach for the hub
         try:
             import torch
+            import transformers
             from sentence_transformers import SentenceTransformer
 
+            # Loading bars and warnings would mix into our own output (and --json).
+            transformers.logging.set_verbosity_error()
+            transformers.logging.disable_progress_bar()
             torch.set_num_threads(os.cpu_count() or 1)
             self._model = SentenceTransformer(path, device="cpu")
         except Exception as exc:  # noqa: BLE001 - any loader failure is the same problem for the user
@@ -56,7 +60,7 @@ class SentenceTransformerEmbedder:
                 f"cannot load embedding model {model!r} ({type(exc).__name__}): pass a local path, "
                 f"a model already in the Hugging Face cache, or litellm/<model>") from None
         self._model.max_seq_length = max_tokens
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.dim = int(self._model.get_embedding_dimension())
         self._tokenizer = self._model.tokenizer
 
     def count_tokens(self, text: str) -> int:
