@@ -68,6 +68,7 @@ class Graph:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._paths: frozenset[str] | None = None  # cached for the retriever; writes reset it
 
     def close(self) -> None:
         self.db.close()
@@ -86,6 +87,11 @@ class Graph:
         return {r["path"]: FileRecord(r["path"], r["language"], r["size"], r["mtime_ns"], r["sha256"],
                                       bool(r["parse_errors"])) for r in rows}
 
+    def file_paths(self) -> frozenset[str]:
+        if self._paths is None:
+            self._paths = frozenset(r[0] for r in self.db.execute("SELECT path FROM files"))
+        return self._paths
+
     def touch(self, records: Iterable[FileRecord]) -> None:
         """Record a new stat for files whose content did not change."""
         with self.db:
@@ -99,6 +105,7 @@ class Graph:
         return ids
 
     def replace_files(self, updates: Sequence[FileUpdate]) -> None:
+        self._paths = None
         with self.db:
             for u in updates:
                 self._delete_rows(u.record.path)
@@ -118,6 +125,7 @@ class Graph:
                     [(c.id, c.path, c.kind, c.qualified_name, c.start_line, c.end_line, c.part) for c in u.chunks])
 
     def delete_files(self, paths: Sequence[str]) -> None:
+        self._paths = None
         with self.db:
             for path in paths:
                 self._delete_rows(path)
@@ -157,6 +165,34 @@ class Graph:
         rows = self.db.execute(f"SELECT * FROM refs WHERE short_name=? AND kind IN ({marks}) ORDER BY path, line",
                                (name, *kinds))
         return [_reference(r) for r in rows]
+
+    def chunk_ids_for(self, path: str, qualified_name: str | None = None) -> list[str]:
+        """Chunks of one symbol (all its parts), or of a whole file when no name is given."""
+        if qualified_name is None:
+            rows = self.db.execute("SELECT id FROM chunks WHERE path=? ORDER BY start_line", (path,))
+        else:
+            rows = self.db.execute("SELECT id FROM chunks WHERE path=? AND qualified_name=? ORDER BY part",
+                                   (path, qualified_name))
+        return [r[0] for r in rows]
+
+    def resolve_path(self, path: str) -> str | None:
+        """The indexed file a foreign path (absolute, from a traceback) most likely means.
+
+        Candidates share the file name; the one sharing the longest run of trailing folders wins.
+        """
+        parts = path.replace("\\", "/").strip("/").split("/")
+        name = parts[-1]
+        rows = self.db.execute("SELECT path FROM files WHERE path=? OR path LIKE ? ESCAPE '\\'",
+                               (name, "%/" + _like_escape(name)))
+        best, best_len = None, 0
+        for (candidate,) in rows:
+            theirs = candidate.split("/")
+            common = 0
+            while common < min(len(parts), len(theirs)) and parts[-1 - common] == theirs[-1 - common]:
+                common += 1
+            if common > best_len or (common == best_len and best is not None and len(candidate) < len(best)):
+                best, best_len = candidate, common
+        return best
 
     def all_symbols(self) -> list[Symbol]:
         return [_symbol(r) for r in self.db.execute("SELECT * FROM symbols ORDER BY path, start_line")]

@@ -1,0 +1,99 @@
+"""`ask`: search, expand the hits through the symbol graph, and pack the context."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from codeidx.errors import CodeidxError
+from codeidx.models import SearchFilters
+from codeidx.retriever.context import related
+from codeidx.retriever.pack import RelatedLine, Snippet, pack
+from codeidx.retriever.repomap import render_map
+from codeidx.retriever.search import Hit, rank_files, search
+from codeidx.retriever.tokens import counter_for
+
+if TYPE_CHECKING:
+    from codeidx.index import Index
+
+RELATED_PER_HIT = 6
+FILE_POOL = 5  # --files ranks files from this many times k symbol hits
+
+
+@dataclass(frozen=True)
+class FileHit:
+    path: str
+    score: float
+
+
+@dataclass(frozen=True)
+class AskResult:
+    query: str
+    budget: int
+    tokens: int
+    hits: tuple[Hit, ...]
+    files: tuple[FileHit, ...]
+    snippets: tuple[Snippet, ...]
+    related: tuple[RelatedLine, ...]
+    repo_map: str
+    stale: tuple[str, ...]
+    markdown: str
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        for hit in data["hits"]:
+            hit["reasons"] = list(hit["reasons"])
+        return data
+
+
+def ask(index: "Index", query: str, budget: int, k: int, filters: SearchFilters = SearchFilters(),
+        files: bool = False, mode: str = "full") -> AskResult:
+    if budget <= 0:
+        raise CodeidxError("the budget must be a positive number of tokens")
+    pool = search(index, query, k=k * FILE_POOL if files else k, filters=filters, mode=mode)
+    if not pool:
+        raise CodeidxError("nothing in the index matches those filters" if filters != SearchFilters()
+                           else "the index is empty: is the repository indexed?")
+    hits = pool[:k]
+    ranked_files = tuple(FileHit(p, round(s, 6)) for p, s in rank_files(pool, k)) if files else ()
+    stale = tuple(index.status().changed)
+    read = _reader(index, set(stale))
+    snippets = [Snippet(h.path, h.start_line, h.end_line, h.language, h.qualified_name or h.path,
+                        read(h.path, h.start_line, h.end_line) or h.text) for h in hits]
+    rel = _related_lines(index, hits)
+    count = counter_for(index.config.tokenizer_model)
+    hit_paths = tuple(dict.fromkeys(h.path for h in hits))
+    markdown, merged, kept, rmap = pack(query, snippets, rel, lambda b: render_map(index.graph, hit_paths, b, count),
+                                        list(stale), budget, count, read)
+    return AskResult(query=query, budget=budget, tokens=count(markdown), hits=tuple(hits), files=ranked_files,
+                     snippets=tuple(merged), related=tuple(kept), repo_map=rmap, stale=stale, markdown=markdown)
+
+
+def _related_lines(index: "Index", hits: list[Hit]) -> list[RelatedLine]:
+    shown = {(h.path, h.qualified_name) for h in hits}
+    out: list[RelatedLine] = []
+    for hit in hits:
+        for r in related(index.graph, hit.path, hit.qualified_name, limit=RELATED_PER_HIT):
+            key = (r.symbol.path, r.symbol.qualified_name)
+            if key not in shown:
+                shown.add(key)
+                out.append(RelatedLine(r.symbol.path, r.symbol.start_line, r.symbol.qualified_name, r.relation,
+                                       hit.qualified_name, r.symbol.signature))
+    return out
+
+
+def _reader(index: "Index", stale: set[str]):
+    """Read line ranges from disk; a file changed since the build falls back to the stored text."""
+    cache: dict[str, list[str]] = {}
+
+    def read(path: str, start: int, end: int) -> str | None:
+        if path in stale:
+            return None
+        if path not in cache:
+            try:
+                cache[path] = (index.root / path).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                return None
+        return "\n".join(cache[path][start - 1:end])
+
+    return read

@@ -1,0 +1,145 @@
+"""Hybrid search: one fused dense + sparse Qdrant query, plus exact signals and graph neighbours.
+
+Every source of evidence is a ranked list, and lists are combined by weighted reciprocal rank
+fusion (the same RRF Qdrant uses for dense + sparse), so a hit's score is the sum of what each
+signal says about it and its `reasons` name the signals.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from codeidx.errors import CodeidxError
+from codeidx.indexer.sparse import sparse_query
+from codeidx.models import SearchFilters, StoreHit
+from codeidx.retriever.signals import extract
+
+if TYPE_CHECKING:
+    from codeidx.index import Index
+
+RRF_K = 60
+MODES = ("dense", "sparse", "hybrid", "hybrid+names", "full")
+# How much each kind of evidence counts, relative to one vector list.
+WEIGHTS = {"trace": 3.0, "name": 2.0, "path": 0.7, "graph": 0.5}
+CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: str
+    path: str
+    language: str
+    kind: str
+    name: str
+    qualified_name: str
+    signature: str
+    start_line: int
+    end_line: int
+    score: float
+    reasons: tuple[str, ...]
+    text: str
+
+
+def search(index: "Index", query: str, k: int = 10, filters: SearchFilters = SearchFilters(),
+           mode: str = "full") -> list[Hit]:
+    """The `k` best chunks for `query`; `mode` picks the evidence (for ablations)."""
+    if not query.strip():
+        raise CodeidxError("the query is empty: ask a question, paste a bug report or a stack trace")
+    if mode not in MODES:
+        raise CodeidxError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
+    scores: dict[str, float] = defaultdict(float)
+    reasons: dict[str, list[str]] = defaultdict(list)
+    payloads: dict[str, dict] = {}
+    limit = max(CANDIDATES, k * 3)
+
+    def add(kind: str, ranked: list[StoreHit], weight: float = 1.0) -> None:
+        for rank, hit in enumerate(ranked):
+            scores[hit.chunk_id] += weight / (RRF_K + rank + 1)
+            payloads.setdefault(hit.chunk_id, hit.payload)
+            if kind not in reasons[hit.chunk_id]:
+                reasons[hit.chunk_id].append(kind)
+
+    store = index.store
+    dense = index.embedder.embed_query(query) if mode != "sparse" else None
+    sparse = sparse_query(query) if mode != "dense" else None
+    if mode in ("dense", "sparse"):
+        add(mode, store.query(dense, sparse, limit, filters))
+    else:
+        fused = store.query(dense, sparse, limit, filters)
+        # The fused list ranks; the single lists (milliseconds each) only say who found what.
+        sides = {"dense": {h.chunk_id for h in store.query(dense, None, limit, filters)},
+                 "sparse": {h.chunk_id for h in store.query(None, sparse, limit, filters)}}
+        for hit in fused:
+            scores[hit.chunk_id] += hit.score  # Qdrant's fused score already is the RRF sum of both lists
+            payloads[hit.chunk_id] = hit.payload
+            reasons[hit.chunk_id].extend(side for side, ids in sides.items() if hit.chunk_id in ids)
+    if mode in ("hybrid+names", "full"):
+        for kind, ranked in _exact_signals(index, query, filters).items():
+            add(kind, ranked, WEIGHTS[kind])
+    if mode == "full":
+        top = sorted(scores, key=lambda i: -scores[i])[:k]
+        add("graph", _neighbours(index, [payloads[i] for i in top], filters), WEIGHTS["graph"])
+    ranked_ids = sorted(scores, key=lambda i: (-scores[i], payloads[i].get("path", ""), payloads[i].get("start_line", 0)))
+    return [_hit(i, payloads[i], scores[i], reasons[i]) for i in ranked_ids[:k]]
+
+
+def _exact_signals(index: "Index", query: str, filters: SearchFilters) -> dict[str, list[StoreHit]]:
+    graph = index.graph
+    signals = extract(query)
+    found: dict[str, list[str]] = {"trace": [], "name": [], "path": []}
+    # The innermost frame of a traceback is printed last and is usually where the bug is.
+    for frame in reversed(signals.frames):
+        path = graph.resolve_path(frame.path)
+        sym = graph.symbol_at(path, frame.line) if path else None
+        if sym is not None:
+            found["trace"].extend(graph.chunk_ids_for(sym.path, sym.qualified_name))
+    for ident in signals.identifiers:
+        matches = graph.symbols_named(ident)
+        # An exact qualified name beats a bare name that many classes share.
+        matches.sort(key=lambda s: (s.qualified_name != ident, s.kind == "module", len(s.qualified_name)))
+        for sym in matches[:5]:
+            found["name"].extend(graph.chunk_ids_for(sym.path, sym.qualified_name)[:1])
+    for mentioned in signals.paths:
+        path = graph.resolve_path(mentioned)
+        if path:
+            found["path"].extend(graph.chunk_ids_for(path)[:5])
+    return {kind: _allowed(index, list(dict.fromkeys(ids)), filters) for kind, ids in found.items() if ids}
+
+
+def _neighbours(index: "Index", payloads: list[dict], filters: SearchFilters) -> list[StoreHit]:
+    """Callers and callees of the top hits: code one step away in the symbol graph."""
+    from codeidx.retriever.context import related
+
+    ids: list[str] = []
+    for payload in payloads:
+        for rel in related(index.graph, payload.get("path", ""), payload.get("qualified_name", ""), limit=3):
+            ids.extend(index.graph.chunk_ids_for(rel.symbol.path, rel.symbol.qualified_name)[:1])
+    return _allowed(index, list(dict.fromkeys(ids)), filters)
+
+
+def _allowed(index: "Index", ids: list[str], filters: SearchFilters) -> list[StoreHit]:
+    from codeidx.indexer.store_edge import glob_match
+
+    order = {cid: n for n, cid in enumerate(ids)}
+    hits = sorted(index.store.retrieve(ids), key=lambda h: order[h.chunk_id])
+    return [h for h in hits
+            if (not filters.language or h.payload.get("language") == filters.language)
+            and (not filters.kind or h.payload.get("kind") == filters.kind)
+            and (not filters.path_glob or glob_match(h.payload.get("path", ""), filters.path_glob))]
+
+
+def _hit(chunk_id: str, p: dict, score: float, reasons: list[str]) -> Hit:
+    return Hit(chunk_id=chunk_id, path=p.get("path", ""), language=p.get("language", ""), kind=p.get("kind", ""),
+               name=p.get("name", ""), qualified_name=p.get("qualified_name", ""), signature=p.get("signature", ""),
+               start_line=int(p.get("start_line", 0)), end_line=int(p.get("end_line", 0)), score=round(score, 6),
+               reasons=tuple(reasons), text=p.get("text", ""))
+
+
+def rank_files(hits: list[Hit], k: int = 10) -> list[tuple[str, float]]:
+    """Files ranked by their chunks: the best chunk, plus a damped share of the others."""
+    per_file: dict[str, list[float]] = defaultdict(list)
+    for hit in hits:
+        per_file[hit.path].append(hit.score)
+    ranked = {path: max(s) + 0.3 * (sum(s) - max(s)) for path, s in per_file.items()}
+    return sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))[:k]

@@ -1,0 +1,58 @@
+"""Exact signals in a query: identifiers, file paths and stack-trace frames.
+
+Vectors find code by meaning; these find code by name, which is what a pasted traceback or
+a question naming `Session.send` really asks for.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from codeidx.indexer.sparse import STOPWORDS
+
+
+@dataclass(frozen=True)
+class Frame:
+    path: str
+    line: int
+    function: str
+
+
+@dataclass(frozen=True)
+class Signals:
+    identifiers: tuple[str, ...]  # names that look like code: snake_case, CamelCase, dotted, called()
+    paths: tuple[str, ...]
+    frames: tuple[Frame, ...]
+
+
+_FRAME_PATTERNS = (
+    re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>[\w.<>]+))?'),  # Python
+    re.compile(r"at (?:(?P<func>[\w.$<>]+) )?\(?(?P<path>[\w./\\@-]+\.\w+):(?P<line>\d+)(?::\d+)?\)?"),  # JS, Java
+    re.compile(r"(?P<path>[\w./\\-]+\.(?:go|rs|c|cc|cpp|h|rb|php|py|ts|js)):(?P<line>\d+)"),  # Go, Rust, C, generic
+)
+_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|md|toml|ya?ml|json))\b")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*(?P<call>\(\))?")
+
+
+def extract(query: str) -> Signals:
+    frames = []
+    for pattern in _FRAME_PATTERNS:
+        for m in pattern.finditer(query):
+            func = (m.groupdict().get("func") or "").rsplit(".", 1)[-1]
+            frames.append(Frame(m.group("path").replace("\\", "/"), int(m.group("line")), func))
+    paths = tuple(dict.fromkeys(m.group(1) for m in _PATH.finditer(query)))
+    identifiers = []
+    for m in _WORD.finditer(query):
+        word = m.group().replace("::", ".")
+        if _looks_like_code(word, bool(m.group("call"))) and word not in paths:
+            identifiers.append(word)
+    return Signals(tuple(dict.fromkeys(identifiers)), paths, tuple(dict.fromkeys(frames)))
+
+
+def _looks_like_code(word: str, called: bool) -> bool:
+    if word.lower() in STOPWORDS or len(word) < 3:
+        return False
+    if called or "_" in word.strip("_") or "." in word:
+        return not re.fullmatch(r"[a-z]+\.[a-z]{2,4}", word)  # "e.g" / "file.txt" are not names
+    has_inner_capital = any(c.isupper() for c in word[1:])
+    return has_inner_capital and any(c.islower() for c in word)
