@@ -234,7 +234,7 @@ class Index:
         return self.build()
 
     # --- ask ---
-    def search(self, query: str, k: int = 10, filters: SearchFilters = SearchFilters(), mode: str = "hybrid"):
+    def search(self, query: str, k: int = 10, filters: SearchFilters = SearchFilters(), mode: str = "full"):
         from codeidx.retriever.search import search
 
         return search(self, query, k=k, filters=filters, mode=mode)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 RRF_K = 60
 MODES = ("dense", "sparse", "hybrid", "hybrid+names", "full")
 # How much each kind of evidence counts, relative to one vector list.
-WEIGHTS = {"trace": 3.0, "name": 2.0, "path": 0.7, "graph": 0.5}
+WEIGHTS = {"trace": 3.0, "name": 2.0, "path": 0.7, "graph": 0.15}
 CANDIDATES = 50
 
 

@@ -1,0 +1,236 @@
+"""`codeidx ask` on a real repository whose answers are known."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from codeidx.cli import cli
+from codeidx.errors import CodeidxError
+from codeidx.index import Index
+from codeidx.models import SearchFilters
+from codeidx.retriever.tokens import counter_for
+from conftest import make_repo
+
+FILES = {
+    "netlib/__init__.py": "",
+    "netlib/retry.py": '''"""Retry policy for outgoing HTTP requests."""
+import random
+import time
+
+
+class RetryPolicy:
+    """Decide whether a failed request should be attempted again, and when."""
+
+    def __init__(self, attempts=3, backoff=0.5):
+        self.attempts = attempts
+        self.backoff = backoff
+
+    def should_retry(self, attempt, status):
+        """Server errors and throttling are worth another attempt until attempts run out."""
+        return attempt < self.attempts and status in (429, 500, 502, 503, 504)
+
+    def sleep_before(self, attempt):
+        time.sleep(self.backoff * (2 ** attempt) + random.random() / 10)
+''',
+    "netlib/adapters.py": '''"""Transport adapters."""
+from netlib.retry import RetryPolicy
+
+
+class BaseAdapter:
+    def send(self, request):
+        raise NotImplementedError
+
+
+class HTTPAdapter(BaseAdapter):
+    """Sends requests over a connection pool, applying the retry policy."""
+
+    def __init__(self, retries=None):
+        self.retries = retries or RetryPolicy()
+
+    def send(self, request):
+        attempt = 0
+        while True:
+            response = self._transmit(request)
+            if not self.retries.should_retry(attempt, response.status):
+                return response
+            self.retries.sleep_before(attempt)
+            attempt += 1
+
+    def _transmit(self, request):
+        return request.connection.roundtrip(request)
+''',
+    "netlib/sessions.py": '''"""User-facing sessions."""
+from netlib.adapters import HTTPAdapter
+
+
+class Session:
+    """Keeps cookies and an adapter across requests."""
+
+    def __init__(self):
+        self.adapter = HTTPAdapter()
+        self.cookies = {}
+
+    def get(self, url):
+        return self.request("GET", url)
+
+    def request(self, method, url):
+        prepared = prepare_request(method, url, self.cookies)
+        return self.adapter.send(prepared)
+
+
+def prepare_request(method, url, cookies):
+    if not url.startswith("http"):
+        raise ValueError("invalid URL: " + url)
+    return {"method": method, "url": url, "cookies": dict(cookies)}
+''',
+    "netlib/text.py": '''def slugify(title):
+    """Lowercase a title and join its words with dashes."""
+    return "-".join(title.lower().split())
+
+
+def truncate(text, width):
+    return text if len(text) <= width else text[: width - 1] + "..."
+''',
+    "web/format.js": '''// Format a price with a currency symbol for display in the shop.
+export function formatPrice(amount, currency) {
+  return currency + amount.toFixed(2);
+}
+''',
+    "docs/guide.md": "# Guide\n\n## Retries\n\nFailed requests are retried with exponential backoff.\n",
+}
+
+TRACE = """Traceback (most recent call last):
+  File "/home/alice/venv/lib/python3.11/site-packages/netlib/sessions.py", line 13, in get
+    return self.request("GET", url)
+  File "/home/alice/venv/lib/python3.11/site-packages/netlib/sessions.py", line 17, in request
+    prepared = prepare_request(method, url, self.cookies)
+  File "/home/alice/venv/lib/python3.11/site-packages/netlib/sessions.py", line 23, in prepare_request
+    raise ValueError("invalid URL: " + url)
+ValueError: invalid URL: ftp://x
+"""
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_repo(tmp_path_factory.mktemp("ask") / "netlib", FILES)
+    env_cache = tmp_path_factory.mktemp("cache")
+    with Index.open(root, cache_dir=str(env_cache)) as index:
+        index.build()
+    return root
+
+
+@pytest.fixture()
+def index(repo: Path):
+    with Index.open(repo) as idx:
+        yield idx
+
+
+def names(hits) -> list[str]:
+    return [h.qualified_name for h in hits]
+
+
+def test_a_question_without_the_name_finds_the_code_by_meaning(index: Index) -> None:
+    hits = index.search("how do we decide to try a failed request again?", k=5)
+    assert hits[0].path == "netlib/retry.py"
+    assert {"RetryPolicy", "RetryPolicy.should_retry"} & set(names(hits[:2]))
+
+
+def test_an_identifier_finds_its_definition_first(index: Index) -> None:
+    hits = index.search("why does HTTPAdapter.send loop forever?", k=5)
+    assert hits[0].qualified_name == "HTTPAdapter.send" and "name" in hits[0].reasons
+    assert index.search("prepare_request", k=3)[0].qualified_name == "prepare_request"
+
+
+def test_a_stack_trace_finds_its_frames(index: Index) -> None:
+    hits = index.search(TRACE, k=5)
+    assert hits[0].qualified_name == "prepare_request" and "trace" in hits[0].reasons
+    assert {"Session.get", "Session.request"} <= set(names(hits))
+
+
+def test_the_context_holds_the_callers_and_callees_of_a_hit(index: Index) -> None:
+    result = index.ask("HTTPAdapter.send", k=1, budget=4000)
+    relations = {(r.qualified_name, r.relation) for r in result.related}
+    assert ("RetryPolicy.should_retry", "calls") in relations
+    assert ("HTTPAdapter._transmit", "calls") in relations
+    assert ("Session.request", "called by") in relations
+    assert ("HTTPAdapter", "parent") in relations
+    assert "netlib/adapters.py:16-23" in result.markdown
+    assert "## Repository map" in result.markdown
+
+
+@pytest.mark.parametrize("budget", [300, 800, 2000, 8000])
+def test_the_budget_is_never_exceeded(index: Index, budget: int) -> None:
+    result = index.ask("how are requests retried after server errors?", budget=budget)
+    assert counter_for(index.config.tokenizer_model)(result.markdown) == result.tokens <= budget
+    assert result.snippets
+
+
+def test_filters_limit_language_path_and_kind(index: Index) -> None:
+    js = index.search("format a price for display", filters=SearchFilters(language="javascript"))
+    assert js and all(h.language == "javascript" for h in js)
+    scoped = index.search("retry", filters=SearchFilters(path_glob="netlib/a*.py"))
+    assert scoped and {h.path for h in scoped} == {"netlib/adapters.py"}
+    classes = index.search("retry", filters=SearchFilters(kind="class"))
+    assert classes and all(h.kind == "class" for h in classes)
+
+
+def test_files_mode_ranks_the_right_file_first(index: Index) -> None:
+    result = index.ask("exponential backoff sleep between attempts", files=True, k=5)
+    assert result.files[0].path == "netlib/retry.py"
+
+
+def test_ablation_modes_each_find_results(index: Index) -> None:
+    for mode in ("dense", "sparse", "hybrid", "hybrid+names", "full"):
+        hits = index.search("RetryPolicy", k=3, mode=mode)
+        assert hits and hits[0].path == "netlib/retry.py", mode
+    with pytest.raises(CodeidxError, match="unknown mode"):
+        index.search("x", mode="magic")
+
+
+def test_json_output_is_stable(repo: Path) -> None:
+    args = ["ask", "where is the retry policy applied?", "--repo", str(repo), "--format", "json", "--budget", "2000"]
+    first = CliRunner().invoke(cli, args, catch_exceptions=False)
+    second = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert first.output == second.output
+    data = json.loads(first.output)
+    assert set(data) == {"query", "budget", "tokens", "hits", "files", "snippets", "related", "repo_map", "stale",
+                         "markdown"}
+    assert set(data["hits"][0]) >= {"path", "start_line", "end_line", "qualified_name", "score", "reasons"}
+
+
+def test_changed_files_are_reported_and_refresh_updates(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"a.py": "def alpha():\n    return 1\n"})
+    with Index.open(root) as index:
+        index.build()
+    (root / "b.py").write_text("def beta_handler():\n    return 2\n")
+    with Index.open(root) as index:
+        stale = index.ask("beta_handler")
+        assert stale.stale == ("b.py",) and "changed since the last build" in stale.markdown
+        fresh = index.ask("beta_handler", refresh=True)
+    assert fresh.stale == () and fresh.hits[0].qualified_name == "beta_handler"
+
+
+def run_ask(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "codeidx", "ask", *args], capture_output=True, text=True,
+                          cwd=cwd, env=dict(os.environ), timeout=300)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["where?", "--repo", "{empty}"], "codeidx build"),
+    (["  ", "--repo", "{repo}"], "query is empty"),
+    (["retry", "--repo", "{repo}", "--budget", "5"], "too small"),
+    (["retry", "--repo", "{repo}", "--lang", "cobol"], "nothing in the index matches"),
+])
+def test_bad_input_is_one_line_and_non_zero(repo: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run_ask(*[a.format(repo=repo, empty=tmp_path / "empty") for a in args])
+    assert result.returncode == 1, result.stdout
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
