@@ -23,6 +23,8 @@ from codeidx.indexer.plan import Plan, make_plan
 from codeidx.indexer.walker import walk
 from codeidx.models import SearchFilters
 
+OPTIMIZE_AFTER = 0.1  # share of the files a build must rewrite before the store is optimized
+
 if TYPE_CHECKING:
     from codeidx.indexer.builder import Progress
     from codeidx.protocols import Embedder, Store
@@ -182,8 +184,9 @@ class Index:
             stats = execute(plan, self.root, graph, store, embedder, cache, self.config.embed_max_tokens, on_progress)
         finally:
             cache.close()
+        # Merging segments pays off after bulk writes; after a small edit it costs more than it saves.
         optimize = getattr(store, "optimize", None)
-        if optimize is not None:
+        if optimize is not None and len(plan.index) + len(plan.delete) >= OPTIMIZE_AFTER * max(graph.counts()["files"], 1):
             optimize()
         graph.set_meta(built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         return stats, store, meta
