@@ -1,0 +1,51 @@
+"""Which files a localization benchmark ranks: the non-test source files of a checkout.
+
+BM25 and codeidx must rank the same candidates, so the same rule both lists the files BM25
+reads and becomes the `exclude` patterns that keep everything else out of the codeidx index.
+"""
+from __future__ import annotations
+
+import subprocess
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+
+from codeidx.errors import CodeidxError
+from codeidx.indexer.languages import LANGUAGES, has_grammar
+
+TEST_DIRS = ("test", "tests", "testing")
+TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*")
+CODE_LANGUAGES = frozenset(lang.name for lang in LANGUAGES if has_grammar(lang.name))
+
+
+def is_test_path(path: str) -> bool:
+    """Tests by the usual conventions: a tests folder, or a test_*/*_test/conftest file name."""
+    parts = PurePosixPath(path).parts
+    # Each glob matches any path component, as the same pattern does in a gitignore file.
+    return (any(part in TEST_DIRS for part in parts[:-1])
+            or any(fnmatchcase(part, g) for part in parts for g in TEST_FILE_GLOBS))
+
+
+def extensions_for(languages: frozenset[str]) -> tuple[str, ...]:
+    unknown = set(languages) - CODE_LANGUAGES
+    if unknown:
+        raise CodeidxError(f"unknown language {', '.join(sorted(unknown))}: choose from {', '.join(sorted(CODE_LANGUAGES))}")
+    return tuple(ext for lang in LANGUAGES if lang.name in languages for ext in lang.extensions)
+
+
+def is_candidate(path: str, extensions: tuple[str, ...]) -> bool:
+    return PurePosixPath(path).suffix.lower() in extensions and not is_test_path(path)
+
+
+def index_excludes(extensions: tuple[str, ...]) -> tuple[str, ...]:
+    """Gitignore patterns that leave exactly the candidates in a codeidx index."""
+    keep = tuple(f"!*{ext}" for ext in extensions)
+    tests = tuple(f"**/{d}/**" for d in TEST_DIRS)
+    return ("*", *keep, *tests, *TEST_FILE_GLOBS)
+
+
+def candidate_files(root: Path, extensions: tuple[str, ...]) -> list[str]:
+    """The candidates git tracks at the checked-out commit, sorted."""
+    out = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise CodeidxError(f"{root} is not a git work tree: benchmarks need a git checkout")
+    return sorted(p for p in out.stdout.split("\0") if p and is_candidate(p, extensions))
