@@ -172,7 +172,8 @@ def _chunk(parsed: ParsedFile, piece: _Piece, numbered: tuple[tuple[int, str], .
     text = "\n".join(t for _, t in numbered)
     embed_text = head + text
     content_hash = hashlib.sha256(embed_text.encode("utf-8", "replace")).hexdigest()
-    key = f"{parsed.path}\0{piece.qualified_name}\0{part}\0{content_hash}"
+    # The same text can recur in one file (a repeated comment between functions): the line tells them apart.
+    key = f"{parsed.path}\0{piece.qualified_name}\0{part}\0{numbered[0][0]}\0{content_hash}"
     return Chunk(
         id=str(uuid.uuid5(CHUNK_NAMESPACE, key)), path=parsed.path, language=parsed.language, kind=piece.kind,
         name=piece.name, qualified_name=piece.qualified_name, signature=piece.signature,
