@@ -17,7 +17,6 @@ MAX_SIGNATURE = 300
 MAX_DOCSTRING = 600
 # Node types that wrap a definition and belong to its range (decorators, export, attributes).
 WRAPPERS = {"decorated_definition", "export_statement", "template_declaration"}
-COMMENT_TYPES = {"comment", "line_comment", "block_comment", "documentation_comment"}
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,10 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
         names = captures.get("name")
         if not names:
             continue
+        # A grammar without a node for a dotted path (Scala imports) has the query capture each
+        # segment as @name; the name is then the span from the first to the last.
         name_node = names[0]
-        text = _text(source, name_node)
+        text = source[name_node.start_byte:names[-1].end_byte].decode("utf-8", "replace")
         for capture, nodes in captures.items():
             node = nodes[0]
             if capture.startswith("definition."):
@@ -59,15 +60,17 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
             elif capture.startswith("reference."):
                 refs.append((capture.split(".", 1)[1], _clean_ref(text), name_node.start_point[0] + 1,
                              name_node.start_byte))
-    symbols, spans = _symbols(path, language, source, defs)
+    symbols, spans = _symbols(path, language, source, defs, tree.root_node)
     references = tuple(
         Reference(path=path, kind=kind, name=name, line=line, source=_enclosing(spans, byte))
-        for kind, name, line, byte in sorted(set(refs), key=lambda r: (r[2], r[3])) if name)
+        for kind, name, line, byte in sorted(set(refs), key=lambda r: (r[2], r[3], r[0], r[1])) if name)
     return ParsedFile(path, language, tuple(symbols), references, parse_errors=tree.root_node.has_error)
 
 
-def _symbols(path: str, language: str, source: bytes, defs: list[_Def]) -> tuple[list[Symbol], list[tuple[int, int, str]]]:
-    """Qualify each definition by the definitions around it; returns symbols and their byte spans."""
+def _symbols(path: str, language: str, source: bytes, defs: list[_Def],
+             root) -> tuple[list[Symbol], list[tuple[int, int, str]]]:
+    """Qualify each definition by the definitions around it; returns symbols and the byte spans of
+    symbols and scopes, so that a reference in an `impl Shape for Circle` header belongs to `Circle`."""
     unique = {(d.start_byte, d.end_byte, d.is_scope): d for d in defs}  # one node may match two patterns
     ordered = sorted(unique.values(), key=lambda d: (d.start_byte, -d.end_byte, d.is_scope))
     stack: list[tuple[_Def, str]] = []
@@ -82,19 +85,18 @@ def _symbols(path: str, language: str, source: bytes, defs: list[_Def]) -> tuple
         # `Shape::area` defined outside its class keeps its qualifier; its bare name is the tail.
         qualified = f"{parent}.{d.name}" if parent else d.name
         name = _last_segment(d.name)
-        if d.is_scope:
-            stack.append((d, qualified))
-            continue
         kind = d.kind
         if kind == "function" and stack and stack[-1][0].kind in ("class", "struct", "interface", "trait", "scope", "enum"):
             kind = "method"
+        spans.append((d.start_byte, d.end_byte, qualified))
+        stack.append((d, qualified))
+        if d.is_scope:
+            continue
         node = d.node
         symbols.append(Symbol(
             path=path, language=language, kind=kind, name=name, qualified_name=qualified,
-            signature=_signature(source, node), docstring=_docstring(source, node, language),
+            signature=_signature(source, node), docstring=_docstring(source, node, language, root),
             start_line=node.start_point[0] + 1, end_line=node.end_point[0] + 1, parent=parent))
-        spans.append((d.start_byte, d.end_byte, qualified))
-        stack.append((d, qualified))
     return symbols, spans
 
 
@@ -110,21 +112,46 @@ def _body(node):
     body = inner.child_by_field_name("body")
     if body is None:
         body = next((c for c in inner.children if c.type in ("block", "declaration_list", "field_declaration_list",
-                                                             "class_body", "compound_statement")), None)
+                                                             "class_body", "compound_statement", "function_body")), None)
     return inner, body
 
 
 def _signature(source: bytes, node) -> str:
+    """The header up to the body (or the first line when there is none), without comments: grammars
+    such as Ruby's attach the next definition's leading comment to the header."""
     inner, body = _body(node)
-    end = body.start_byte if body is not None else inner.end_byte
-    text = source[inner.start_byte:end].decode("utf-8", "replace")
-    if body is None:
-        text = text.split("\n", 1)[0]
-    text = " ".join(text.split()).rstrip("{: ").strip()
+    if body is not None:
+        end = body.start_byte
+    else:
+        line_end = source.find(b"\n", inner.start_byte)
+        end = inner.end_byte if line_end == -1 else min(line_end, inner.end_byte)
+    pieces, pos = [], inner.start_byte
+    for comment in _comments_in(inner, end):
+        pieces.append(source[pos:comment.start_byte])
+        pos = comment.end_byte
+    pieces.append(source[pos:end])
+    text = b" ".join(pieces).decode("utf-8", "replace")
+    # Scala and Kotlin expression bodies leave the `=` before them.
+    text = " ".join(text.split()).rstrip("{:= ").strip()
     return text[:MAX_SIGNATURE]
 
 
-def _docstring(source: bytes, node, language: str) -> str:
+def _comments_in(node, end: int):
+    for child in node.children:
+        if child.start_byte >= end:
+            return
+        if _is_comment(child):
+            yield child
+        else:
+            yield from _comments_in(child, end)
+
+
+def _is_comment(node) -> bool:
+    # Grammars name them comment, line_comment, block_comment, multiline_comment, doc_comment...
+    return "comment" in node.type
+
+
+def _docstring(source: bytes, node, language: str, root) -> str:
     if language == "python":
         _, body = _body(node)
         first = body.named_children[0] if body is not None and body.named_children else None
@@ -132,17 +159,47 @@ def _docstring(source: bytes, node, language: str) -> str:
             first = first.named_children[0]
         if first is not None and first.type == "string":
             return _clean_doc(_text(source, first))
-    comments = []
-    sibling = node.prev_named_sibling
-    line = node.start_point[0]
-    while sibling is not None and sibling.type in COMMENT_TYPES and sibling.end_point[0] >= line - 1:
-        comments.append(_text(source, sibling))
-        line = sibling.start_point[0]
-        sibling = sibling.prev_named_sibling
-    return _clean_doc("\n".join(reversed(comments)))
+    return _clean_doc("\n".join(reversed(list(_leading_comments(source, node, root)))))
+
+
+def _leading_comments(source: bytes, node, root):
+    """The comments directly above a definition, nearest first, found by position rather than by
+    tree shape: grammars attach them as a sibling of a wrapper (Go `type`), inside the parent's
+    header (Ruby) or at the end of the previous statement (Kotlin)."""
+    # Start from the outermost node that the definition opens on its line: `type` in `type Shape
+    # interface`, but not the class around `class A { fun x() = 1 }`.
+    while (node.parent is not None and node.parent.start_point[0] == node.start_point[0]
+           and node.parent.named_children[0] == node):
+        node = node.parent
+    start, line = node.start_byte, node.start_point[0]
+    while True:
+        pos = start - 1
+        while pos >= 0 and source[pos] in b" \t\r\n":
+            pos -= 1
+        if pos < 0:
+            return
+        # The byte may be a comment's own token (Scala's `*/`): climb to the comment, not past `start`.
+        comment = root.descendant_for_byte_range(pos, pos + 1)
+        while comment is not None and comment.end_byte <= start and not _is_comment(comment):
+            comment = comment.parent
+        if comment is None or not _is_comment(comment):
+            return
+        while comment.parent is not None and _is_comment(comment.parent):
+            comment = comment.parent
+        line_start = source.rfind(b"\n", 0, comment.start_byte) + 1
+        # A blank line, or code before the comment on its line (a trailing comment), ends the doc.
+        if comment.end_point[0] < line - 1 or source[line_start:comment.start_byte].strip():
+            return
+        yield _text(source, comment)
+        start, line = comment.start_byte, comment.start_point[0]
 
 
 _COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|#|--)\s?", re.MULTILINE)
+# C# XML documentation tags; a reference tag (`<see cref="Shape"/>`) keeps the name it points to.
+_XML_DOC_TAG = re.compile(
+    r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"([^\"]*)\"\s*/>"
+    r"|</?(?:summary|remarks|returns|param|paramref|typeparam|typeparamref|value|example|exception"
+    r"|see|seealso|c|code|para|list|listheader|item|term|description|inheritdoc|include|permission)\b[^<>]*>")
 
 
 def _clean_doc(text: str) -> str:
@@ -153,6 +210,7 @@ def _clean_doc(text: str) -> str:
             break
     else:
         text = _COMMENT_MARKS.sub("", text).replace("*/", "")
+        text = _XML_DOC_TAG.sub(lambda m: m.group(1) or "", text)
     lines = [ln.strip() for ln in text.strip().splitlines()]
     return "\n".join(lines).strip()[:MAX_DOCSTRING]
 

@@ -4,5 +4,5 @@
 
 (delegation_specifier (user_type (type_identifier) @name)) @reference.inherit
 (delegation_specifier (constructor_invocation (user_type (type_identifier) @name))) @reference.inherit
-(call_expression (simple_identifier) @name) @reference.call
+(call_expression [(simple_identifier) (navigation_expression)] @name) @reference.call
 (import_header (identifier) @name) @reference.import

@@ -5,4 +5,7 @@
 
 (extends_clause type: (_) @name) @reference.inherit
 (call_expression function: [(identifier) (field_expression)] @name) @reference.call
-(import_declaration path: (_) @name) @reference.import
+; The grammar has no node for the dotted path: each segment is an @name (up to eight; quantifiers
+; and fields here match one segment at a time), and the parser spans them.
+(import_declaration . (identifier) @name . (identifier)? @name . (identifier)? @name . (identifier)? @name
+  . (identifier)? @name . (identifier)? @name . (identifier)? @name . (identifier)? @name) @reference.import
