@@ -1,0 +1,441 @@
+"""The parser on one realistic file per language, its failure modes, and the chunker ids it feeds."""
+from __future__ import annotations
+
+import pytest
+
+from codeidx.indexer.chunker import chunk_file
+from codeidx.indexer.parser import parse_file
+
+# language: (file name, source)
+SAMPLES = {
+    "python": ("shapes.py", '''\
+import math
+
+
+class Shape:
+    """A plane figure."""
+
+    def area(self):
+        return 0
+
+
+class Circle(Shape):
+    def area(self):
+        """Area of the circle."""
+        return math.pi * self.r ** 2
+
+
+def total_area(shapes):
+    return sum(s.area() for s in shapes)
+'''),
+    "javascript": ("shapes.js", '''\
+import { pi } from "./consts.js";
+
+class Shape {
+  area() { return 0; }
+}
+
+// A round shape.
+class Circle extends Shape {
+  area() {
+    return pi * this.r * this.r;
+  }
+}
+
+function totalArea(shapes) {
+  return shapes.map((s) => s.area()).reduce((a, b) => a + b, 0);
+}
+'''),
+    "typescript": ("shapes.ts", '''\
+import { pi } from "./consts";
+
+interface Shape {
+  area(): number;
+}
+
+// A round shape.
+class Circle implements Shape {
+  constructor(private r: number) {}
+  area(): number {
+    return pi * this.r * this.r;
+  }
+}
+
+function totalArea(shapes: Shape[]): number {
+  return shapes.map((s) => s.area()).reduce((a, b) => a + b, 0);
+}
+'''),
+    "tsx": ("Badge.tsx", '''\
+import React from "react";
+
+// Shows a count.
+export function Badge(props: { count: number }) {
+  return <span className="badge">{formatCount(props.count)}</span>;
+}
+
+class Panel extends React.Component {
+  render() {
+    return <div>{this.props.children}</div>;
+  }
+}
+
+function formatCount(n: number): string {
+  return n > 99 ? "99+" : String(n);
+}
+'''),
+    "go": ("shapes.go", '''\
+package shapes
+
+import "math"
+
+// Shape is a plane figure.
+type Shape interface {
+	Area() float64
+}
+
+type Circle struct {
+	R float64
+}
+
+// Area of the circle.
+func (c Circle) Area() float64 {
+	return math.Pi * c.R * c.R
+}
+
+func TotalArea(shapes []Shape) float64 {
+	total := 0.0
+	for _, s := range shapes {
+		total += s.Area()
+	}
+	return total
+}
+'''),
+    "rust": ("shapes.rs", '''\
+use std::f64::consts::PI;
+
+/// A plane figure.
+pub trait Shape {
+    fn area(&self) -> f64;
+}
+
+pub struct Circle {
+    r: f64,
+}
+
+impl Shape for Circle {
+    /// Area of the circle.
+    fn area(&self) -> f64 {
+        PI * self.r * self.r
+    }
+}
+
+pub fn total_area(shapes: &[Box<dyn Shape>]) -> f64 {
+    shapes.iter().map(|s| s.area()).sum()
+}
+'''),
+    "java": ("Circle.java", '''\
+package shapes;
+
+import java.util.List;
+
+/** A round shape. */
+public class Circle extends Shape {
+    private double r;
+
+    /** Area of the circle. */
+    public double area() {
+        return Math.PI * r * r;
+    }
+
+    public static double totalArea(List<Shape> shapes) {
+        return shapes.stream().mapToDouble(s -> s.area()).sum();
+    }
+}
+'''),
+    "c": ("shapes.c", '''\
+#include <math.h>
+
+struct circle {
+    double r;
+};
+
+/* Area of the circle. */
+double circle_area(const struct circle *c) {
+    return M_PI * c->r * c->r;
+}
+
+double total_area(const struct circle *cs, int n) {
+    double total = 0;
+    for (int i = 0; i < n; i++) total += circle_area(&cs[i]);
+    return total;
+}
+'''),
+    "cpp": ("shapes.cpp", '''\
+#include <vector>
+
+namespace geo {
+
+class Shape {
+ public:
+  virtual double area() const = 0;
+};
+
+// A round shape.
+class Circle : public Shape {
+ public:
+  double area() const override { return 3.14159 * r * r; }
+  double r;
+};
+
+double total_area(const std::vector<Shape*>& shapes) {
+  double total = 0;
+  for (auto* s : shapes) total += s->area();
+  return total;
+}
+
+}  // namespace geo
+'''),
+    "csharp": ("Circle.cs", '''\
+using System;
+
+namespace Geo
+{
+    /// <summary>A round shape.</summary>
+    public class Circle : Shape
+    {
+        public double R;
+
+        /// <summary>Area of the circle.</summary>
+        public override double Area()
+        {
+            return Math.PI * R * R;
+        }
+    }
+
+    public interface IMeasured { double Area(); }
+}
+'''),
+    "ruby": ("shapes.rb", '''\
+require "bigdecimal"
+
+module Geo
+  # A round shape.
+  class Circle < Shape
+    # Area of the circle.
+    def area
+      Math::PI * @r * @r
+    end
+  end
+
+  def self.total_area(shapes)
+    shapes.sum { |s| s.area }
+  end
+end
+'''),
+    "php": ("Circle.php", '''\
+<?php
+namespace Geo;
+
+use Geo\\Shape;
+
+/** A round shape. */
+class Circle extends Shape
+{
+    /** Area of the circle. */
+    public function area(): float
+    {
+        return M_PI * $this->r * $this->r;
+    }
+}
+
+function total_area(array $shapes): float
+{
+    return array_sum(array_map(fn($s) => $s->area(), $shapes));
+}
+'''),
+    "kotlin": ("Shapes.kt", '''\
+package geo
+
+import kotlin.math.PI
+
+/** A round shape. */
+class Circle(val r: Double) : Shape() {
+    /** Area of the circle. */
+    override fun area(): Double {
+        return PI * r * r
+    }
+}
+
+fun totalArea(shapes: List<Shape>): Double = shapes.sumOf { it.area() }
+'''),
+    "scala": ("Shapes.scala", '''\
+package geo
+
+import scala.math.Pi
+
+/** A round shape. */
+class Circle(r: Double) extends Shape {
+  /** Area of the circle. */
+  def area(): Double = Pi * r * r
+}
+
+object Shapes {
+  def totalArea(shapes: Seq[Shape]): Double = shapes.map(_.area()).sum
+}
+'''),
+}
+
+# language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
+# a call (name, source), an import or inherit (kind, name, source), a method's (qualified name, signature)
+EXPECTED = {
+    "python": (
+        [("class", "Shape", 4, 8), ("method", "Shape.area", 7, 8), ("class", "Circle", 11, 14),
+         ("method", "Circle.area", 12, 14), ("function", "total_area", 17, 18)],
+        {"Shape": "A plane figure.", "Circle.area": "Area of the circle.", "Circle": ""},
+        ("s.area", "total_area"), ("inherit", "Shape", "Circle"), ("Circle.area", "def area(self)")),
+    "javascript": (
+        [("class", "Shape", 3, 5), ("method", "Shape.area", 4, 4), ("class", "Circle", 8, 12),
+         ("method", "Circle.area", 9, 11), ("function", "totalArea", 14, 16)],
+        {"Circle": "A round shape.", "Shape": ""},
+        ("s.area", "totalArea"), ("inherit", "Shape", "Circle"), ("Circle.area", "area()")),
+    "typescript": (
+        [("interface", "Shape", 3, 5), ("method", "Shape.area", 4, 4), ("class", "Circle", 8, 13),
+         ("method", "Circle.constructor", 9, 9), ("method", "Circle.area", 10, 12), ("function", "totalArea", 15, 17)],
+        {"Circle": "A round shape."},
+        ("shapes.map", "totalArea"), ("inherit", "Shape", "Circle"), ("Circle.area", "area(): number")),
+    "tsx": (
+        [("function", "Badge", 4, 6), ("class", "Panel", 8, 12), ("method", "Panel.render", 9, 11),
+         ("function", "formatCount", 14, 16)],
+        {"Badge": "Shows a count."},
+        ("formatCount", "Badge"), ("inherit", "React.Component", "Panel"), ("Panel.render", "render()")),
+    "go": (
+        [("interface", "Shape", 6, 8), ("struct", "Circle", 10, 12), ("method", "Circle.Area", 15, 17),
+         ("function", "TotalArea", 19, 25)],
+        {"Shape": "Shape is a plane figure.", "Circle.Area": "Area of the circle.", "Circle": ""},
+        ("s.Area", "TotalArea"), ("import", "math", ""), ("Circle.Area", "func (c Circle) Area() float64")),
+    "rust": (
+        [("trait", "Shape", 4, 6), ("method", "Shape.area", 5, 5), ("struct", "Circle", 8, 10),
+         ("method", "Circle.area", 14, 16), ("function", "total_area", 19, 21)],
+        {"Shape": "A plane figure.", "Circle.area": "Area of the circle."},
+        ("s.area", "total_area"), ("inherit", "Shape", "Circle"), ("Circle.area", "fn area(&self) -> f64")),
+    "java": (
+        [("class", "Circle", 6, 17), ("method", "Circle.area", 10, 12), ("method", "Circle.totalArea", 14, 16)],
+        {"Circle": "A round shape.", "Circle.area": "Area of the circle."},
+        ("mapToDouble", "Circle.totalArea"), ("inherit", "Shape", "Circle"),
+        ("Circle.totalArea", "public static double totalArea(List<Shape> shapes)")),
+    "c": (
+        [("struct", "circle", 3, 5), ("function", "circle_area", 8, 10), ("function", "total_area", 12, 16)],
+        {"circle_area": "Area of the circle."},
+        ("circle_area", "total_area"), ("import", "math.h", ""),
+        ("circle_area", "double circle_area(const struct circle *c)")),
+    "cpp": (
+        [("module", "geo", 3, 23), ("class", "geo.Shape", 5, 8), ("method", "geo.Shape.area", 7, 7),
+         ("class", "geo.Circle", 11, 15), ("method", "geo.Circle.area", 13, 13), ("function", "geo.total_area", 17, 21)],
+        {"geo.Circle": "A round shape."},
+        ("s->area", "geo.total_area"), ("inherit", "Shape", "geo.Circle"),
+        ("geo.Circle.area", "double area() const override")),
+    "csharp": (
+        [("module", "Geo", 3, 18), ("class", "Geo.Circle", 6, 15), ("method", "Geo.Circle.Area", 11, 14),
+         ("interface", "Geo.IMeasured", 17, 17), ("method", "Geo.IMeasured.Area", 17, 17)],
+        {"Geo.Circle": "A round shape.", "Geo.Circle.Area": "Area of the circle."},
+        None, ("inherit", "Shape", "Geo.Circle"), ("Geo.Circle.Area", "public override double Area()")),
+    "ruby": (
+        [("module", "Geo", 3, 15), ("class", "Geo.Circle", 5, 10), ("method", "Geo.Circle.area", 7, 9),
+         ("method", "Geo.total_area", 12, 14)],
+        {"Geo": "", "Geo.Circle": "A round shape.", "Geo.Circle.area": "Area of the circle."},
+        ("sum", "Geo.total_area"), ("inherit", "Shape", "Geo.Circle"),
+        ("Geo.total_area", "def self.total_area(shapes)")),
+    "php": (
+        [("module", "Geo", 2, 2), ("class", "Circle", 7, 14), ("method", "Circle.area", 10, 13),
+         ("function", "total_area", 16, 19)],
+        {"Circle": "A round shape.", "Circle.area": "Area of the circle."},
+        ("array_map", "total_area"), ("import", "Geo\\Shape", ""), ("Circle.area", "public function area(): float")),
+    "kotlin": (
+        [("class", "Circle", 6, 11), ("method", "Circle.area", 8, 10), ("function", "totalArea", 13, 13)],
+        {"Circle": "A round shape.", "Circle.area": "Area of the circle."},
+        ("it.area", "totalArea"), ("import", "kotlin.math.PI", ""), ("Circle.area", "override fun area(): Double")),
+    "scala": (
+        [("class", "Circle", 6, 9), ("method", "Circle.area", 8, 8), ("class", "Shapes", 11, 13),
+         ("method", "Shapes.totalArea", 12, 12)],
+        {"Circle": "A round shape.", "Circle.area": "Area of the circle."},
+        ("_.area", "Shapes.totalArea"), ("import", "scala.math.Pi", ""),
+        ("Shapes.totalArea", "def totalArea(shapes: Seq[Shape]): Double")),
+}
+
+
+@pytest.mark.parametrize("language", sorted(SAMPLES))
+def test_symbols_docstrings_references_and_signatures(language: str) -> None:
+    name, source = SAMPLES[language]
+    symbols, docs, call, other, (method, signature) = EXPECTED[language]
+    parsed = parse_file(name, source.encode(), language)
+    assert not parsed.parse_errors
+    assert [(s.kind, s.qualified_name, s.start_line, s.end_line) for s in parsed.symbols] == symbols
+    by_name = {s.qualified_name: s for s in parsed.symbols}
+    assert {q: by_name[q].docstring for q in docs} == docs
+    assert by_name[method].signature == signature
+    refs = {(r.kind, r.name, r.source) for r in parsed.references}
+    if call:  # the C# sample calls nothing but Math.PI, a field
+        assert ("call", *call) in refs
+    assert other in refs
+
+
+def test_signatures_stop_before_comments() -> None:
+    """Ruby puts the next definition's leading comment inside the header; it is the docstring there."""
+    source = b"class A < B # why A exists\n  # Does x.\n  def x(a) # trailing\n    a\n  end\nend\n"
+    parsed = parse_file("a.rb", source, "ruby")
+    assert [(s.qualified_name, s.signature, s.docstring) for s in parsed.symbols] == [
+        ("A", "class A < B", ""), ("A.x", "def x(a)", "Does x.")]
+
+
+def test_leading_comment_rules() -> None:
+    """A blank line or code before the comment ends it; a one-line class's comment is not its method's."""
+    source = b"x = 1  # trailing\ndef f():\n    pass\n\n# detached\n\ndef g():\n    pass\n"
+    assert [s.docstring for s in parse_file("m.py", source, "python").symbols] == ["", ""]
+    kotlin = parse_file("a.kt", b"// An A.\nclass A { fun x() = 1 }\n", "kotlin")
+    assert [(s.qualified_name, s.docstring) for s in kotlin.symbols] == [("A", "An A."), ("A.x", "")]
+
+
+def test_csharp_reference_tags_keep_their_target() -> None:
+    source = b'/// <summary>Wraps <see cref="Stream"/>.</summary>\n/// <param name="s">The stream.</param>\nclass W {}\n'
+    assert parse_file("W.cs", source, "csharp").symbols[0].docstring == "Wraps Stream.\nThe stream."
+
+
+def test_nested_definitions_are_qualified_through_every_level() -> None:
+    source = b"class Outer:\n    class Inner:\n        def m(self):\n            def helper():\n                pass\n"
+    parsed = parse_file("n.py", source, "python")
+    assert [(s.kind, s.qualified_name, s.parent, s.start_line, s.end_line) for s in parsed.symbols] == [
+        ("class", "Outer", "", 1, 5), ("class", "Outer.Inner", "Outer", 2, 5),
+        ("method", "Outer.Inner.m", "Outer.Inner", 3, 5), ("function", "Outer.Inner.m.helper", "Outer.Inner.m", 4, 5)]
+
+
+def test_syntax_error_keeps_what_parses() -> None:
+    source = b"def ok():\n    return 1\n\ndef broken(:\n    pass\n\nclass Fine:\n    def m(self):\n        return 2\n"
+    parsed = parse_file("e.py", source, "python")
+    assert parsed.parse_errors
+    names = [(s.qualified_name, s.start_line, s.end_line) for s in parsed.symbols]
+    assert ("ok", 1, 2) in names
+    assert ("Fine", 7, 9) in names and ("Fine.m", 8, 9) in names
+
+
+def test_invalid_utf8_parses() -> None:
+    source = b"# caf\xe9 \xff\ndef f():\n    return '\xc3\x28'\n"
+    parsed = parse_file("b.py", source, "python")
+    assert [(s.qualified_name, s.start_line, s.end_line) for s in parsed.symbols] == [("f", 2, 3)]
+    assert parsed.symbols[0].docstring == "caf\ufffd \ufffd"
+
+
+def test_unknown_language_has_no_symbols() -> None:
+    parsed = parse_file("notes.xyz", b"def f(): pass\n", "cobol")
+    assert (parsed.symbols, parsed.references, parsed.parse_errors) == ((), (), False)
+
+
+def test_repeated_comment_lines_get_unique_chunk_ids() -> None:
+    """The same comment before three functions once gave chunks equal ids (UNIQUE constraint failed)."""
+    source = "".join(f"# From werkzeug (used with permission).\ndef f{i}():\n    return {i}\n\n" for i in range(3)).encode()
+    parsed = parse_file("w.py", source, "python")
+    assert [(s.name, s.start_line, s.docstring) for s in parsed.symbols] == [
+        (f"f{i}", 2 + 4 * i, "From werkzeug (used with permission).") for i in range(3)]
+    chunks = chunk_file(parsed, source, lambda t: len(t) // 4, 256)
+    assert len({c.id for c in chunks}) == len(chunks)
+    assert [(c.qualified_name, c.start_line, c.end_line) for c in chunks if c.kind == "function"] == [
+        ("f0", 2, 3), ("f1", 6, 7), ("f2", 10, 11)]
