@@ -5,6 +5,7 @@ the share of gold items within the first k; MRR rewards the rank of the first go
 """
 from __future__ import annotations
 
+import math
 from typing import Collection, Iterable, Sequence
 
 KS = (1, 5, 10)
@@ -39,3 +40,10 @@ def mean(rows: Sequence[dict[str, float]]) -> dict[str, float]:
     if not rows:
         return {}
     return {key: sum(r[key] for r in rows) / len(rows) for key in rows[0]}
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile: a value that was measured, never an interpolation."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(len(ordered) * pct / 100))
+    return ordered[rank - 1]

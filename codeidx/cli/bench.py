@@ -1,0 +1,167 @@
+"""`codeidx bench localize|history|perf`: retrieval quality against BM25, and speed."""
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from codeidx.cli.common import echo_json, handle_errors, to_jsonable
+from codeidx.errors import CodeidxError
+
+
+def _common(fn):
+    """Options every quality benchmark takes."""
+    options = [
+        click.option("--work-dir", type=click.Path(file_okay=False),
+                     help="Checkouts, indexes and the benchmark's embedding cache (default: a folder beside the repositories)."),
+        click.option("--modes", default=",".join(("dense", "sparse", "hybrid", "hybrid+names", "full")), show_default=True,
+                     help="Retrieval modes to compare, comma-separated."),
+        click.option("--tokens", "windows", type=click.IntRange(16, 8192), multiple=True,
+                     help="Embedding window(s) to compare, e.g. --tokens 128 --tokens 256 (default 256)."),
+        click.option("--lang", "languages", multiple=True, default=("python",), show_default=True,
+                     help="Languages whose non-test files are ranked."),
+        click.option("--limit", type=click.IntRange(1), help="At most this many instances."),
+        click.option("--out", "out_dir", type=click.Path(file_okay=False),
+                     help="Write results.json, report.md and recall.png here."),
+        click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks: localization quality beside BM25, and build/query speed."""
+
+
+@bench.command()
+@click.option("--dataset", required=True, type=click.Path(dir_okay=False),
+              help="SWE-bench instances, JSON or JSON Lines.")
+@click.option("--repos", "repos_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder of local clones, REPOS/<name> or REPOS/<owner>__<name>.")
+@click.option("--repo", "only", multiple=True, help="Only these repositories (owner/name).")
+@_common
+@handle_errors
+def localize(dataset: str, repos_dir: str, only: tuple[str, ...], **opts) -> None:
+    """File and function localization on SWE-bench instances: issue text in, gold files out.
+
+    \b
+      codeidx bench localize --dataset swe-bench-lite.json --repos ~/clones --out bench-out
+    """
+    from codeidx.benchmarks.dataset import load_instances
+    from codeidx.benchmarks.workspace import Checkout, find_clone
+
+    repos = Path(repos_dir)
+    if not repos.is_dir():
+        raise CodeidxError(f"{repos} is not a folder: pass the folder that holds your clones")
+    instances = load_instances(dataset, only, opts["limit"])
+    work = Path(opts["work_dir"] or repos / ".codeidx-bench")
+    for repo in {i.repo for i in instances}:
+        find_clone(repos, repo)  # a missing clone fails now, not after an hour of other repositories
+    _run_quality(instances, lambda i: Checkout(find_clone(repos, i.repo), work / i.repo.replace("/", "__")),
+                 work, f"SWE-bench localization ({Path(dataset).name})", **opts)
+
+
+@bench.command()
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--count", type=click.IntRange(1), default=30, show_default=True, help="Commits to turn into instances.")
+@_common
+@handle_errors
+def history(path: str, count: int, **opts) -> None:
+    """Localization on a repository's own history: commit message in, changed files out.
+
+    Each recent non-merge commit that modifies 1 to 5 source files is asked at its parent.
+
+    \b
+      codeidx bench history ~/src/project --count 50
+    """
+    from codeidx.benchmarks.corpus import extensions_for
+    from codeidx.benchmarks.history import mine_commits
+    from codeidx.benchmarks.workspace import Checkout
+
+    repo = Path(path).resolve()
+    instances = mine_commits(repo, count, extensions_for(frozenset(opts["languages"])))
+    work = Path(opts["work_dir"] or Path(tempfile.gettempdir()) / f"codeidx-bench-{repo.name}")
+    _run_quality(instances, lambda i: Checkout(repo, work / repo.name), work,
+                 f"history of {repo.name} ({len(instances)} commits)", **opts)
+
+
+def _run_quality(instances, checkout_for, work: Path, title: str, *, modes: str, windows: tuple[int, ...],
+                 languages: tuple[str, ...], out_dir: str | None, as_json: bool, **_: object) -> None:
+    from codeidx.benchmarks import summary
+    from codeidx.benchmarks.corpus import extensions_for
+    from codeidx.benchmarks.harness import MODES, Settings, run
+    from codeidx.benchmarks.machine import as_line, describe
+
+    chosen = tuple(m.strip() for m in modes.split(",") if m.strip())
+    unknown = set(chosen) - set(MODES)
+    if unknown or not chosen:
+        raise CodeidxError(f"unknown mode {', '.join(sorted(unknown)) or '(none)'}: choose from {', '.join(MODES)}")
+    settings = Settings(work_dir=work, cache_dir=work / "embedding-cache", modes=chosen,
+                        max_tokens=tuple(dict.fromkeys(windows)) or (256,),
+                        extensions=extensions_for(frozenset(languages)))
+    command = "codeidx " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    machine = describe()
+    _note(f"{len(instances)} instances; checkouts and indexes in {work}")
+
+    def progress(r) -> None:
+        best = {s: "hit" if set(r.gold_files) <= set(files[:5]) else "miss" for s, files in r.files.items()}
+        _note(f"{r.instance_id}: top-5 " + ", ".join(f"{s} {v}" for s, v in best.items()))
+
+    results = run(instances, checkout_for, settings, on_result=progress,
+                  on_skip=lambda i, why: _note(f"{i.instance_id}: skipped, {why}"))
+    if not results:
+        raise CodeidxError("no instance could be scored: see the skipped lines above")
+    scores = summary.score(results)
+    report = summary.report(results, title=title, command=command, machine=as_line(machine))
+    if out_dir:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        from codeidx.benchmarks.plot import recall_plot
+
+        recall_plot(results, out / "recall.png", title)
+        (out / "report.md").write_text(report + "\n\n![file recall@k](recall.png)\n")
+        (out / "results.json").write_text(json.dumps(to_jsonable(
+            {"command": command, "machine": machine, "scores": scores, "instances": results}), indent=1))
+        _note(f"wrote {out / 'report.md'}, {out / 'recall.png'} and {out / 'results.json'}")
+    if as_json:
+        echo_json({"command": command, "machine": machine, "scores": scores})
+    else:
+        click.echo(report)
+
+
+@bench.command()
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--tokens", "window", type=click.IntRange(16, 8192), help="Embedding window (default 256).")
+@click.option("--embed-model", help="Embedding model to measure (default: the configured one).")
+@click.option("--work-dir", type=click.Path(file_okay=False), help="Scratch folder (default: a temporary one).")
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
+@handle_errors
+def perf(path: str, window: int | None, embed_model: str | None, work_dir: str | None, as_json: bool) -> None:
+    """Build and query speed on a copy of PATH: full build, no-op, 1% update, latency, memory.
+
+    \b
+      codeidx bench perf ~/src/project
+    """
+    from codeidx.benchmarks.machine import as_line, describe
+    from codeidx.benchmarks.perf import measure
+    from codeidx.benchmarks.summary import perf_table
+
+    command = "codeidx " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    with tempfile.TemporaryDirectory(prefix="codeidx-perf-", dir=work_dir) as scratch:
+        result = measure(Path(path).resolve(), Path(scratch), on_step=lambda s: _note(f"perf: {s}"),
+                         embed_max_tokens=window, embed_model=embed_model)
+    machine = describe()
+    if as_json:
+        echo_json({"command": command, "machine": machine, "result": result})
+    else:
+        click.echo(f"`{command}`\n\nMachine: {as_line(machine)}\n\n{perf_table([result])}")
+
+
+def _note(line: str) -> None:
+    click.echo(line, err=True)
