@@ -171,7 +171,7 @@ def _leading_comments(source: bytes, node, root):
     while (node.parent is not None and node.parent.start_point[0] == node.start_point[0]
            and node.parent.named_children[0] == node):
         node = node.parent
-    start, line = node.start_byte, node.start_point[0]
+    start = node.start_byte
     while True:
         pos = start - 1
         while pos >= 0 and source[pos] in b" \t\r\n":
@@ -187,11 +187,12 @@ def _leading_comments(source: bytes, node, root):
         while comment.parent is not None and _is_comment(comment.parent):
             comment = comment.parent
         line_start = source.rfind(b"\n", 0, comment.start_byte) + 1
-        # A blank line, or code before the comment on its line (a trailing comment), ends the doc.
-        if comment.end_point[0] < line - 1 or source[line_start:comment.start_byte].strip():
+        # A blank line, or code before the comment on its line (a trailing comment), ends the doc;
+        # newlines are counted from `pos` because Rust's line comments end with their newline.
+        if source.count(b"\n", pos, start) > 1 or source[line_start:comment.start_byte].strip():
             return
         yield _text(source, comment)
-        start, line = comment.start_byte, comment.start_point[0]
+        start = comment.start_byte
 
 
 _COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|#|--)\s?", re.MULTILINE)

@@ -391,6 +391,9 @@ def test_leading_comment_rules() -> None:
     """A blank line or code before the comment ends it; a one-line class's comment is not its method's."""
     source = b"x = 1  # trailing\ndef f():\n    pass\n\n# detached\n\ndef g():\n    pass\n"
     assert [s.docstring for s in parse_file("m.py", source, "python").symbols] == ["", ""]
+    # Rust's line comments end with their newline: the blank line must still separate.
+    rust = parse_file("a.rs", b"/// Detached.\n\nfn a() {}\n/// Two\n/// lines.\nfn b() {}\n", "rust")
+    assert [s.docstring for s in rust.symbols] == ["", "Two\nlines."]
     kotlin = parse_file("a.kt", b"// An A.\nclass A { fun x() = 1 }\n", "kotlin")
     assert [(s.qualified_name, s.docstring) for s in kotlin.symbols] == [("A", "An A."), ("A.x", "")]
 
