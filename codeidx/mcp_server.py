@@ -1,0 +1,223 @@
+"""`codeidx mcp`: the index served to coding agents over MCP (stdio).
+
+One `Index` lives for the whole process, so the embedding model loads once (warmed in the
+background as the server starts) and a tool call costs a query. Before each call the index
+catches up with the files on disk, so an agent sees its own edits on its next search.
+Failures an agent can act on come back as tool errors of one line; the server keeps serving.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, TypeVar
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+
+from codeidx.errors import CodeidxError, NoIndexError
+from codeidx.index import Index
+from codeidx.models import SearchFilters
+
+log = logging.getLogger("codeidx.mcp")
+
+SNIPPET_LINES = 15  # a search hit shows this much code; get_symbol shows all of it
+MAX_K = 100
+INSTRUCTIONS = (
+    "Code search and architectural context for one repository, indexed with tree-sitter and embeddings. "
+    "Use search_code to find where something is implemented, get_symbol to read a definition with its "
+    "callers and callees, get_context for a packed answer to a question, repo_map for an overview. "
+    "The index follows edits to the files on disk automatically.")
+
+T = TypeVar("T")
+
+
+class IndexService:
+    """The process's one Index, brought up to date before each use; one call at a time."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.index = Index.open(root)
+        # Tool functions run in worker threads; the graph, store and model are not shared safely.
+        self._lock = threading.Lock()
+
+    def run(self, fn: Callable[[Index], T]) -> T:
+        with self._lock:
+            self._require()
+            self.index.refresh()
+            return fn(self.index)
+
+    def warm(self) -> None:
+        """Load the model and open the store before the first call needs them."""
+        with self._lock:
+            if self.index.exists:
+                self.index.store
+                self.index.embedder
+
+    def _require(self) -> None:
+        if not self.index.exists:
+            # Built by `codeidx build` since we last looked: start from a clean slate.
+            self.index.close()
+            raise NoIndexError(f"no index in {self.index.root}: run `codeidx build {self.index.root}` first")
+
+
+def tool_errors(fn: Callable[..., T]) -> Callable[..., T]:
+    """Every failure becomes a one-line tool error, so the agent reads why and the server lives on."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except ToolError:
+            raise
+        except CodeidxError as exc:
+            raise ToolError(_one_line(str(exc))) from None
+        except OSError as exc:
+            raise ToolError(_one_line(f"{exc.filename or 'a file'}: {exc.strerror or exc}")) from None
+        except Exception as exc:
+            log.exception("tool %s failed", fn.__name__)
+            raise ToolError(_one_line(f"internal error ({type(exc).__name__}): {exc}")) from None
+
+    return wrapper
+
+
+def create_server(root: str | os.PathLike) -> MCPServer:
+    service = IndexService(root)
+
+    @asynccontextmanager
+    async def warm_up(_: MCPServer) -> AsyncIterator[None]:
+        # Started only once the transport owns stdout, and in a thread so the handshake is not held up.
+        threading.Thread(target=_quietly(service.warm), name="codeidx-warm", daemon=True).start()
+        yield
+
+    server = MCPServer("codeidx", instructions=INSTRUCTIONS, lifespan=warm_up)
+
+    @server.tool()
+    @tool_errors
+    def search_code(query: str, k: int = 10, path: str | None = None, language: str | None = None) -> dict:
+        """Find the code that matches a query, by meaning and by identifier (hybrid dense + keyword search).
+
+        query: a question, an identifier, an error message or a stack trace.
+        k: how many hits to return (1-100).
+        path: only files matching this glob, e.g. "src/**/*.py".
+        language: only this language, e.g. "python", "typescript".
+        Each hit has the file, its line range, the symbol's name and kind, a score, why it matched
+        (dense, sparse, name...) and the first lines of its code.
+        """
+        _check_range("k", k, 1, MAX_K)
+        filters = SearchFilters(path_glob=path or None, language=language or None)
+        hits = service.run(lambda index: index.search(query, k=k, filters=filters))
+        return {"hits": [_hit(h) for h in hits]}
+
+    @server.tool()
+    @tool_errors
+    def get_context(query: str, budget: int = 8000) -> str:
+        """Architectural context for a question or a task, packed into a token budget, as Markdown.
+
+        The best matching code, what it calls and what calls it, and a map of the surrounding files:
+        what you would read before changing the code. budget: the most tokens to return.
+        """
+        _check_range("budget", budget, 1, None)
+        return service.run(lambda index: index.ask(query, budget=budget).markdown)
+
+    @server.tool()
+    @tool_errors
+    def repo_map(focus: str | None = None, budget: int = 1500) -> str:
+        """An overview of the repository: its files and their main classes and functions, most central first.
+
+        focus: a query that tilts the map toward the files it concerns. budget: the most tokens to return.
+        """
+        _check_range("budget", budget, 1, None)
+        return service.run(lambda index: index.repo_map(focus=focus or None, budget=budget))
+
+    @server.tool()
+    @tool_errors
+    def get_symbol(name: str) -> str:
+        """A definition by name: its file and lines, signature, full code, callers and callees, as Markdown.
+
+        name: a bare name ("send"), a qualified one ("HTTPAdapter.send"), or one pinned to a file
+        ("netlib/adapters.py:HTTPAdapter.send"). When several definitions fit, the candidates are listed
+        in the pinned form; call again with one of them.
+        """
+        from codeidx.retriever.symbols import lookup
+
+        return _render_lookup(service.run(lambda index: lookup(index, name)))
+
+    @server.tool()
+    @tool_errors
+    def index_status() -> dict:
+        """What is indexed: the root, embedding model, store, build time, and counts of files, symbols,
+        chunks and files per language."""
+        status = service.run(lambda index: index.status())
+        return {"root": status.root, "model": status.model, "store": status.store, "built_at": status.built_at,
+                "files": status.files, "symbols": status.symbols, "chunks": status.chunks,
+                "languages": dict(status.languages)}
+
+    return server
+
+
+def serve(root: str | os.PathLike) -> None:
+    """Serve over stdio until the client hangs up; nothing but the protocol reaches stdout."""
+    logging.basicConfig(level=logging.WARNING, format="codeidx mcp: %(message)s")  # to stderr
+    # Progress bars and hub chatter from the model loader would only clutter the client's log.
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    create_server(Path(root)).run("stdio")
+
+
+def _hit(hit: Any) -> dict:
+    lines = hit.text.splitlines()
+    snippet = "\n".join(lines[:SNIPPET_LINES]) + ("\n..." if len(lines) > SNIPPET_LINES else "")
+    return {"path": hit.path, "start_line": hit.start_line, "end_line": hit.end_line,
+            "name": hit.qualified_name or hit.name, "kind": hit.kind, "language": hit.language,
+            "signature": hit.signature, "score": round(hit.score, 4), "reasons": list(hit.reasons),
+            "snippet": snippet}
+
+
+def _render_lookup(found: Any) -> str:
+    from codeidx.retriever.symbols import pinned
+
+    if found.definition is None:
+        rows = [f"- `{pinned(s)}` ({s.kind}, lines {s.start_line}-{s.end_line}): {s.signature}"
+                for s in found.candidates]
+        return (f"{len(found.candidates)} definitions match `{found.name}`; "
+                f"call get_symbol again with one of these names:\n" + "\n".join(rows))
+    info = found.definition
+    s = info.symbol
+    out = [f"# {s.qualified_name} ({s.kind})", f"{s.path}:{s.start_line}-{s.end_line}", "",
+           f"Signature: `{s.signature}`"]
+    if s.docstring:
+        out += ["", s.docstring]
+    out += ["", f"```{s.language}", info.code, "```"]
+    for title, relation in (("Defined in", "parent"), ("Calls", "calls"), ("Called by", "called by"),
+                            ("Bases", "base"), ("Subclasses", "subclass")):
+        rows = info.of(relation)
+        if rows:
+            out += ["", f"{title}:"]
+            out += [f"- `{r.symbol.qualified_name}` ({r.symbol.kind}) {r.symbol.path}:{r.symbol.start_line}"
+                    + (f", at line {r.line}" if relation in ("calls", "called by") else "") for r in rows]
+    return "\n".join(out)
+
+
+def _check_range(name: str, value: int, low: int, high: int | None) -> None:
+    if value < low or (high is not None and value > high):
+        span = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ToolError(f"{name} must be {span}, not {value}")
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split()) or "unknown error"
+
+
+def _quietly(fn: Callable[[], None]) -> Callable[[], None]:
+    """A warm-up failure is reported by the first tool call that hits it, not here."""
+
+    def run() -> None:
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            log.warning("could not warm up the index: %s", _one_line(str(exc)))
+
+    return run

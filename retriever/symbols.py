@@ -1,0 +1,77 @@
+"""`get_symbol`: a name -> its definition, code and neighbours in the symbol graph.
+
+A name may be bare (`send`), qualified (`HTTPAdapter.send`) or pinned to a file
+(`netlib/adapters.py:HTTPAdapter.send`), the form candidates are listed in, so an agent
+can pick one of several definitions by passing the candidate back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from codeidx.errors import CodeidxError
+from codeidx.models import Symbol
+from codeidx.retriever.context import Related, related
+
+if TYPE_CHECKING:
+    from codeidx.index import Index
+
+RELATED_LIMIT = 40  # generous: an agent asking for one symbol wants its whole neighbourhood
+
+
+@dataclass(frozen=True)
+class SymbolInfo:
+    symbol: Symbol
+    code: str
+    related: tuple[Related, ...]
+
+    def of(self, relation: str) -> tuple[Related, ...]:
+        return tuple(r for r in self.related if r.relation == relation)
+
+
+@dataclass(frozen=True)
+class SymbolLookup:
+    """One definition, or, when the name fits several, the candidates and no definition."""
+
+    name: str
+    definition: SymbolInfo | None
+    candidates: tuple[Symbol, ...]
+
+
+def pinned(symbol: Symbol) -> str:
+    """The unambiguous spelling of a symbol that `lookup` accepts back."""
+    return f"{symbol.path}:{symbol.qualified_name}"
+
+
+def lookup(index: "Index", name: str) -> SymbolLookup:
+    name = name.strip()
+    if not name:
+        raise CodeidxError("the symbol name is empty: pass a name like `send` or `HTTPAdapter.send`")
+    matches = _matches(index, name)
+    if not matches:
+        raise CodeidxError(f"no symbol named {name!r} in the index")
+    if len(matches) > 1:
+        return SymbolLookup(name, None, tuple(matches))
+    return SymbolLookup(name, describe(index, matches[0]), ())
+
+
+def describe(index: "Index", symbol: Symbol) -> SymbolInfo:
+    try:
+        lines = (index.root / symbol.path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as exc:
+        raise CodeidxError(f"cannot read {symbol.path}: {exc.strerror or exc}") from None
+    code = "\n".join(lines[symbol.start_line - 1:symbol.end_line])
+    rel = related(index.graph, symbol.path, symbol.qualified_name, limit=RELATED_LIMIT)
+    return SymbolInfo(symbol, code, tuple(rel))
+
+
+def _matches(index: "Index", name: str) -> list[Symbol]:
+    path, _, qualified = name.replace("::", ".").rpartition(":")
+    found = index.graph.symbols_named(qualified)
+    if path:
+        found = [s for s in found if s.path == path]
+    # An exact qualified name beats a tail or bare-name match: `Session.get` over `Client.Session.get`.
+    exact = sorted((s for s in found if s.qualified_name == qualified), key=lambda s: (s.path, s.start_line))
+    if path and exact:
+        return exact[:1]  # pinned: a name defined twice in one file means its first definition
+    return exact or sorted(found, key=lambda s: (s.path, s.start_line))
