@@ -13,10 +13,11 @@ import os
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, TypeVar
+from typing import Annotated, Any, AsyncIterator, Callable, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
 
 from codeidx.errors import CodeidxError, NoIndexError
 from codeidx.index import Index
@@ -33,6 +34,10 @@ INSTRUCTIONS = (
     "The index follows edits to the files on disk automatically.")
 
 T = TypeVar("T")
+
+# Bounds are checked in the tools, not the schema, so a bad value gets a one-line error, not pydantic's report.
+Query = Annotated[str, Field(description="A question, an identifier, an error message or a stack trace.")]
+Budget = Annotated[int, Field(description="The most tokens to return (at least 1).")]
 
 
 class IndexService:
@@ -96,13 +101,14 @@ def create_server(root: str | os.PathLike) -> MCPServer:
 
     @server.tool()
     @tool_errors
-    def search_code(query: str, k: int = 10, path: str | None = None, language: str | None = None) -> dict:
+    def search_code(
+            query: Query,
+            k: Annotated[int, Field(description=f"How many hits to return (1-{MAX_K}).")] = 10,
+            path: Annotated[str | None, Field(description='Only files matching this glob, e.g. "src/**/*.py".')] = None,
+            language: Annotated[str | None, Field(description='Only this language, e.g. "python".')] = None,
+    ) -> dict:
         """Find the code that matches a query, by meaning and by identifier (hybrid dense + keyword search).
 
-        query: a question, an identifier, an error message or a stack trace.
-        k: how many hits to return (1-100).
-        path: only files matching this glob, e.g. "src/**/*.py".
-        language: only this language, e.g. "python", "typescript".
         Each hit has the file, its line range, the symbol's name and kind, a score, why it matched
         (dense, sparse, name...) and the first lines of its code.
         """
@@ -113,33 +119,34 @@ def create_server(root: str | os.PathLike) -> MCPServer:
 
     @server.tool()
     @tool_errors
-    def get_context(query: str, budget: int = 8000) -> str:
+    def get_context(query: Query, budget: Budget = 8000) -> str:
         """Architectural context for a question or a task, packed into a token budget, as Markdown.
 
         The best matching code, what it calls and what calls it, and a map of the surrounding files:
-        what you would read before changing the code. budget: the most tokens to return.
+        what you would read before changing the code.
         """
         _check_range("budget", budget, 1, None)
         return service.run(lambda index: index.ask(query, budget=budget).markdown)
 
     @server.tool()
     @tool_errors
-    def repo_map(focus: str | None = None, budget: int = 1500) -> str:
-        """An overview of the repository: its files and their main classes and functions, most central first.
-
-        focus: a query that tilts the map toward the files it concerns. budget: the most tokens to return.
-        """
+    def repo_map(
+            focus: Annotated[str | None, Field(description="A query that tilts the map toward the files it concerns.")] = None,
+            budget: Budget = 1500,
+    ) -> str:
+        """An overview of the repository: its files and their main classes and functions, most central first."""
         _check_range("budget", budget, 1, None)
         return service.run(lambda index: index.repo_map(focus=focus or None, budget=budget))
 
     @server.tool()
     @tool_errors
-    def get_symbol(name: str) -> str:
+    def get_symbol(
+            name: Annotated[str, Field(description='A bare name ("send"), a qualified one ("HTTPAdapter.send"), '
+                                                   'or one pinned to a file ("net/adapters.py:HTTPAdapter.send").')],
+    ) -> str:
         """A definition by name: its file and lines, signature, full code, callers and callees, as Markdown.
 
-        name: a bare name ("send"), a qualified one ("HTTPAdapter.send"), or one pinned to a file
-        ("netlib/adapters.py:HTTPAdapter.send"). When several definitions fit, the candidates are listed
-        in the pinned form; call again with one of them.
+        When several definitions fit, the candidates are listed in the pinned form; call again with one.
         """
         from codeidx.retriever.symbols import lookup
 
