@@ -17,7 +17,7 @@ from typing import Annotated, Any, AsyncIterator, Callable, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from codeidx.errors import CodeidxError, NoIndexError
 from codeidx.index import Index
@@ -38,6 +38,19 @@ T = TypeVar("T")
 # Bounds are checked in the tools, not the schema, so a bad value gets a one-line error, not pydantic's report.
 Query = Annotated[str, Field(description="A question, an identifier, an error message or a stack trace.")]
 Budget = Annotated[int, Field(description="The most tokens to return (at least 1).")]
+
+
+class CodeidxMCP(MCPServer):
+    """The SDK's server with argument errors told in one line, like every other tool error."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if not isinstance(exc.__cause__, ValidationError):
+                raise
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.__cause__.errors())
+            raise ToolError(f"Error executing tool {name}: bad arguments: {problems}") from exc.__cause__
 
 
 class IndexService:
@@ -63,7 +76,7 @@ class IndexService:
 
     def _require(self) -> None:
         if not self.index.exists:
-            # Built by `codeidx build` since we last looked: start from a clean slate.
+            # Deleted under us: let go of its handles so that a later build is opened afresh.
             self.index.close()
             raise NoIndexError(f"no index in {self.index.root}: run `codeidx build {self.index.root}` first")
 
@@ -88,7 +101,7 @@ def tool_errors(fn: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-def create_server(root: str | os.PathLike) -> MCPServer:
+def create_server(root: str | os.PathLike) -> CodeidxMCP:
     service = IndexService(root)
 
     @asynccontextmanager
@@ -97,7 +110,7 @@ def create_server(root: str | os.PathLike) -> MCPServer:
         threading.Thread(target=_quietly(service.warm), name="codeidx-warm", daemon=True).start()
         yield
 
-    server = MCPServer("codeidx", instructions=INSTRUCTIONS, lifespan=warm_up)
+    server = CodeidxMCP("codeidx", instructions=INSTRUCTIONS, lifespan=warm_up)
 
     @server.tool()
     @tool_errors

@@ -138,6 +138,8 @@ def test_an_agent_searches_reads_symbols_and_sees_its_own_edits(tmp_path: Path) 
 
             assert_tool_error(await call(session, "search_code", query="discount", k=0), "k must be between")
             assert_tool_error(await call(session, "search_code", query="  "), "query is empty")
+            assert_tool_error(await call(session, "search_code", query="discount", k="many"), "bad arguments: k")
+            assert_tool_error(await call(session, "get_context"), "bad arguments: query: Field required")
             assert_tool_error(await call(session, "get_context", query="discount", budget=0), "budget must be")
             assert_tool_error(await call(session, "get_symbol", name="Cart.refund"), "no symbol named 'Cart.refund'")
 

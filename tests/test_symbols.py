@@ -1,0 +1,74 @@
+"""`lookup`: a name, qualified or pinned to a file, to its definition and neighbours."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codeidx.errors import CodeidxError
+from codeidx.index import Index
+from codeidx.retriever.symbols import lookup, pinned
+from conftest import make_repo
+
+FILES = {
+    "app/store.py": '''class Store:
+    def get(self, key):
+        return self.load(key)
+
+    def load(self, key):
+        return key
+
+
+class Cache:
+    class Store:
+        def get(self, key):
+            return None
+''',
+    "app/api.py": '''from app.store import Store
+
+
+def handler(key):
+    return Store().get(key)
+''',
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory):
+    repo = make_repo(tmp_path_factory.mktemp("symbols") / "app", FILES)
+    with Index.open(repo) as idx:
+        idx.build()
+        yield idx
+
+
+def test_an_exact_qualified_name_wins_over_a_longer_one_ending_the_same(index: Index) -> None:
+    found = lookup(index, "Store.get")
+    assert found.definition is not None and not found.candidates
+    info = found.definition
+    assert (info.symbol.path, info.symbol.qualified_name, info.symbol.start_line) == ("app/store.py", "Store.get", 2)
+    assert info.code == "    def get(self, key):\n        return self.load(key)"
+    assert [r.symbol.qualified_name for r in info.of("calls")] == ["Store.load"]
+    assert [r.symbol.qualified_name for r in info.of("parent")] == ["Store"]
+
+
+def test_a_name_with_several_definitions_lists_them_pinned_and_a_pinned_name_picks_one(index: Index) -> None:
+    found = lookup(index, "get")
+    assert found.definition is None
+    assert [pinned(s) for s in found.candidates] == ["app/store.py:Store.get", "app/store.py:Cache.Store.get"]
+    chosen = lookup(index, "app/store.py:Cache.Store.get").definition
+    assert chosen is not None and chosen.symbol.start_line == 11
+
+
+def test_unknown_and_empty_names_and_unreadable_files_are_domain_errors(index: Index, tmp_path: Path) -> None:
+    with pytest.raises(CodeidxError, match="no symbol named 'nothing'"):
+        lookup(index, "nothing")
+    with pytest.raises(CodeidxError, match="name is empty"):
+        lookup(index, " ")
+    source = index.root / "app/api.py"
+    text = source.read_text()
+    source.unlink()
+    try:
+        with pytest.raises(CodeidxError, match="cannot read app/api.py"):
+            lookup(index, "handler")
+    finally:
+        source.write_text(text)
