@@ -19,7 +19,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field, ValidationError
 
-from codeidx.errors import CodeidxError, NoIndexError
+from codeidx.errors import CodeidxError
 from codeidx.index import Index
 from codeidx.models import SearchFilters
 
@@ -75,10 +75,11 @@ class IndexService:
                 self.index.embedder
 
     def _require(self) -> None:
+        """Raise the library's NoIndexError; `refresh` alone would build a missing index, unasked."""
         if not self.index.exists:
-            # Deleted under us: let go of its handles so that a later build is opened afresh.
+            # Deleted under us, perhaps: let go of its handles so that a later build is opened afresh.
             self.index.close()
-            raise NoIndexError(f"no index in {self.index.root}: run `codeidx build {self.index.root}` first")
+            self.index.graph
 
 
 def tool_errors(fn: Callable[..., T]) -> Callable[..., T]:
