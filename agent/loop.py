@@ -1,0 +1,75 @@
+"""The agent loop: ask the model, run the tools it calls, feed back the results, until done."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from codeidx.agent.audit import AuditLog
+from codeidx.agent.model import Model
+from codeidx.agent.schema import tool_schema
+from codeidx.agent.tools import Toolbox, ToolError
+
+SYSTEM = """You are a careful software engineer working in a git worktree of the user's repository.
+Use the tools to inspect the code, make the smallest change that does the task, and run the tests.
+Read failures closely and fix them. Call finish with a short summary once the tests pass.
+Never touch protected paths (CI configuration, secrets) unless the task requires it."""
+NUDGE = "Continue with the tools. When the task is done and the tests pass, call finish."
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_steps: int
+    max_cost: float  # USD, as LiteLLM prices the calls
+    max_tokens: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # success | limit
+    reason: str
+    steps: int
+
+
+def run_loop(model: Model, tools: Toolbox, task: str, context: str, limits: Limits, audit: AuditLog) -> Outcome:
+    functions = {f.__name__: f for f in tools.functions()}
+    schemas = [tool_schema(f) for f in functions.values()]
+    messages = [{"role": "system", "content": SYSTEM},
+                {"role": "user", "content": f"# Task\n{task}\n\n# Context from the codebase index\n{context}"}]
+    for step in range(1, limits.max_steps + 1):
+        if model.cost >= limits.max_cost:
+            return Outcome("limit", f"cost limit reached: ${model.cost:.6f} spent, limit ${limits.max_cost}", step - 1)
+        if model.tokens >= limits.max_tokens:
+            return Outcome("limit", f"token limit reached: {model.tokens} tokens, limit {limits.max_tokens}", step - 1)
+        message = model.complete(messages, schemas, step)
+        messages.append(message.model_dump(exclude_none=True))
+        if not message.tool_calls:
+            messages.append({"role": "user", "content": NUDGE})
+            continue
+        for call in message.tool_calls:
+            result = _call_tool(functions, call.function.name, call.function.arguments, audit, step)
+            messages.append({"role": "tool", "tool_call_id": call.id, "content": model.condense(result, step)})
+            if tools.finished is not None:
+                return Outcome("success", tools.finished, step)
+    return Outcome("limit", f"step limit reached: {limits.max_steps} steps without finishing", limits.max_steps)
+
+
+def _call_tool(functions: dict, name: str, raw_arguments: str, audit: AuditLog, step: int) -> str:
+    """Run one tool call; whatever goes wrong becomes the result the model reads next."""
+    start = time.perf_counter()
+    try:
+        arguments = json.loads(raw_arguments or "{}")  # parsed, never evaluated
+        if not isinstance(arguments, dict):
+            raise ToolError("tool arguments must be a JSON object")
+        if name not in functions:
+            raise ToolError(f"unknown tool {name!r}; the tools are: {', '.join(functions)}")
+        result, ok = str(functions[name](**arguments)), True
+    except json.JSONDecodeError as exc:
+        result, ok, arguments = f"error: the arguments are not valid JSON ({exc.msg}); send a JSON object", False, raw_arguments
+    except ToolError as exc:
+        result, ok = f"error: {exc}", False
+    except Exception as exc:  # noqa: BLE001 - a broken tool call must not end the run
+        result, ok = f"error: {name} failed: {type(exc).__name__}: {exc}", False
+    audit.write("tool_call", step=step, tool=name, arguments=arguments, ok=ok, result=result[:300],
+                duration_ms=round((time.perf_counter() - start) * 1000, 1))
+    return result

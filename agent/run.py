@@ -1,0 +1,84 @@
+"""One agent run from start to hand-over: worktree, context, loop, commit, and what follows success."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import shlex
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from codeidx.agent.audit import AuditLog, new_run_id
+from codeidx.agent.guard import Approver, ProtectedPaths
+from codeidx.agent.loop import Limits, Outcome, run_loop
+from codeidx.agent.model import Endpoint, Model, ModelError
+from codeidx.agent.tools import Toolbox
+from codeidx.agent.workspace import Workspace
+from codeidx.config import Config
+
+CONTEXT_SHARE = 4  # the opening context takes a quarter of the ask budget: the loop needs room
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    status: str  # success | limit | error
+    reason: str
+    branch: str
+    worktree: str
+    steps: int
+    cost: float
+    tokens: int
+    diff_stat: str
+    audit_log: str
+    applied: bool
+
+
+def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: bool = False,
+              on_success: str | None = None, api_key: str | None = None,
+              say: Callable[[str], None] = lambda line: None) -> RunResult:
+    from codeidx.index import Index
+
+    run_id = new_run_id()
+    ws = Workspace.create(repo, run_id)
+    audit = AuditLog(ws.repo, run_id)
+    limits = Limits(config.max_steps, config.max_cost, config.max_tokens)
+    audit.write("run_start", task=task, model=config.model, cheap_model=config.cheap_model, branch=ws.branch,
+                worktree=str(ws.path), limits=dataclasses.asdict(limits))
+    say(f"Working on branch {ws.branch} in {ws.path}")
+    model = None
+    try:
+        # The worktree's own index: the embedding cache makes it cost what changed, not a rebuild.
+        with Index.open(ws.path, config=config) as index:
+            say("Indexing the worktree and gathering context...")
+            index.build()
+            context = index.ask(task, budget=max(500, config.budget // CONTEXT_SHARE)).markdown
+            tools = Toolbox(ws.path, index, config.test_cmd, config.allowed_commands,
+                            ProtectedPaths(config.protected_paths), approve,
+                            lambda path, ok: audit.write("approval", path=path, approved=ok))
+            model = Model(Endpoint(config.model, config.api_base, api_key),
+                          Endpoint(config.cheap_model, config.api_base, api_key) if config.cheap_model else None, audit)
+            outcome = run_loop(model, tools, task, context, limits, audit)
+    except ModelError as exc:
+        outcome = Outcome("error", str(exc), 0)
+    applied, diff = False, ""
+    if outcome.status == "success" and ws.commit(f"codeidx agent: {task.strip().splitlines()[0][:60]}\n\n{outcome.reason}"):
+        diff = ws.diff_stat()
+        if on_success:
+            _on_success(on_success, ws, audit)
+        if apply:
+            ws.apply_to_checkout()
+            applied = True
+    result = RunResult(run_id, outcome.status, outcome.reason, ws.branch, str(ws.path), outcome.steps,
+                       model.cost if model else 0.0, model.tokens if model else 0, diff, str(audit.path), applied)
+    audit.write("end", status=result.status, reason=result.reason, steps=result.steps, cost=result.cost,
+                tokens=result.tokens, diff_stat=diff, applied=applied)
+    return result
+
+
+def _on_success(command: str, ws: Workspace, audit: AuditLog) -> None:
+    """The user's hand-over command (open a pull request, start a pipeline), run in the worktree."""
+    env = {**os.environ, "CODEIDX_BRANCH": ws.branch, "CODEIDX_WORKTREE": str(ws.path)}
+    done = subprocess.run(shlex.split(command), cwd=ws.path, env=env, capture_output=True, text=True)
+    audit.write("on_success", command=command, exit=done.returncode, output=(done.stdout + done.stderr)[-2000:])

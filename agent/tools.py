@@ -1,0 +1,207 @@
+"""The agent's tools: plain typed functions whose docstrings become their schemas.
+
+Every path is relative to the agent's worktree and may not leave it; writes to protected paths
+need approval. A tool signals a problem by raising ToolError: the loop sends its message back to
+the model as the result.
+"""
+from __future__ import annotations
+
+import shlex
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from codeidx.agent.guard import Approver, ProtectedPaths
+
+OUTPUT_LIMIT = 6000  # characters of command output sent back; the head and tail matter most
+COMMAND_TIMEOUT = 600
+
+
+class ToolError(Exception):
+    """A problem the model can act on: its message goes back as the tool's result."""
+
+
+@dataclass
+class TestState:
+    ran: bool = False
+    passed: bool = False
+    changed_since: bool = field(default=False)  # files edited after the last test run
+
+
+class Toolbox:
+    def __init__(self, root: Path, index, test_cmd: str | None, allowed_commands: tuple[str, ...],
+                 protected: ProtectedPaths, approve: Approver, on_approval: Callable[[str, bool], None]) -> None:
+        self.root = root.resolve()
+        self.index = index
+        self.test_cmd = test_cmd or detect_test_command(self.root)
+        self.allowed = tuple(shlex.split(c) for c in allowed_commands)
+        self.protected = protected
+        self.approve = approve
+        self.on_approval = on_approval
+        self.tests = TestState()
+        self.finished: str | None = None
+        self._stale = False  # the index lags behind edits until the next search
+
+    def functions(self) -> list[Callable]:
+        return [self.search_code, self.read_file, self.repo_map, self.edit_file, self.write_file,
+                self.run_tests, self.run_command, self.finish]
+
+    # --- the tools ---
+
+    def search_code(self, query: str, k: int = 8) -> str:
+        """Search the repository's code by meaning, identifiers or stack traces; returns the best symbols with their location.
+
+        Args:
+            query: what to look for: a question, an identifier, an error message
+            k: how many results
+        """
+        if self._stale:
+            self.index.refresh()
+            self._stale = False
+        hits = self.index.search(query, k=max(1, min(k, 30)))
+        return "\n".join(f"{h.path}:{h.start_line}-{h.end_line} {h.kind} {h.qualified_name or h.path}  {h.signature}"
+                         for h in hits) or "no results"
+
+    def read_file(self, path: str, start: int = 1, end: int | None = None) -> str:
+        """Read a file's lines, numbered; give start and end to read part of a long file.
+
+        Args:
+            path: file path relative to the repository root
+            start: first line (1-based)
+            end: last line (inclusive); the whole file when omitted
+        """
+        lines = self._resolve(path).read_text(encoding="utf-8", errors="replace").splitlines()
+        end = len(lines) if end is None else min(end, len(lines))
+        if start < 1 or start > max(end, 1):
+            raise ToolError(f"{path} has {len(lines)} lines: ask for a range within 1..{len(lines)}")
+        return "\n".join(f"{n:>5}  {lines[n - 1]}" for n in range(start, end + 1))
+
+    def repo_map(self, focus: str | None = None) -> str:
+        """The repository's layout: directories, files and their most important symbols.
+
+        Args:
+            focus: optional topic or path to centre the map on
+        """
+        return self.index.repo_map(focus=focus)
+
+    def edit_file(self, path: str, old: str, new: str) -> str:
+        """Replace one exact occurrence of `old` with `new` in a file. `old` must match the file's text exactly (whitespace included) and occur once.
+
+        Args:
+            path: file path relative to the repository root
+            old: the exact text to replace
+            new: the replacement text
+        """
+        target = self._resolve(path)
+        text = target.read_text(encoding="utf-8")
+        count = text.count(old) if old else 0
+        if count != 1:
+            found = "not found" if count == 0 else f"found {count} times"
+            raise ToolError(f"edit_file: the text to replace was {found} in {path}; read the file and quote "
+                            f"exactly one occurrence, with enough lines around it to be unique")
+        self._guard(path, "edit")
+        target.write_text(text.replace(old, new, 1), encoding="utf-8")
+        self._changed()
+        return f"edited {path}"
+
+    def write_file(self, path: str, content: str) -> str:
+        """Create a file, or replace a file's whole content.
+
+        Args:
+            path: file path relative to the repository root
+            content: the complete new content
+        """
+        target = self._resolve(path, must_exist=False)
+        self._guard(path, "write")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+        self._changed()
+        return f"wrote {path} ({len(content.splitlines())} lines)"
+
+    def run_tests(self) -> str:
+        """Run the project's test suite and return its result and output (long output is trimmed to its head and tail)."""
+        if not self.test_cmd:
+            raise ToolError("no test command: none was configured (--test-cmd) and none could be detected")
+        code, output = self._run(shlex.split(self.test_cmd))
+        self.tests = TestState(ran=True, passed=code == 0)
+        return f"{'PASSED' if code == 0 else 'FAILED'} (exit {code}): {self.test_cmd}\n{output}"
+
+    def run_command(self, command: str) -> str:
+        """Run one allowed command (no shell) in the repository and return its exit code and output.
+
+        Args:
+            command: the command line, e.g. "git diff"
+        """
+        argv = shlex.split(command)
+        if not any(argv[:len(prefix)] == prefix for prefix in self.allowed):
+            raise ToolError(f"run_command: {argv[:1]} is not allowed; allowed: "
+                            + ", ".join(" ".join(p) for p in self.allowed))
+        code, output = self._run(argv)
+        return f"exit {code}\n{output}"
+
+    def finish(self, summary: str) -> str:
+        """Declare the task done once the tests pass; the tests are run again to confirm.
+
+        Args:
+            summary: what was changed and why, for the person reviewing it
+        """
+        if not self.tests.ran or self.tests.changed_since or not self.tests.passed:
+            result = self.run_tests()
+            if not self.tests.passed:
+                raise ToolError("finish refused: the tests do not pass yet.\n" + result)
+        self.finished = summary
+        return "finished"
+
+    # --- helpers ---
+
+    def _resolve(self, path: str, must_exist: bool = True) -> Path:
+        target = (self.root / path).resolve()
+        if not target.is_relative_to(self.root) or target == self.root:
+            raise ToolError(f"{path!r} is outside the repository: use a path relative to its root")
+        if must_exist and not target.is_file():
+            raise ToolError(f"no file {path!r}: search_code or repo_map show what exists")
+        return target
+
+    def _guard(self, path: str, action: str) -> None:
+        rel = (self.root / path).resolve().relative_to(self.root).as_posix()
+        if rel in self.protected or rel.startswith(".git/"):
+            approved = self.approve(f"The agent wants to {action} the protected path {rel}. Allow?")
+            self.on_approval(rel, approved)
+            if not approved:
+                raise ToolError(f"{rel} is a protected path and the change was not approved; leave it alone")
+
+    def _changed(self) -> None:
+        self.tests.changed_since = True
+        self._stale = True
+
+    def _run(self, argv: list[str]) -> tuple[int, str]:
+        try:
+            done = subprocess.run(argv, cwd=self.root, capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
+        except FileNotFoundError:
+            raise ToolError(f"{argv[0]}: command not found") from None
+        except subprocess.TimeoutExpired:
+            raise ToolError(f"{' '.join(argv)} ran past {COMMAND_TIMEOUT} s and was stopped") from None
+        return done.returncode, trim(done.stdout + done.stderr)
+
+
+def trim(text: str, limit: int = OUTPUT_LIMIT) -> str:
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n... [{len(text) - limit} characters cut] ...\n{text[-half:]}"
+
+
+def detect_test_command(root: Path) -> str | None:
+    """The usual test command for the project's build files, if any."""
+    if (root / "package.json").is_file():
+        return "npm test"
+    if (root / "go.mod").is_file():
+        return "go test ./..."
+    if (root / "Cargo.toml").is_file():
+        return "cargo test"
+    markers = ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "tests")
+    if any((root / m).exists() for m in markers) or any(root.glob("test_*.py")):
+        return "python -m pytest -q"
+    return None

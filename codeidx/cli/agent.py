@@ -1,0 +1,129 @@
+"""`codeidx agent` and `codeidx runs`."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from codeidx.cli.common import echo_json, handle_errors
+from codeidx.config import Config
+from codeidx.errors import CodeidxError
+
+
+@click.command()
+@click.argument("task", required=False)
+@click.option("--task-file", type=click.Path(exists=True, dir_okay=False), help="Read a longer task (a ticket, a spec) from a file.")
+@click.option("--repo", default=".", type=click.Path(file_okay=False), help="Repository to work on (default: .).")
+@click.option("--model", help="Any LiteLLM model string, e.g. openai/gpt-4o-mini, anthropic/claude-sonnet-4-5, ollama/qwen2.5-coder.")
+@click.option("--api-base", help="Base URL of an OpenAI-compatible server, local ones included.")
+@click.option("--cheap-model", help="A cheaper model for routine sub-steps (condensing long tool output) and as fallback.")
+@click.option("--test-cmd", help="The test command (default: configured, else detected).")
+@click.option("--max-steps", type=click.IntRange(1), help="Stop after this many model turns (default 30).")
+@click.option("--max-cost", type=click.FloatRange(0), help="Stop once this many USD are spent (default 2.0).")
+@click.option("--max-tokens", type=click.IntRange(1), help="Stop once this many tokens are used.")
+@click.option("--yes", "assume_yes", is_flag=True, help="Approve edits to protected paths without asking.")
+@click.option("--apply", is_flag=True, help="On success, also bring the change into the working tree.")
+@click.option("--on-success", help="Command to run in the worktree after the tests pass (e.g. open a pull request).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
+@handle_errors
+def agent(task: str | None, task_file: str | None, repo: str, model: str | None, api_base: str | None,
+          cheap_model: str | None, test_cmd: str | None, max_steps: int | None, max_cost: float | None,
+          max_tokens: int | None, assume_yes: bool, apply: bool, on_success: str | None, as_json: bool) -> None:
+    """Carry out TASK on a new branch: edit the code, run the tests, fix until green.
+
+    The work happens in a git worktree on branch codeidx/agent-<id>; your checkout is not
+    touched. The provider's key comes from its usual environment variable (OPENAI_API_KEY,
+    ANTHROPIC_API_KEY, ...); for a local server, CODEIDX_API_KEY if it wants one.
+
+    \b
+      codeidx agent "fix the failing test in tests/test_parser.py" --model openai/gpt-4o-mini
+      codeidx agent --task-file ticket.md --model openai/qwen2.5-coder --api-base http://localhost:8000/v1
+    """
+    from codeidx.agent.guard import approver
+    from codeidx.agent.run import run_agent
+
+    if task_file:
+        task = Path(task_file).read_text(encoding="utf-8")
+    if not task or not task.strip():
+        raise CodeidxError("no task: give one as an argument or with --task-file")
+    config = Config.load(repo, model=model, api_base=api_base, cheap_model=cheap_model, test_cmd=test_cmd,
+                         max_steps=max_steps, max_cost=max_cost, max_tokens=max_tokens)
+    say = (lambda line: None) if as_json else (lambda line: click.echo(line, err=True))
+    result = run_agent(Path(repo), task, config, approver(assume_yes), apply=apply, on_success=on_success,
+                       api_key=os.environ.get("CODEIDX_API_KEY"), say=say)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(_describe(result))
+    if result.status != "success":
+        sys.exit(1 if result.status == "error" else 2)
+
+
+def _describe(r) -> str:
+    if r.status == "success":
+        lines = [f"Done in {r.steps} steps (${r.cost:.4f}): {r.reason}", f"Branch: {r.branch}"]
+        lines += [r.diff_stat or "(no changes)"]
+        lines += ["Applied to the working tree." if r.applied else f"Bring it in with: git merge {r.branch}"]
+    else:
+        lines = [f"Stopped: {r.reason}", f"The work so far is kept in {r.worktree} (branch {r.branch})."]
+    return "\n".join(lines + [f"Audit log: {r.audit_log}"])
+
+
+@click.group(invoke_without_command=True)
+@click.option("--repo", default=".", type=click.Path(file_okay=False), help="Repository (default: .).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+@handle_errors
+def runs(ctx: click.Context, repo: str, as_json: bool) -> None:
+    """List the agent's runs (their audit logs); `codeidx runs show ID` prints one."""
+    ctx.obj = {"repo": Path(repo)}
+    if ctx.invoked_subcommand:
+        return
+    from codeidx.agent.audit import list_runs
+
+    found = list_runs(Path(repo))
+    if as_json:
+        echo_json(found)
+    elif not found:
+        click.echo("No agent runs yet.")
+    for r in [] if as_json else found:
+        click.echo(f"{r.id}  {r.status:<9} {r.steps:>3} steps  ${r.cost:.4f}  {r.task.strip().splitlines()[0][:60]}")
+
+
+@runs.command()
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the raw events as JSON.")
+@click.pass_context
+@handle_errors
+def show(ctx: click.Context, run_id: str, as_json: bool) -> None:
+    """Print one run's events readably."""
+    from codeidx.agent.audit import read_run
+
+    events = read_run(ctx.obj["repo"], run_id)
+    if as_json:
+        echo_json(events)
+        return
+    for e in events:
+        click.echo(_event_line(e))
+
+
+def _event_line(e: dict) -> str:
+    kind, when = e["event"], e.get("time", "")[11:19]
+    if kind == "run_start":
+        return f"{when} start   {e['model']} on {e['branch']}\n         task: {e['task'].strip()[:200]}"
+    if kind == "model_call":
+        if not e.get("ok"):
+            return f"{when} model   {e['model']} FAILED {e.get('error', '')[:200]}"
+        return (f"{when} model   {e['model']} {e['prompt_tokens']}+{e['completion_tokens']} tokens "
+                f"${e['cost']:.6f} {e['latency_ms']:.0f} ms")
+    if kind == "tool_call":
+        args = json.dumps(e["arguments"])[:120]
+        return f"{when} tool    {e['tool']}({args}) {'ok' if e['ok'] else 'ERROR'}: {e['result'][:120]!r}"
+    if kind == "approval":
+        return f"{when} approve {e['path']}: {'approved' if e['approved'] else 'denied'}"
+    if kind == "end":
+        return f"{when} end     {e['status']}: {e['reason']} ({e['steps']} steps, ${e['cost']:.6f})"
+    return f"{when} {kind}  {json.dumps({k: v for k, v in e.items() if k not in ('event', 'time')})[:200]}"

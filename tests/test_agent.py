@@ -1,0 +1,194 @@
+"""The agent end to end: LiteLLM talks to a scripted OpenAI-compatible server on 127.0.0.1, the
+tools act on a real git worktree, and real pytest runs report real failures."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from codeidx.agent.audit import list_runs, read_run
+from codeidx.agent.guard import approver
+from codeidx.agent.run import run_agent
+from codeidx.cli import cli
+from codeidx.config import Config
+from codeidx.errors import CodeidxError
+from conftest import git, make_repo
+from llm_server import ScriptedLLMServer, reply, tool_call
+
+CALC = '''"""Arithmetic helpers."""
+
+
+def add(a, b):
+    """The sum of a and b."""
+    return a - b
+'''
+TEST_CALC = '''from calc import add
+
+
+def test_add():
+    assert add(2, 3) == 5
+'''
+TEST_CMD = f"{sys.executable} -m pytest -q -p no:cacheprovider"
+FIX = [reply(tool_calls=[tool_call("run_tests", {})]),
+       reply(tool_calls=[tool_call("edit_file", {"path": "calc.py", "old": "return a - b", "new": "return a + b"})]),
+       reply(tool_calls=[tool_call("run_tests", {})]),
+       reply(tool_calls=[tool_call("finish", {"summary": "add() subtracted; it adds now"})])]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "calc", {"calc.py": CALC, "tests/test_calc.py": TEST_CALC})
+
+
+def _run(repo: Path, server: ScriptedLLMServer, task: str = "make test_add pass", yes: bool = False, **config):
+    settings = Config.load(repo, model="openai/gpt-4o-mini", api_base=server.url, test_cmd=TEST_CMD, **config)
+    return run_agent(repo, task, settings, approver(yes), api_key="sk-test")
+
+
+def _tool_results(server: ScriptedLLMServer) -> list[str]:
+    last = server.chat_requests()[-1]["messages"]
+    return [m["content"] for m in last if m["role"] == "tool"]
+
+
+def test_fixes_a_failing_test_on_its_own_branch(repo: Path) -> None:
+    with ScriptedLLMServer(list(FIX)) as server:
+        result = _run(repo, server)
+    assert result.status == "success" and result.reason == "add() subtracted; it adds now"
+    assert (repo / "calc.py").read_text() == CALC  # the user's checkout is untouched
+    assert git(repo, "show", f"{result.branch}:calc.py").count("return a + b") == 1
+    assert "calc.py | 2 +-" in result.diff_stat
+    first = server.chat_requests()[0]
+    assert "def add(a, b)" in first["messages"][1]["content"]  # the index's context, before any tool call
+    schemas = {t["function"]["name"]: t["function"] for t in first["tools"]}
+    assert set(schemas) == {"search_code", "read_file", "repo_map", "edit_file", "write_file", "run_tests",
+                            "run_command", "finish"}
+    assert "exact occurrence" in schemas["edit_file"]["description"]
+    assert schemas["read_file"]["parameters"]["required"] == ["path"]
+    results = _tool_results(server)
+    assert results[0].startswith("FAILED") and "assert -1 == 5" in results[0]
+    assert results[2].startswith("PASSED")
+    events = read_run(repo, result.run_id)
+    assert [e["event"] for e in events] == ["run_start"] + ["model_call", "tool_call"] * 4 + ["end"]
+    calls = [e for e in events if e["event"] == "model_call"]
+    assert all(c["prompt_tokens"] == 100 and c["completion_tokens"] == 20 and c["cost"] > 0 for c in calls)
+    assert result.cost == pytest.approx(sum(c["cost"] for c in calls))
+    assert [e["tool"] for e in events if e["event"] == "tool_call"] == ["run_tests", "edit_file", "run_tests", "finish"]
+
+
+def test_searches_see_the_agents_edits(repo: Path) -> None:
+    script = [reply(tool_calls=[tool_call("write_file", {"path": "geometry.py",
+                                                         "content": "def hypotenuse(a, b):\n    return (a * a + b * b) ** 0.5\n"})]),
+              reply(tool_calls=[tool_call("search_code", {"query": "hypotenuse"})])]
+    with ScriptedLLMServer(script) as server:
+        result = _run(repo, server, max_steps=2)
+    assert result.status == "limit"
+    search = [e for e in read_run(repo, result.run_id) if e["event"] == "tool_call"][-1]
+    assert search["tool"] == "search_code" and search["result"].startswith("geometry.py:1-2 function hypotenuse")
+
+
+def test_protected_path_is_refused_without_approval_and_allowed_with_yes(repo: Path) -> None:
+    write = tool_call("write_file", {"path": ".github/workflows/ci.yml", "content": "on: push\n"})
+    with ScriptedLLMServer([reply(tool_calls=[write])]) as server:
+        refused = _run(repo, server, max_steps=2)  # no TTY here: nobody can approve
+    assert "protected path and the change was not approved" in _tool_results(server)[0]
+    assert not (Path(refused.worktree) / ".github").exists()
+    assert {"event": "approval", "path": ".github/workflows/ci.yml", "approved": False}.items() <= \
+        next(e for e in read_run(repo, refused.run_id) if e["event"] == "approval").items()
+    with ScriptedLLMServer([reply(tool_calls=[write])]) as server:
+        allowed = _run(repo, server, yes=True, max_steps=2)
+    assert (Path(allowed.worktree) / ".github/workflows/ci.yml").read_text() == "on: push\n"
+
+
+def test_malformed_and_bad_tool_calls_go_back_to_the_model(repo: Path) -> None:
+    script = [reply(tool_calls=[tool_call("edit_file", "{not json")]),
+              reply(tool_calls=[tool_call("edit_file", {"path": "calc.py", "old": "no such text", "new": "x"})]),
+              reply(tool_calls=[tool_call("read_file", {"path": "../outside.txt"})]),
+              reply(tool_calls=[tool_call("run_command", {"command": "rm -rf /"})]),
+              reply(tool_calls=[tool_call("teleport", {})]),
+              reply("I think I am done.")] + list(FIX)
+    with ScriptedLLMServer(script) as server:
+        result = _run(repo, server)
+    assert result.status == "success"
+    results = _tool_results(server)
+    assert "not valid JSON" in results[0]
+    assert "was not found in calc.py" in results[1]
+    assert "outside the repository" in results[2]
+    assert "is not allowed" in results[3]
+    assert "unknown tool 'teleport'" in results[4]
+    nudged = server.chat_requests()[6]["messages"][-1]
+    assert nudged["role"] == "user" and "call finish" in nudged["content"]
+
+
+def test_finish_is_refused_while_tests_fail(repo: Path) -> None:
+    with ScriptedLLMServer([reply(tool_calls=[tool_call("finish", {"summary": "done"})])]) as server:
+        result = _run(repo, server, max_steps=2)
+    assert result.status == "limit"
+    assert _tool_results(server)[0].startswith("error: finish refused: the tests do not pass yet")
+    assert git(repo, "log", "--oneline", result.branch).count("\n") == 1  # nothing committed
+
+
+def test_step_and_cost_limits_stop_the_run_and_keep_the_work(repo: Path) -> None:
+    edit = tool_call("edit_file", {"path": "calc.py", "old": "return a - b", "new": "return a * b"})
+    with ScriptedLLMServer([reply(tool_calls=[edit]), reply(tool_calls=[tool_call("run_tests", {})])]) as server:
+        steps = _run(repo, server, max_steps=2)
+    assert steps.status == "limit" and steps.reason == "step limit reached: 2 steps without finishing"
+    assert "return a * b" in (Path(steps.worktree) / "calc.py").read_text()  # kept for inspection
+    with ScriptedLLMServer([reply(tool_calls=[tool_call("run_tests", {})])] * 5) as server:
+        cost = _run(repo, server, max_cost=0.00005)  # one scripted call costs $0.000027
+    assert cost.status == "limit" and cost.reason.startswith("cost limit reached") and cost.steps == 2
+    assert len(server.chat_requests()) == 2
+
+
+def test_model_errors_are_retried_then_end_the_run_in_one_line(repo: Path) -> None:
+    with ScriptedLLMServer([500] + list(FIX)) as server:
+        recovered = _run(repo, server)
+    assert recovered.status == "success"
+    with ScriptedLLMServer([401]) as server:
+        failed = _run(repo, server)
+    assert failed.status == "error"
+    assert failed.reason.startswith("model call failed after retries (AuthenticationError)")
+    assert "\n" not in failed.reason and Path(failed.worktree).is_dir()
+
+
+def test_not_a_git_repository(tmp_path: Path) -> None:
+    with pytest.raises(CodeidxError, match="is not a git repository"):
+        run_agent(tmp_path, "task", Config.load(tmp_path), approver(False))
+
+
+def test_cli_end_to_end_with_apply_on_success_and_runs(repo: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "handed-over"
+    on_success = f"{sys.executable} -c \"import os, pathlib; pathlib.Path({str(marker)!r}).write_text(os.environ['CODEIDX_BRANCH'])\""
+    with ScriptedLLMServer(list(FIX)) as server:
+        done = subprocess.run(
+            [sys.executable, "-m", "codeidx", "agent", "make test_add pass", "--repo", str(repo),
+             "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--test-cmd", TEST_CMD, "--apply",
+             "--on-success", on_success, "--json"],
+            capture_output=True, text=True, env={**os.environ, "CODEIDX_API_KEY": "sk-test"})
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["status"] == "success" and summary["applied"] is True
+    assert "return a + b" in (repo / "calc.py").read_text()  # --apply brought the change in
+    assert marker.read_text() == summary["branch"]
+
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["runs", "--repo", str(repo), "--json"])
+    assert [r["id"] for r in json.loads(listed.output)] == [summary["run_id"]]
+    assert [r.status for r in list_runs(repo)] == ["success"]
+    shown = runner.invoke(cli, ["runs", "--repo", str(repo), "show", summary["run_id"]])
+    assert shown.exit_code == 0
+    assert "tool    edit_file(" in shown.output and "end     success" in shown.output
+    missing = runner.invoke(cli, ["runs", "--repo", str(repo), "show", "nope"])
+    assert missing.exit_code == 1 and "no run 'nope'" in missing.output
+
+
+def test_cli_bad_input(tmp_path: Path) -> None:
+    runner = CliRunner()
+    empty = runner.invoke(cli, ["agent", "  ", "--repo", str(tmp_path)])
+    assert empty.exit_code == 1 and "no task" in empty.output
+    plain = runner.invoke(cli, ["agent", "do it", "--repo", str(tmp_path)])
+    assert plain.exit_code == 1 and "is not a git repository" in plain.output
