@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,5 +79,6 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
 def _on_success(command: str, ws: Workspace, audit: AuditLog) -> None:
     """The user's hand-over command (open a pull request, start a pipeline), run in the worktree."""
     env = {**os.environ, "CODEIDX_BRANCH": ws.branch, "CODEIDX_WORKTREE": str(ws.path)}
-    done = subprocess.run(shlex.split(command), cwd=ws.path, env=env, capture_output=True, text=True)
+    # The user's own command, not the model's: a shell lets it use $CODEIDX_BRANCH and pipes.
+    done = subprocess.run(command, shell=True, cwd=ws.path, env=env, capture_output=True, text=True)
     audit.write("on_success", command=command, exit=done.returncode, output=(done.stdout + done.stderr)[-2000:])
