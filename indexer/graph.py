@@ -69,6 +69,7 @@ class Graph:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         self._paths: frozenset[str] | None = None  # cached for the retriever; writes reset it
+        self.derived: dict = {}  # what the retriever computes from the graph, keyed by its own names; writes clear it
 
     def close(self) -> None:
         self.db.close()
@@ -106,6 +107,7 @@ class Graph:
 
     def replace_files(self, updates: Sequence[FileUpdate]) -> None:
         self._paths = None
+        self.derived.clear()
         with self.db:
             for u in updates:
                 self._delete_rows(u.record.path)
@@ -126,6 +128,7 @@ class Graph:
 
     def delete_files(self, paths: Sequence[str]) -> None:
         self._paths = None
+        self.derived.clear()
         with self.db:
             for path in paths:
                 self._delete_rows(path)
@@ -137,9 +140,11 @@ class Graph:
     # --- queries for the retriever ---
     def symbols_named(self, name: str) -> list[Symbol]:
         """Definitions whose bare or qualified name is `name` (a dotted name also matches its tail)."""
+        # Every match's bare name is the input's last segment: the indexed test narrows the rows
+        # before the LIKE, which alone would scan the whole table.
         rows = self.db.execute(
-            "SELECT * FROM symbols WHERE name=? OR qualified_name=? OR qualified_name LIKE ? ESCAPE '\\'",
-            (name, name, "%." + _like_escape(name)))
+            "SELECT * FROM symbols WHERE name=? AND (name=? OR qualified_name=? OR qualified_name LIKE ? ESCAPE '\\')",
+            (name.rsplit(".", 1)[-1], name, name, "%." + _like_escape(name)))
         return [_symbol(r) for r in rows]
 
     def symbols_in(self, path: str) -> list[Symbol]:
@@ -152,11 +157,12 @@ class Graph:
             "ORDER BY end_line - start_line LIMIT 1", (path, line, line)).fetchone()
         return _symbol(row) if row else None
 
-    def references_from(self, path: str, source: str | None = None) -> list[Reference]:
+    def references_from(self, path: str, source: str | None = None, kind: str | None = None) -> list[Reference]:
         sql, args = "SELECT * FROM refs WHERE path=?", [path]
-        if source is not None:
-            sql += " AND source=?"
-            args.append(source)
+        for column, value in (("source", source), ("kind", kind)):
+            if value is not None:
+                sql += f" AND {column}=?"
+                args.append(value)
         return [_reference(r) for r in self.db.execute(sql + " ORDER BY line", args)]
 
     def references_to(self, name: str, kinds: Sequence[str] = ("call", "inherit", "import")) -> list[Reference]:

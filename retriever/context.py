@@ -66,14 +66,14 @@ def resolve(graph: Graph, written: str, path: str, imported: set[str]) -> list[S
     return candidates if len(candidates) <= AMBIGUOUS else []
 
 
-def imported_files(graph: Graph, path: str) -> set[str]:
+def imported_files(graph: Graph, path: str) -> frozenset[str]:
     """Indexed files that `path` imports (Python dotted and relative, JS/TS relative, Go packages)."""
-    files = graph.file_paths()
-    out: set[str] = set()
-    for ref in graph.references_from(path):
-        if ref.kind == "import":
-            out.update(p for p in _import_candidates(ref.name, path) if p in files)
-    return out
+    key = ("imported_files", path)
+    if key not in graph.derived:  # asked again and again while expanding many hits
+        files = graph.file_paths()
+        graph.derived[key] = frozenset(p for ref in graph.references_from(path, kind="import")
+                                       for p in _import_candidates(ref.name, path) if p in files)
+    return graph.derived[key]
 
 
 def _import_candidates(name: str, path: str) -> list[str]:
