@@ -142,6 +142,9 @@ def test_step_and_cost_limits_stop_the_run_and_keep_the_work(repo: Path) -> None
         cost = _run(repo, server, max_cost=0.00005)  # one scripted call costs $0.000027
     assert cost.status == "limit" and cost.reason.startswith("cost limit reached") and cost.steps == 2
     assert len(server.chat_requests()) == 2
+    with ScriptedLLMServer([reply(tool_calls=[tool_call("run_tests", {})])] * 5) as server:
+        tokens = _run(repo, server, max_tokens=200)  # one scripted call uses 120 tokens
+    assert tokens.status == "limit" and tokens.reason == "token limit reached: 240 tokens, limit 200"
 
 
 def test_model_errors_are_retried_then_end_the_run_in_one_line(repo: Path) -> None:
