@@ -4,13 +4,11 @@ The server is a real subprocess driven by the MCP SDK's client, so each number i
 JSON-RPC round trip and the staleness check that runs before every call. Start-up (the model
 load) is timed separately: it is paid once per session, not per call.
 
-    python -m codeidx.benchmarks.mcp_latency /path/to/indexed/repo --runs 5 "query one" "query two"
+    codeidx bench mcp /path/to/indexed/repo --runs 3
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import os
 import sys
 import time
@@ -55,16 +53,3 @@ async def _call(session: ClientSession, tool: str, arguments: dict) -> None:
     result = await session.call_tool(tool, arguments)
     if result.is_error:
         raise RuntimeError(f"{tool} failed: {result.content[0].text}")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("repo", type=Path)
-    parser.add_argument("queries", nargs="+")
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    print(json.dumps(measure(args.repo, args.queries, args.runs), indent=2))
-
-
-if __name__ == "__main__":
-    main()

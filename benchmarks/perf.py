@@ -75,7 +75,7 @@ def measure(source: Path, work_dir: Path, on_step: Callable[[str], None] = lambd
             touched = _touch(copy, index, share=0.01)
             on_step(f"incremental update of {len(touched)} files")
             inc = index.build()
-            queries = _queries(index)
+            queries = sample_queries(index)
             on_step(f"{len(queries)} queries")
             start = time.perf_counter()
             index.search(queries[0])
@@ -136,7 +136,7 @@ def _touch(root: Path, index, share: float) -> list[str]:
     return chosen
 
 
-def _queries(index) -> list[str]:
+def sample_queries(index) -> list[str]:
     """Half names of symbols, half the first lines of docstrings: lookups and questions of meaning."""
     symbols = sorted(index.graph.all_symbols(), key=lambda s: (s.path, s.start_line))
     rng = random.Random(0)

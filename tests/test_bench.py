@@ -231,3 +231,17 @@ def test_bench_perf_measures_a_copy(tmp_path: Path) -> None:
     assert result["touched_files"] == 1 and result["incremental_chunks_embedded"] >= 1
     assert result["queries"] >= 4 and result["search_p95_ms"] >= result["search_p50_ms"] > 0
     assert git(repo, "status", "--porcelain") == "" and not (repo / ".codeidx").exists()
+
+
+def test_bench_mcp_times_tool_calls_over_stdio(tmp_path: Path) -> None:
+    repo = _shop(tmp_path / "shop")
+    unbuilt = _codeidx("bench", "mcp", str(repo))
+    assert unbuilt.returncode == 1 and "no index in" in unbuilt.stderr and "codeidx build" in unbuilt.stderr
+    with Index.open(repo) as index:
+        index.build()
+    done = _codeidx("bench", "mcp", str(repo), "--runs", "1", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)["result"]
+    assert result["calls_per_tool"] >= 4 and result["startup_s"] > 0
+    for tool in ("search_code", "get_context"):
+        assert result[tool]["p95_ms"] >= result[tool]["p50_ms"] > 0

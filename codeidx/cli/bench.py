@@ -165,3 +165,35 @@ def perf(path: str, window: int | None, embed_model: str | None, work_dir: str |
 
 def _note(line: str) -> None:
     click.echo(line, err=True)
+
+
+@bench.command()
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--runs", type=click.IntRange(1), default=3, show_default=True, help="Passes through the queries.")
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
+@handle_errors
+def mcp(path: str, runs: int, as_json: bool) -> None:
+    """Tool-call latency of `codeidx mcp` on an indexed repository, over a real stdio session.
+
+    The queries are sampled from the index: symbol names and docstring first lines.
+
+    \b
+      codeidx build ~/src/project && codeidx bench mcp ~/src/project
+    """
+    from codeidx.benchmarks.machine import as_line, describe
+    from codeidx.benchmarks.mcp_latency import measure
+    from codeidx.benchmarks.perf import sample_queries
+    from codeidx.index import Index
+
+    with Index.open(path) as index:  # no index: the library's one-line error, before a server starts
+        queries = sample_queries(index)
+    command = "codeidx " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    result = measure(Path(path).resolve(), queries, runs)
+    machine = describe()
+    if as_json:
+        echo_json({"command": command, "machine": machine, "result": result})
+        return
+    rows = [f"| {tool} | {result['calls_per_tool']} | {result[tool]['p50_ms']:.0f} | {result[tool]['p95_ms']:.0f} |"
+            for tool in ("search_code", "get_context")]
+    click.echo(f"`{command}`\n\nMachine: {as_line(machine)}\n\nServer start-up to first answer: "
+               f"{result['startup_s']:.1f} s\n\n| tool | calls | p50 ms | p95 ms |\n|---|---|---|---|\n" + "\n".join(rows))
