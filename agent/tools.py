@@ -166,7 +166,7 @@ class Toolbox:
 
     def _guard(self, path: str, action: str) -> None:
         rel = (self.root / path).resolve().relative_to(self.root).as_posix()
-        if rel in self.protected or rel.startswith(".git/"):
+        if rel in self.protected or rel.split("/")[0] == ".git":  # git's own files, whatever the settings say
             approved = self.approve(f"The agent wants to {action} the protected path {rel}. Allow?")
             self.on_approval(rel, approved)
             if not approved:
