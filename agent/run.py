@@ -15,6 +15,7 @@ from codeidx.agent.model import Endpoint, Model, ModelError
 from codeidx.agent.tools import Toolbox
 from codeidx.agent.workspace import Workspace
 from codeidx.config import Config
+from codeidx.errors import CodeidxError
 
 CONTEXT_SHARE = 4  # the opening context takes a quarter of the ask budget: the loop needs room
 
@@ -52,7 +53,7 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
         with Index.open(ws.path, config=config) as index:
             say("Indexing the worktree and gathering context...")
             index.build()
-            context = index.ask(task, budget=max(500, config.budget // CONTEXT_SHARE)).markdown
+            context = _context(index, task, max(500, config.budget // CONTEXT_SHARE))
             tools = Toolbox(ws.path, index, config.test_cmd, config.allowed_commands,
                             ProtectedPaths(config.protected_paths), approve,
                             lambda path, ok: audit.write("approval", path=path, approved=ok))
@@ -74,6 +75,13 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
     audit.write("end", status=result.status, reason=result.reason, steps=result.steps, cost=result.cost,
                 tokens=result.tokens, diff_stat=diff, applied=applied)
     return result
+
+
+def _context(index, task: str, budget: int) -> str:
+    try:
+        return index.ask(task, budget=budget).markdown
+    except CodeidxError as exc:  # an empty repository still gets its task done, just without context
+        return f"(no context from the index: {exc})"
 
 
 def _on_success(command: str, ws: Workspace, audit: AuditLog) -> None:
