@@ -124,6 +124,23 @@ def test_malformed_and_bad_tool_calls_go_back_to_the_model(repo: Path) -> None:
     assert nudged["role"] == "user" and "call finish" in nudged["content"]
 
 
+def test_cheap_model_condenses_long_tool_output(repo: Path) -> None:
+    (repo / "table.py").write_text("".join(f"ROW_{n} = {n}\n" for n in range(600)))
+    git(repo, "add", "table.py")
+    git(repo, "commit", "-qm", "a long file")
+    script = [reply(tool_calls=[tool_call("read_file", {"path": "table.py"})]),
+              reply("table.py defines ROW_0 to ROW_599, one integer constant per line.")]
+    with ScriptedLLMServer(script) as server:
+        result = _run(repo, server, max_steps=2, cheap_model="openai/gpt-4o-mini-cheap")
+    requests = server.chat_requests()
+    assert requests[1]["model"] == "gpt-4o-mini-cheap" and "ROW_599" in requests[1]["messages"][0]["content"]
+    assert requests[2]["model"] == "gpt-4o-mini"
+    assert requests[2]["messages"][-1]["content"] == ("[condensed by the cheap model]\n"
+                                                      "table.py defines ROW_0 to ROW_599, one integer constant per line.")
+    roles = [e["role"] for e in read_run(repo, result.run_id) if e["event"] == "model_call"]
+    assert roles == ["main", "cheap", "main"]
+
+
 def test_finish_is_refused_while_tests_fail(repo: Path) -> None:
     with ScriptedLLMServer([reply(tool_calls=[tool_call("finish", {"summary": "done"})])]) as server:
         result = _run(repo, server, max_steps=2)
