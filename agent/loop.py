@@ -26,7 +26,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # success | limit
+    status: str  # success | limit | no_finish
     reason: str
     steps: int
 
@@ -36,6 +36,7 @@ def run_loop(model: Model, tools: Toolbox, task: str, context: str, limits: Limi
     schemas = [tool_schema(f) for f in functions.values()]
     messages = [{"role": "system", "content": SYSTEM},
                 {"role": "user", "content": f"# Task\n{task}\n\n# Context from the codebase index\n{context}"}]
+    idle = False  # the previous answer called no tool
     for step in range(1, limits.max_steps + 1):
         if model.cost >= limits.max_cost:
             return Outcome("limit", f"cost limit reached: ${model.cost:.6f} spent, limit ${limits.max_cost}", step - 1)
@@ -44,8 +45,13 @@ def run_loop(model: Model, tools: Toolbox, task: str, context: str, limits: Limi
         message = model.complete(messages, schemas, step)
         messages.append(message.model_dump(exclude_none=True))
         if not message.tool_calls:
+            if idle:  # nudged once and still no tool call: more steps would only spend money
+                said = ((message.content or "").strip().splitlines() or ["(nothing)"])[0][:200]
+                return Outcome("no_finish", f"the model stopped without calling finish; it said: {said}", step)
+            idle = True
             messages.append({"role": "user", "content": NUDGE})
             continue
+        idle = False
         for call in message.tool_calls:
             result = _call_tool(functions, call.function.name, call.function.arguments, audit, step)
             messages.append({"role": "tool", "tool_call_id": call.id, "content": model.condense(result, step)})

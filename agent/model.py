@@ -42,9 +42,11 @@ class Model:
         self.audit = audit
         self.cost = 0.0
         self.tokens = 0
+        self.steps = 0  # calls of the main model, the loop's turns
 
     def complete(self, messages: list[dict], tools: list[dict], step: int):
         """The assistant's next message (a LiteLLM message object)."""
+        self.steps = step
         response = self._call("main", step, messages=messages, tools=tools)
         return response.choices[0].message
 

@@ -11,7 +11,7 @@ from typing import Callable
 from codeidx.agent.audit import AuditLog, new_run_id
 from codeidx.agent.guard import Approver, ProtectedPaths
 from codeidx.agent.loop import Limits, Outcome, run_loop
-from codeidx.agent.model import Endpoint, Model, ModelError
+from codeidx.agent.model import Endpoint, Model
 from codeidx.agent.tools import Toolbox
 from codeidx.agent.workspace import Workspace
 from codeidx.config import Config
@@ -23,7 +23,7 @@ CONTEXT_SHARE = 4  # the opening context takes a quarter of the ask budget: the 
 @dataclass(frozen=True)
 class RunResult:
     run_id: str
-    status: str  # success | limit | error
+    status: str  # success | limit | no_finish | error
     reason: str
     branch: str
     worktree: str
@@ -60,8 +60,12 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
             model = Model(Endpoint(config.model, config.api_base, api_key),
                           Endpoint(config.cheap_model, config.api_base, api_key) if config.cheap_model else None, audit)
             outcome = run_loop(model, tools, task, context, limits, audit)
-    except ModelError as exc:
-        outcome = Outcome("error", str(exc), 0)
+    except CodeidxError as exc:  # a failed model call, or an index that cannot be built: end, keep the worktree
+        outcome = Outcome("error", str(exc), model.steps if model else 0)
+    except KeyboardInterrupt:
+        audit.write("end", status="error", reason="interrupted", steps=model.steps if model else 0,
+                    cost=model.cost if model else 0.0)
+        raise
     applied, diff = False, ""
     if outcome.status == "success" and ws.commit(f"codeidx agent: {task.strip().splitlines()[0][:60]}\n\n{outcome.reason}"):
         diff = ws.diff_stat()

@@ -46,7 +46,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def _run(repo: Path, server: ScriptedLLMServer, task: str = "make test_add pass", yes: bool = False, **config):
-    settings = Config.load(repo, model="openai/gpt-4o-mini", api_base=server.url, test_cmd=TEST_CMD, **config)
+    settings = Config.load(repo, **{"model": "openai/gpt-4o-mini", "api_base": server.url, "test_cmd": TEST_CMD, **config})
     return run_agent(repo, task, settings, approver(yes), api_key="sk-test")
 
 
@@ -172,7 +172,27 @@ def test_model_errors_are_retried_then_end_the_run_in_one_line(repo: Path) -> No
         failed = _run(repo, server)
     assert failed.status == "error"
     assert failed.reason.startswith("model call failed after retries (AuthenticationError)")
-    assert "\n" not in failed.reason and Path(failed.worktree).is_dir()
+    assert "\n" not in failed.reason and Path(failed.worktree).is_dir() and failed.steps == 1
+    assert read_run(repo, failed.run_id)[-1]["status"] == "error"
+
+
+def test_a_model_that_stops_calling_tools_ends_the_run_after_one_nudge(repo: Path) -> None:
+    with ScriptedLLMServer([reply("It should work now."), reply("Nothing more to do.")]) as server:
+        result = _run(repo, server)
+    assert result.status == "no_finish" and result.steps == 2
+    assert result.reason == "the model stopped without calling finish; it said: Nothing more to do."
+    assert len(server.chat_requests()) == 2
+
+
+def test_a_repository_with_nothing_to_index_still_gets_its_task_done(tmp_path: Path) -> None:
+    empty = make_repo(tmp_path / "empty", {".gitkeep": ""})
+    script = [reply(tool_calls=[tool_call("write_file", {"path": "hello.py", "content": "def hello():\n    return 'hi'\n"})]),
+              reply(tool_calls=[tool_call("finish", {"summary": "added hello"})])]
+    with ScriptedLLMServer(script) as server:
+        result = _run(empty, server, test_cmd=f"{sys.executable} -c 'import hello'")
+    assert result.status == "success"
+    assert "no context from the index: the index is empty" in server.chat_requests()[0]["messages"][1]["content"]
+    assert "def hello" in git(empty, "show", f"{result.branch}:hello.py")
 
 
 def test_not_a_git_repository(tmp_path: Path) -> None:
