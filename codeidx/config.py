@@ -36,6 +36,8 @@ class Config:
     """Embedder window: longer symbols are split at statement boundaries to fit it."""
     embed_batch_size: int = 32
     """Texts per embedding batch (batches are formed from texts of similar length)."""
+    embed_device: str | None = None
+    """Torch device for a local embedder (`cpu`, `cuda`, `cuda:1`, `mps`); unset picks a GPU if torch sees one."""
     qdrant_url: str | None = None
     """Qdrant server URL; unset means the embedded store in the index folder."""
     qdrant_api_key: str | None = None

@@ -119,7 +119,7 @@ class Index:
             from codeidx.indexer.embedder import load_embedder
 
             self._embedder = load_embedder(self.config.embed_model, self.config.embed_max_tokens,
-                                           self.config.embed_batch_size)
+                                           self.config.embed_batch_size, device=self.config.embed_device)
         return self._embedder
 
     def close(self) -> None:

@@ -17,11 +17,15 @@ DEFAULT_ALIASES = {DEFAULT_EMBED_MODEL, f"sentence-transformers/{DEFAULT_EMBED_M
 LITELLM_PREFIX = "litellm/"
 
 
-def load_embedder(model: str, max_tokens: int = 256, batch_size: int = 32, api_base: str | None = None):
-    """An `Embedder` for `model`: a sentence-transformers name or path, or `litellm/<model>`."""
+def load_embedder(model: str, max_tokens: int = 256, batch_size: int = 32, api_base: str | None = None,
+                  device: str | None = None):
+    """An `Embedder` for `model`: a sentence-transformers name or path, or `litellm/<model>`.
+
+    `device` is a torch device for a local model; None lets sentence-transformers pick (a GPU
+    when torch sees one, else the CPU)."""
     if model.startswith(LITELLM_PREFIX):
         return LiteLLMEmbedder(model[len(LITELLM_PREFIX):], max_tokens, batch_size, api_base)
-    return SentenceTransformerEmbedder(model, max_tokens, batch_size)
+    return SentenceTransformerEmbedder(model, max_tokens, batch_size, device)
 
 
 def _local_path(model: str) -> str:
@@ -36,7 +40,7 @@ def _local_path(model: str) -> str:
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, model: str, max_tokens: int, batch_size: int) -> None:
+    def __init__(self, model: str, max_tokens: int, batch_size: int, device: str | None = None) -> None:
         self.name = model
         self.max_tokens = max_tokens
         self.batch_size = batch_size
@@ -55,7 +59,7 @@ class SentenceTransformerEmbedder:
             transformers.logging.set_verbosity_error()
             transformers.logging.disable_progress_bar()
             torch.set_num_threads(os.cpu_count() or 1)
-            self._model = SentenceTransformer(path, device="cpu")
+            self._model = SentenceTransformer(path, device=device)
         except Exception as exc:  # noqa: BLE001 - any loader failure is the same problem for the user
             raise ModelLoadError(
                 f"cannot load embedding model {model!r} ({type(exc).__name__}): pass a local path, "

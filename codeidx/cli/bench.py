@@ -140,9 +140,13 @@ def _run_quality(instances, checkout_for, work: Path, title: str, *, modes: str,
 @click.option("--tokens", "window", type=click.IntRange(16, 8192), help="Embedding window (default 256).")
 @click.option("--embed-model", help="Embedding model to measure (default: the configured one).")
 @click.option("--work-dir", type=click.Path(file_okay=False), help="Scratch folder (default: a temporary one).")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="Embedding cache to use instead of an empty one: with a warm cache the build embeds "
+                   "nothing, which measures latency on a large repository without hours of embedding.")
 @click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
 @handle_errors
-def perf(path: str, window: int | None, embed_model: str | None, work_dir: str | None, as_json: bool) -> None:
+def perf(path: str, window: int | None, embed_model: str | None, work_dir: str | None, cache_dir: str | None,
+         as_json: bool) -> None:
     """Build and query speed on a copy of PATH: full build, no-op, 1% update, latency, memory.
 
     \b
@@ -155,7 +159,7 @@ def perf(path: str, window: int | None, embed_model: str | None, work_dir: str |
     command = "codeidx " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with tempfile.TemporaryDirectory(prefix="codeidx-perf-", dir=work_dir) as scratch:
         result = measure(Path(path).resolve(), Path(scratch), on_step=lambda s: _note(f"perf: {s}"),
-                         embed_max_tokens=window, embed_model=embed_model)
+                         embed_max_tokens=window, embed_model=embed_model, cache_dir=cache_dir)
     machine = describe()
     if as_json:
         echo_json({"command": command, "machine": machine, "result": result})
