@@ -7,6 +7,7 @@ How many symbols to show is found by binary search against the token budget.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from codeidx.indexer.graph import Graph, short_name
@@ -14,6 +15,8 @@ from codeidx.models import Symbol
 from codeidx.retriever.context import AMBIGUOUS
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from codeidx.index import Index
 
 SHOWN_KINDS = {"class", "struct", "interface", "trait", "enum", "function", "method", "type", "module", "macro"}
@@ -33,7 +36,8 @@ def render_map(graph: Graph, hit_paths: tuple[str, ...], budget: int, count: Cal
     ranked = rank_symbols(graph, hit_paths)
     if not ranked or budget <= 0:
         return ""
-    lo, hi, best = 1, len(ranked), ""
+    # Every shown symbol costs at least one token, so no more than `budget` of them can fit.
+    lo, hi, best = 1, min(len(ranked), budget), ""
     while lo <= hi:
         mid = (lo + hi) // 2
         text = _render(ranked[:mid])
@@ -47,32 +51,48 @@ def render_map(graph: Graph, hit_paths: tuple[str, ...], budget: int, count: Cal
 def rank_symbols(graph: Graph, hit_paths: tuple[str, ...] = ()) -> list[Symbol]:
     import networkx as nx
 
+    if "repomap" not in graph.derived:  # the graph's shape changes only when the index does
+        graph.derived["repomap"] = _reference_graph(graph)
+    shape: _Shape = graph.derived["repomap"]
+    if shape.files.number_of_nodes() == 0:
+        return []
+    personal = {p: 1.0 for p in hit_paths if p in shape.files} or None
+    rank = nx.pagerank(shape.files, weight="weight", personalization=personal)
+    hits = set(hit_paths)
+
+    def score(s: Symbol) -> float:
+        return rank.get(s.path, 0.0) * shape.use_weight[s.name] * (3.0 if s.path in hits else 1.0)
+
+    return sorted(shape.symbols, key=lambda s: (-score(s), s.path, s.start_line))
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the map needs from the whole graph; built once per index state, not per query."""
+    symbols: list[Symbol]
+    files: "nx.DiGraph"
+    use_weight: dict[str, float]
+
+
+def _reference_graph(graph: Graph) -> _Shape:
+    import networkx as nx
+
     symbols = [s for s in graph.all_symbols() if s.kind in SHOWN_KINDS]
     defined: dict[str, set[str]] = defaultdict(set)
     for s in symbols:
         defined[s.name].add(s.path)
     uses: Counter[str] = Counter()
-    g = nx.DiGraph()
-    g.add_nodes_from(graph.file_paths())
+    edges: Counter[tuple[str, str]] = Counter()
     for ref in graph.all_references():
         name = short_name(ref.name)
         uses[name] += 1
         targets = defined.get(name, ())
         if 0 < len(targets) <= AMBIGUOUS:
-            for target in targets:
-                if target != ref.path:
-                    weight = g.get_edge_data(ref.path, target, {"weight": 0})["weight"]
-                    g.add_edge(ref.path, target, weight=weight + 1)
-    if g.number_of_nodes() == 0:
-        return []
-    personal = {p: 1.0 for p in hit_paths if p in g} or None
-    rank = nx.pagerank(g, weight="weight", personalization=personal)
-    hits = set(hit_paths)
-
-    def score(s: Symbol) -> float:
-        return rank.get(s.path, 0.0) * (1 + uses[s.name]) ** 0.5 * (3.0 if s.path in hits else 1.0)
-
-    return sorted(symbols, key=lambda s: (-score(s), s.path, s.start_line))
+            edges.update((ref.path, target) for target in targets if target != ref.path)
+    files = nx.DiGraph()
+    files.add_nodes_from(graph.file_paths())
+    files.add_weighted_edges_from((src, dst, n) for (src, dst), n in edges.items())
+    return _Shape(symbols, files, {s.name: (1 + uses[s.name]) ** 0.5 for s in symbols})
 
 
 def _render(symbols: list[Symbol]) -> str:

@@ -213,8 +213,10 @@ def test_changed_files_are_reported_and_refresh_updates(tmp_path: Path) -> None:
     with Index.open(root) as index:
         stale = index.ask("beta_handler")
         assert stale.stale == ("b.py",) and "changed since the last build" in stale.markdown
+        assert "beta_handler" not in stale.repo_map
         fresh = index.ask("beta_handler", refresh=True)
-    assert fresh.stale == () and fresh.hits[0].qualified_name == "beta_handler"
+    # The map is computed once per index state: the refresh must not leave the old one behind.
+    assert fresh.stale == () and fresh.hits[0].qualified_name == "beta_handler" and "beta_handler" in fresh.repo_map
 
 
 def run_ask(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
