@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -55,6 +55,7 @@ class PerfResult:
     ask_p95_ms: float
     cli_ask_s: float  # `codeidx ask` from a cold start, median of CLI_RUNS
     peak_rss_mb: float
+    stage_seconds: dict[str, float] = field(default_factory=dict, hash=False)  # the full build's busy time per stage
 
 
 def measure(source: Path, work_dir: Path, on_step: Callable[[str], None] = lambda s: None,
@@ -95,7 +96,7 @@ def measure(source: Path, work_dir: Path, on_step: Callable[[str], None] = lambd
             incremental_s=inc.seconds, incremental_chunks_embedded=inc.chunks_embedded, queries=len(queries),
             model_load_s=model_load, search_p50_ms=percentile(search_ms, 50), search_p95_ms=percentile(search_ms, 95),
             ask_p50_ms=percentile(ask_ms, 50), ask_p95_ms=percentile(ask_ms, 95), cli_ask_s=cli,
-            peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, stage_seconds=full.stage_seconds)
     finally:
         shutil.rmtree(work_dir / "repo", ignore_errors=True)
 

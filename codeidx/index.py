@@ -48,6 +48,7 @@ class BuildSummary:
     seconds: float
     chunks_by_language: dict[str, int] = field(default_factory=dict, hash=False)
     skipped: dict[str, int] = field(default_factory=dict, hash=False)
+    stage_seconds: dict[str, float] = field(default_factory=dict, hash=False)  # busy time of parse, embed, write
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,8 @@ def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int,
         files_unchanged=plan.unchanged, symbols=stats.symbols, chunks=stats.chunks,
         chunks_embedded=stats.chunks_embedded, tokens_embedded=stats.tokens_embedded,
         parse_errors=stats.parse_errors, seconds=round(seconds, 3),
-        chunks_by_language=dict(stats.chunks_by_language), skipped=dict(plan.skipped))
+        chunks_by_language=dict(stats.chunks_by_language), skipped=dict(plan.skipped),
+        stage_seconds=dict(stats.stage_seconds))
 
 
 def _store_kind(config: Config) -> str:

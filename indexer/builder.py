@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from codeidx.indexer.chunker import chunk_file
 from codeidx.indexer.embed_cache import EmbeddingCache, embed_with_cache
@@ -46,6 +48,8 @@ class BuildStats:
     tokens_embedded: int = 0
     parse_errors: int = 0
     chunks_by_language: dict[str, int] = field(default_factory=dict, hash=False)
+    # Seconds each stage was busy; they overlap, and the largest is what bounds the build.
+    stage_seconds: dict[str, float] = field(default_factory=dict, hash=False)
 
 
 def execute(plan: Plan, root: Path, graph: Graph, store: Store, embedder: Embedder, cache: EmbeddingCache,
@@ -66,20 +70,23 @@ def execute(plan: Plan, root: Path, graph: Graph, store: Store, embedder: Embedd
             for f, sha in plan.index:
                 if stop.is_set():
                     break
-                parsed_q.put(_parse_one(root, f, sha, embedder, max_tokens))
+                with totals.busy("parse"):
+                    update = _parse_one(root, f, sha, embedder, max_tokens)
+                parsed_q.put(update)
         finally:
             parsed_q.put(_DONE)
 
     def write_all() -> None:
         while (item := write_q.get()) is not _DONE:
             updates, vectors = item
-            chunks = [c for u in updates for c in u.chunks]
-            stale = set(graph.chunk_ids([u.record.path for u in updates])) - {c.id for c in chunks}
-            # New points first, then stale ones out, then the graph: a file is never missing.
-            store.upsert(chunks, vectors, [sparse_vector(c.embed_text) for c in chunks])
-            store.delete(sorted(stale))
-            store.flush()
-            graph.replace_files(updates)
+            with totals.busy("write"):
+                chunks = [c for u in updates for c in u.chunks]
+                stale = set(graph.chunk_ids([u.record.path for u in updates])) - {c.id for c in chunks}
+                # New points first, then stale ones out, then the graph: a file is never missing.
+                store.upsert(chunks, vectors, [sparse_vector(c.embed_text) for c in chunks])
+                store.delete(sorted(stale))
+                store.flush()
+                graph.replace_files(updates)
             totals.record(updates)
             if on_progress:
                 on_progress(Progress(totals.files, totals.total, totals.embedded))
@@ -111,8 +118,9 @@ def _embed_loop(parsed_q: queue.Queue, write_q: queue.Queue, embedder: Embedder,
             group.append(item)
         if group and (item is _DONE or sum(len(u.chunks) for u in group) >= GROUP_CHUNKS):
             chunks = [c for u in group for c in u.chunks]
-            vectors, embedded, tokens = embed_with_cache(
-                embedder, cache, [c.embed_text for c in chunks], [c.content_hash for c in chunks])
+            with totals.busy("embed"):
+                vectors, embedded, tokens = embed_with_cache(
+                    embedder, cache, [c.embed_text for c in chunks], [c.content_hash for c in chunks])
             totals.add_embedded(embedded, tokens)
             write_q.put((group, vectors))
             group = []
@@ -168,7 +176,17 @@ class _Totals:
         self._chunks = 0
         self._errors = 0
         self._by_language: Counter[str] = Counter()
+        self._busy: Counter[str] = Counter()
         self._lock = threading.Lock()
+
+    @contextmanager
+    def busy(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy[stage] += time.perf_counter() - start
 
     def add_embedded(self, n: int, tokens: int) -> None:
         with self._lock:
@@ -186,4 +204,4 @@ class _Totals:
 
     def stats(self) -> BuildStats:
         return BuildStats(self.files, self._symbols, self._chunks, self.embedded, self._tokens, self._errors,
-                          dict(self._by_language))
+                          dict(self._by_language), {k: round(v, 3) for k, v in self._busy.items()})

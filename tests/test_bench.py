@@ -223,11 +223,12 @@ def test_bench_bad_input_is_one_line(tmp_path: Path) -> None:
 
 def test_bench_perf_measures_a_copy(tmp_path: Path) -> None:
     repo = _shop(tmp_path / "shop")
-    done = _codeidx("bench", "perf", str(repo), "--json")
+    done = _codeidx("bench", "perf", str(repo), "--cache-dir", str(tmp_path / "cache"), "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)["result"]
     assert result["files"] == 4 and result["chunks"] >= 8
     assert result["tokens_embedded"] > 0 and result["raw_tokens_per_s"] > 0 and result["efficiency"] > 0
+    assert (tmp_path / "cache" / "embeddings.sqlite").exists() and result["stage_seconds"]["embed"] > 0
     assert result["touched_files"] == 1 and result["incremental_chunks_embedded"] >= 1
     assert result["queries"] >= 4 and result["search_p95_ms"] >= result["search_p50_ms"] > 0
     assert git(repo, "status", "--porcelain") == "" and not (repo / ".codeidx").exists()

@@ -179,6 +179,8 @@ def test_cli_json_summary_and_status(repo: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["files_indexed"] == 5 and data["chunks"] >= 8 and "skipped" in data
+    # Each stage reports its busy time, so a user can see what bounds the build.
+    assert set(data["stage_seconds"]) == {"parse", "embed", "write"} and min(data["stage_seconds"].values()) > 0
     status = CliRunner().invoke(cli, ["status", str(repo), "--json"], catch_exceptions=False)
     assert json.loads(status.output)["changed"] == []
 

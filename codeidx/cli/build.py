@@ -87,6 +87,9 @@ def _format_summary(s: BuildSummary) -> str:
         f"({s.chunks - s.chunks_embedded} from cache)",
         f"  skipped: {skipped}",
     ]
+    if s.stage_seconds:
+        busy = ", ".join(f"{stage} {sec:.1f}s" for stage, sec in s.stage_seconds.items())
+        lines.append(f"  busy: {busy} (the stages overlap; the largest bounds the build)")
     if s.parse_errors:
         lines.append(f"  {s.parse_errors} files had syntax errors; what parsed was indexed")
     return "\n".join(lines)
