@@ -121,7 +121,7 @@ def _raw_tokens_per_s(index) -> float:
         for chunk in chunk_file(parse_file(record.path, data, record.language), data, embedder.count_tokens, window):
             texts[chunk.content_hash] = chunk.embed_text
     sample = random.Random(0).sample(sorted(texts.values()), min(RAW_SAMPLE, len(texts)))
-    tokens = sum(min(embedder.count_tokens(t), embedder.max_tokens) for t in sample)
+    tokens = sum(min(n, embedder.max_tokens) for n in embedder.count_tokens(sample))
     start = time.perf_counter()
     embedder.embed(sample)
     return tokens / (time.perf_counter() - start)

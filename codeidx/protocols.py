@@ -17,8 +17,8 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> list[float]:
         """Embed one search query."""
 
-    def count_tokens(self, text: str) -> int:
-        """Tokens the model's own tokenizer sees in `text` (before truncation)."""
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens the model's own tokenizer sees in each text (before truncation), in one batch."""
 
 
 class Store(Protocol):

@@ -12,7 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Callable
+from typing import Callable, Sequence
 
 from codeidx.models import Chunk, ParsedFile, Symbol
 
@@ -22,7 +22,8 @@ TEXT_WINDOW_LINES = 40
 _CONTINUATION = re.compile(r"^\s*([)\]}.,]|else\b|elif\b|except\b|finally\b|catch\b|&&|\|\||\+|-(?!-)|\?|:)")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 
-CountTokens = Callable[[str], int]
+# Tokens of each text, in one batch (the embedder's own tokenizer).
+CountTokens = Callable[[Sequence[str]], list[int]]
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,15 @@ def chunk_file(parsed: ParsedFile, source: bytes, count_tokens: CountTokens, max
         pieces = _markdown_pieces(parsed.path, lines)
     else:
         pieces = _module_pieces(parsed, lines)
+    heads = [header(parsed.path, parsed.language, p.qualified_name, p.signature) for p in pieces]
+    # A window is filled line by line, so every distinct line is counted once, all in one batch.
+    # Word-piece tokenizers never join tokens across a newline, so a text's count is the sum of
+    # its lines' counts (+1 per line is kept as slack for tokenizers that do).
+    distinct = list(dict.fromkeys([*heads, *(t for p in pieces for _, t in p.lines)]))
+    count = dict(zip(distinct, count_tokens(distinct))).__getitem__
     chunks: list[Chunk] = []
-    for piece in sorted(pieces, key=lambda p: (p.lines[0][0], -p.lines[-1][0])):
-        chunks.extend(_fit(parsed, piece, count_tokens, max_tokens))
+    for piece, head in sorted(zip(pieces, heads), key=lambda ph: (ph[0].lines[0][0], -ph[0].lines[-1][0])):
+        chunks.extend(_fit(parsed, piece, head, count, max_tokens))
     return chunks
 
 
@@ -125,18 +132,16 @@ def _markdown_pieces(path: str, lines: list[str]) -> list[_Piece]:
     return pieces
 
 
-def _fit(parsed: ParsedFile, piece: _Piece, count_tokens: CountTokens, max_tokens: int) -> list[Chunk]:
+def _fit(parsed: ParsedFile, piece: _Piece, head: str, count: Callable[[str], int], max_tokens: int) -> list[Chunk]:
     """One chunk when the piece fits the window, else parts cut at statement boundaries."""
-    head = header(parsed.path, parsed.language, piece.qualified_name, piece.signature)
-    text = "\n".join(t for _, t in piece.lines)
-    if count_tokens(head + text) <= max_tokens:
+    if count(head) + sum(count(t) for _, t in piece.lines) <= max_tokens:
         return [_chunk(parsed, piece, piece.lines, head, 0)]
-    room = max(max_tokens - count_tokens(head), 16)
-    parts = _split(piece.lines, count_tokens, room)
+    room = max(max_tokens - count(head), 16)
+    parts = _split(piece.lines, count, room)
     return [_chunk(parsed, piece, part, head, i) for i, part in enumerate(parts, start=1)]
 
 
-def _split(numbered: tuple[tuple[int, str], ...], count_tokens: CountTokens, room: int) -> list[tuple[tuple[int, str], ...]]:
+def _split(numbered: tuple[tuple[int, str], ...], count: Callable[[str], int], room: int) -> list[tuple[tuple[int, str], ...]]:
     """Greedy packing of statements (runs of lines that start at the body's indentation)."""
     body = [t for _, t in numbered[1:] if t.strip()]
     base = min((len(t) - len(t.lstrip()) for t in body), default=0)
@@ -150,10 +155,10 @@ def _split(numbered: tuple[tuple[int, str], ...], count_tokens: CountTokens, roo
     parts: list[list[tuple[int, str]]] = [[]]
     used = 0
     for stmt in statements:
-        cost = sum(count_tokens(t) + 1 for _, t in stmt)
+        cost = sum(count(t) + 1 for _, t in stmt)
         if cost > room:  # one statement too big for the window: cut it into line windows
             for line in stmt:
-                line_cost = count_tokens(line[1]) + 1
+                line_cost = count(line[1]) + 1
                 if used + line_cost > room and parts[-1]:
                     parts.append([])
                     used = 0

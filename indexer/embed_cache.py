@@ -58,5 +58,5 @@ def embed_with_cache(embedder: Embedder, cache: EmbeddingCache, texts: Sequence[
         cache.put_many(embedder.name, list(zip(miss_hashes, vectors)))
         known.update(zip(miss_hashes, vectors))
         # The model truncates at its window, so that is all it really embedded.
-        tokens = sum(min(embedder.count_tokens(t), embedder.max_tokens) for t in missing.values())
+        tokens = sum(min(n, embedder.max_tokens) for n in embedder.count_tokens(list(missing.values())))
     return [known[h] for h in hashes], len(missing), tokens

@@ -69,10 +69,19 @@ class SentenceTransformerEmbedder:
         # Chunking counts tokens in the parse thread while encode() runs in the embed thread; a fast
         # tokenizer's padding and truncation are mutable state, so sharing one corrupts batches.
         self._tokenizer = copy.deepcopy(self._model.tokenizer)
+        self._backend = getattr(self._tokenizer, "backend_tokenizer", None)
+        if self._backend is not None:
+            self._backend.no_truncation()
+            self._backend.no_padding()
 
-    def count_tokens(self, text: str) -> int:
-        """Word pieces without the [CLS]/[SEP] markers: what the window holds of the text itself."""
-        return len(self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces without the [CLS]/[SEP] markers: what the window holds of each text itself."""
+        if self._backend is not None:
+            # The Rust tokenizer counts a whole batch in parallel, outside the GIL: chunking a file
+            # asks for thousands of lines at once, and the per-call overhead of the Python wrapper
+            # used to be most of the parse stage.
+            return [len(e.ids) for e in self._backend.encode_batch(list(texts), add_special_tokens=False)]
+        return [len(ids) for ids in self._tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]]
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         # Sorting by length keeps similar lengths in a batch: far less padding on CPU.
@@ -109,8 +118,8 @@ class LiteLLMEmbedder:
             raise ModelLoadError(f"embedding model {self.name!r} failed: {message[:200]}") from None
         return [list(map(float, item["embedding"])) for item in response.data]
 
-    def count_tokens(self, text: str) -> int:
-        return max(1, len(text) // 4)  # a close estimate; LiteLLM's counters import slowly
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [max(1, len(t) // 4) for t in texts]  # a close estimate; LiteLLM's counters import slowly
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         limit = self.max_tokens * 4

@@ -438,7 +438,7 @@ def test_repeated_comment_lines_get_unique_chunk_ids() -> None:
     parsed = parse_file("w.py", source, "python")
     assert [(s.name, s.start_line, s.docstring) for s in parsed.symbols] == [
         (f"f{i}", 2 + 4 * i, "From werkzeug (used with permission).") for i in range(3)]
-    chunks = chunk_file(parsed, source, lambda t: len(t) // 4, 256)
+    chunks = chunk_file(parsed, source, lambda texts: [len(t) // 4 for t in texts], 256)
     assert len({c.id for c in chunks}) == len(chunks)
     assert [(c.qualified_name, c.start_line, c.end_line) for c in chunks if c.kind == "function"] == [
         ("f0", 2, 3), ("f1", 6, 7), ("f2", 10, 11)]
