@@ -442,3 +442,14 @@ def test_repeated_comment_lines_get_unique_chunk_ids() -> None:
     assert len({c.id for c in chunks}) == len(chunks)
     assert [(c.qualified_name, c.start_line, c.end_line) for c in chunks if c.kind == "function"] == [
         ("f0", 2, 3), ("f1", 6, 7), ("f2", 10, 11)]
+
+
+def test_go_type_signature_keeps_the_type_keyword() -> None:
+    """A lone `type X ...` keeps `type` in its signature; specs in a `type ( ... )` group are still their own symbols."""
+    source = b"package a\n\n// Server serves.\ntype Server struct {\n\tBase\n}\n\ntype Handler func(int) error\n\ntype (\n\tA int\n\tB interface{}\n)\n"
+    parsed = parse_file("a.go", source, "go")
+    assert [(s.kind, s.qualified_name, s.start_line, s.end_line, s.signature, s.docstring) for s in parsed.symbols] == [
+        ("struct", "Server", 4, 6, "type Server struct", "Server serves."),
+        ("type", "Handler", 8, 8, "type Handler func(int) error", ""),
+        ("type", "A", 11, 11, "A int", ""), ("interface", "B", 12, 12, "B interface{}", "")]
+    assert ("inherit", "Base", "Server") in {(r.kind, r.name, r.source) for r in parsed.references}
