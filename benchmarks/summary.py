@@ -109,12 +109,12 @@ def report(results: Sequence[InstanceResult], title: str, command: str, machine:
 
 def perf_table(results: Sequence["PerfResult"]) -> str:
     head = ["repository", "files", "chunks", "full build s", "files/s", "chunks/s", "tokens/s", "raw embedder tokens/s",
-            "efficiency", "busy parse/embed/write s", "no-op s", "1% update s (files)", "search p50/p95 ms",
+            "efficiency", "busy parse/embed/write/optimize s", "no-op s", "1% update s (files)", "search p50/p95 ms",
             "ask p50/p95 ms", "CLI ask s", "peak RSS MB"]
     rows = [[Path(r.repo).name, str(r.files), str(r.chunks), f"{r.build_s:.1f}", f"{r.files_per_s:.1f}",
              f"{r.chunks_per_s:.1f}", f"{r.tokens_per_s:.0f}", f"{r.raw_tokens_per_s:.0f}",
              f"{r.efficiency:.2f}" if r.tokens_embedded else "— (cache warm)",
-             " / ".join(f"{r.stage_seconds.get(k, 0):.0f}" for k in ("parse", "embed", "write")),
+             " / ".join(f"{r.stage_seconds.get(k, 0):.0f}" for k in ("parse", "embed", "write", "optimize")),
              f"{r.noop_s:.2f}", f"{r.incremental_s:.2f} ({r.touched_files})",
              f"{r.search_p50_ms:.0f} / {r.search_p95_ms:.0f}", f"{r.ask_p50_ms:.0f} / {r.ask_p95_ms:.0f}",
              f"{r.cli_ask_s:.1f}", f"{r.peak_rss_mb:.0f}"] for r in results]

@@ -12,7 +12,7 @@ import shutil
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -48,7 +48,7 @@ class BuildSummary:
     seconds: float
     chunks_by_language: dict[str, int] = field(default_factory=dict, hash=False)
     skipped: dict[str, int] = field(default_factory=dict, hash=False)
-    stage_seconds: dict[str, float] = field(default_factory=dict, hash=False)  # busy time of parse, embed, write
+    stage_seconds: dict[str, float] = field(default_factory=dict, hash=False)  # busy time of each stage
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,10 @@ class Index:
         # Merging segments pays off after bulk writes; after a small edit it costs more than it saves.
         optimize = getattr(store, "optimize", None)
         if optimize is not None and len(plan.index) + len(plan.delete) >= OPTIMIZE_AFTER * max(graph.counts()["files"], 1):
+            began = time.perf_counter()
             optimize()
+            stats = replace(
+                stats, stage_seconds={**stats.stage_seconds, "optimize": round(time.perf_counter() - began, 3)})
         graph.set_meta(built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         return stats, store, meta
 

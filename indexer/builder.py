@@ -48,7 +48,8 @@ class BuildStats:
     tokens_embedded: int = 0
     parse_errors: int = 0
     chunks_by_language: dict[str, int] = field(default_factory=dict, hash=False)
-    # Seconds each stage was busy; they overlap, and the largest is what bounds the build.
+    # Seconds each stage was busy; parse, embed and write overlap, and the largest of them bounds
+    # the build; the store's optimize (after bulk writes) comes after them.
     stage_seconds: dict[str, float] = field(default_factory=dict, hash=False)
 
 

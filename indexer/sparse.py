@@ -5,6 +5,7 @@ get, connection) and kept whole as well, so a query can match either a word or a
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -23,19 +24,26 @@ K1 = 1.2
 def code_tokens(text: str) -> list[str]:
     """Lowercased tokens: each identifier whole, its dotted parts, and the words inside them."""
     out: list[str] = []
-    for match in _IDENT.finditer(text):
-        whole = match.group()
-        parts = whole.split(".")
-        candidates = [whole] if len(parts) > 1 else []
-        for part in parts:
-            words = [w for piece in part.split("_") for w in _CAMEL.findall(piece)]
-            candidates.append(part)
-            if len(words) > 1:
-                candidates.extend(words)
-        out.extend(t for t in (c.lower().strip("_") for c in candidates) if len(t) > 1 and t not in STOPWORDS)
+    for whole in _IDENT.findall(text):
+        out.extend(_identifier_tokens(whole))
     return out
 
 
+# Code repeats its identifiers endlessly: splitting each distinct one once makes this stage,
+# which runs on every chunk of a build, several times faster.
+@functools.lru_cache(maxsize=1 << 17)
+def _identifier_tokens(whole: str) -> tuple[str, ...]:
+    parts = whole.split(".")
+    candidates = [whole] if len(parts) > 1 else []
+    for part in parts:
+        words = [w for piece in part.split("_") for w in _CAMEL.findall(piece)]
+        candidates.append(part)
+        if len(words) > 1:
+            candidates.extend(words)
+    return tuple(t for t in (c.lower().strip("_") for c in candidates) if len(t) > 1 and t not in STOPWORDS)
+
+
+@functools.lru_cache(maxsize=1 << 17)
 def token_id(token: str) -> int:
     """A stable 32-bit id (Python's own `hash` is salted per process)."""
     return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "little")

@@ -180,7 +180,7 @@ def test_cli_json_summary_and_status(repo: Path) -> None:
     data = json.loads(result.output)
     assert data["files_indexed"] == 5 and data["chunks"] >= 8 and "skipped" in data
     # Each stage reports its busy time, so a user can see what bounds the build.
-    assert set(data["stage_seconds"]) == {"parse", "embed", "write"} and sum(data["stage_seconds"].values()) > 0
+    assert {"parse", "embed", "write"} <= set(data["stage_seconds"]) and sum(data["stage_seconds"].values()) > 0
     status = CliRunner().invoke(cli, ["status", str(repo), "--json"], catch_exceptions=False)
     assert json.loads(status.output)["changed"] == []
 
