@@ -2,8 +2,10 @@
 
 The query (`queries/<language>.scm`) marks definitions (`@definition.<kind>` with `@name`),
 scopes that qualify names without being symbols themselves (`@scope`, e.g. a Rust `impl`),
-and references (`@reference.call|import|inherit` with `@name`). Everything else here is
-language-neutral: nesting gives qualified names, the body field gives the signature.
+and references (`@reference.call|import|inherit` with `@name`). A definition also captured as
+`@open` has no body of its own (PHP's `namespace App;`): it qualifies what follows it, up to the
+next one like it or the end of its parent. Everything else here is language-neutral: nesting
+gives qualified names, the body field gives the signature.
 """
 from __future__ import annotations
 
@@ -52,8 +54,8 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
             if capture.startswith("definition."):
                 outer = node.parent if node.parent is not None and node.parent.type in WRAPPERS else node
                 receiver = _text(source, captures["receiver"][0]) if "receiver" in captures else ""
-                defs.append(_Def(outer, capture.split(".", 1)[1], _dotted(text), outer.start_byte,
-                                 outer.end_byte, receiver))
+                end = _open_end(outer) if "open" in captures else outer.end_byte
+                defs.append(_Def(outer, capture.split(".", 1)[1], _dotted(text), outer.start_byte, end, receiver))
             elif capture == "scope":
                 defs.append(_Def(node, "scope", _last_segment(_strip_generics(text)), node.start_byte,
                                  node.end_byte, is_scope=True))
@@ -98,6 +100,14 @@ def _symbols(path: str, language: str, source: bytes, defs: list[_Def],
             signature=_signature(source, node), docstring=_docstring(source, node, language, root),
             start_line=node.start_point[0] + 1, end_line=node.end_point[0] + 1, parent=parent))
     return symbols, spans
+
+
+def _open_end(node) -> int:
+    """Where the scope of a definition without a body ends: at the next one like it, or with its parent."""
+    sibling = node.next_named_sibling
+    while sibling is not None and sibling.type != node.type:
+        sibling = sibling.next_named_sibling
+    return sibling.start_byte if sibling is not None else node.parent.end_byte
 
 
 def _enclosing(spans: list[tuple[int, int, str]], byte: int) -> str:

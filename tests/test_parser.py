@@ -346,10 +346,11 @@ EXPECTED = {
         ("sum", "Geo.total_area"), ("inherit", "Shape", "Geo.Circle"),
         ("Geo.total_area", "def self.total_area(shapes)")),
     "php": (
-        [("module", "Geo", 2, 2), ("class", "Circle", 7, 14), ("method", "Circle.area", 10, 13),
-         ("function", "total_area", 16, 19)],
-        {"Circle": "A round shape.", "Circle.area": "Area of the circle."},
-        ("array_map", "total_area"), ("import", "Geo\\Shape", ""), ("Circle.area", "public function area(): float")),
+        [("module", "Geo", 2, 2), ("class", "Geo.Circle", 7, 14), ("method", "Geo.Circle.area", 10, 13),
+         ("function", "Geo.total_area", 16, 19)],
+        {"Geo.Circle": "A round shape.", "Geo.Circle.area": "Area of the circle."},
+        ("array_map", "Geo.total_area"), ("import", "Geo\\Shape", "Geo"),
+        ("Geo.Circle.area", "public function area(): float")),
     "kotlin": (
         [("class", "Circle", 6, 11), ("method", "Circle.area", 8, 10), ("function", "totalArea", 13, 13)],
         {"Circle": "A round shape.", "Circle.area": "Area of the circle."},
@@ -453,3 +454,17 @@ def test_go_type_signature_keeps_the_type_keyword() -> None:
         ("type", "Handler", 8, 8, "type Handler func(int) error", ""),
         ("type", "A", 11, 11, "A int", ""), ("interface", "B", 12, 12, "B interface{}", "")]
     assert ("inherit", "Base", "Server") in {(r.kind, r.name, r.source) for r in parsed.references}
+
+
+def test_php_one_line_namespace_qualifies_what_follows_it() -> None:
+    """`namespace App\\Http;` (PSR-4) qualifies like the braced form, up to the next namespace."""
+    one_line = b"<?php\nnamespace App\\Http;\n\nclass Kernel\n{\n    public function handle() {}\n}\n\nnamespace App\\Util;\n\nfunction helper() {}\n"
+    braced = b"<?php\nnamespace App\\Http {\n\nclass Kernel\n{\n    public function handle() {}\n}\n}\nnamespace App\\Util {\n\nfunction helper() {}\n}\n"
+    expected = [("module", "App.Http", ""), ("class", "App.Http.Kernel", "App.Http"),
+                ("method", "App.Http.Kernel.handle", "App.Http.Kernel"), ("module", "App.Util", ""),
+                ("function", "App.Util.helper", "App.Util")]
+    for source in (one_line, braced):
+        parsed = parse_file("Kernel.php", source, "php")
+        assert [(s.kind, s.qualified_name, s.parent) for s in parsed.symbols] == expected
+    # The namespace symbol itself stays the one line it is written on.
+    assert [(s.start_line, s.end_line) for s in parse_file("Kernel.php", one_line, "php").symbols][0] == (2, 2)

@@ -4,7 +4,8 @@
 (enum_declaration name: (name) @name) @definition.enum
 (function_definition name: (name) @name) @definition.function
 (method_declaration name: (name) @name) @definition.method
-(namespace_definition name: (namespace_name) @name) @definition.module
+(namespace_definition name: (namespace_name) @name body: (_)) @definition.module
+(namespace_definition name: (namespace_name) @name !body) @definition.module @open
 
 (base_clause (_) @name) @reference.inherit
 (class_interface_clause (_) @name) @reference.inherit
