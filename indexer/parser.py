@@ -19,6 +19,8 @@ MAX_SIGNATURE = 300
 MAX_DOCSTRING = 600
 # Node types that wrap a definition and belong to its range (decorators, export, attributes).
 WRAPPERS = {"decorated_definition", "export_statement", "template_declaration"}
+# Node types that precede a definition as siblings, between it and its doc comment (Rust `#[derive]`).
+ATTRIBUTES = {"attribute_item"}
 
 
 @dataclass(frozen=True)
@@ -190,8 +192,12 @@ def _leading_comments(source: bytes, node, root):
             return
         # The byte may be a comment's own token (Scala's `*/`): climb to the comment, not past `start`.
         comment = root.descendant_for_byte_range(pos, pos + 1)
-        while comment is not None and comment.end_byte <= start and not _is_comment(comment):
+        while (comment is not None and comment.end_byte <= start and not _is_comment(comment)
+               and comment.type not in ATTRIBUTES):
             comment = comment.parent
+        if comment is not None and comment.type in ATTRIBUTES and source.count(b"\n", pos, start) <= 1:
+            start = comment.start_byte  # the doc comment is above the attributes
+            continue
         if comment is None or not _is_comment(comment):
             return
         while comment.parent is not None and _is_comment(comment.parent):

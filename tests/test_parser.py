@@ -468,3 +468,13 @@ def test_php_one_line_namespace_qualifies_what_follows_it() -> None:
         assert [(s.kind, s.qualified_name, s.parent) for s in parsed.symbols] == expected
     # The namespace symbol itself stays the one line it is written on.
     assert [(s.start_line, s.end_line) for s in parse_file("Kernel.php", one_line, "php").symbols][0] == (2, 2)
+
+
+def test_rust_doc_comment_above_attributes() -> None:
+    """`#[derive]` and `#[inline]` sit between a doc comment and its item; a blank line still detaches."""
+    source = (b"/// A point.\n#[derive(Debug, Clone)]\n#[repr(C)]\npub struct Point { x: i32 }\n\n"
+              b"impl Point {\n    /// The x.\n    #[inline]\n    pub fn x(&self) -> i32 { self.x }\n}\n\n"
+              b"/// Detached.\n\n#[test]\nfn t() {}\n")
+    parsed = parse_file("p.rs", source, "rust")
+    assert [(s.qualified_name, s.start_line, s.docstring) for s in parsed.symbols] == [
+        ("Point", 4, "A point."), ("Point.x", 9, "The x."), ("t", 15, "")]
