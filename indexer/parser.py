@@ -48,9 +48,9 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
         if not names:
             continue
         # A grammar without a node for a dotted path (Scala imports) has the query capture each
-        # segment as @name; the name is then the span from the first to the last.
+        # segment as @name; the name is then the segments joined with dots (`import a.{b => c}`: a.b).
         name_node = names[0]
-        text = source[name_node.start_byte:names[-1].end_byte].decode("utf-8", "replace")
+        text = ".".join(_text(source, n) for n in names)
         for capture, nodes in captures.items():
             node = nodes[0]
             if capture.startswith("definition."):

@@ -478,3 +478,15 @@ def test_rust_doc_comment_above_attributes() -> None:
     parsed = parse_file("p.rs", source, "rust")
     assert [(s.qualified_name, s.start_line, s.docstring) for s in parsed.symbols] == [
         ("Point", 4, "A point."), ("Point.x", 9, "The x."), ("t", 15, "")]
+
+
+def test_scala_renamed_imports_reference_the_real_name() -> None:
+    """`import a.b as c` and `import a.{b => c}` import a.b, as `import a.b` does; a hidden `b => _` is no import."""
+    source = (b"import scala.collection.mutable as mu\nimport java.util.{List => JList, Map => JMap}\n"
+              b"import geo.shapes.{Circle as C}\nimport geo.{Square => _, *}\nimport scala.math.Pi\nimport cats.implicits._\n")
+    parsed = parse_file("I.scala", source, "scala")
+    assert [(r.line, r.kind, r.name) for r in parsed.references] == [
+        (1, "import", "scala.collection.mutable"),
+        (2, "import", "java.util"), (2, "import", "java.util.List"), (2, "import", "java.util.Map"),
+        (3, "import", "geo.shapes"), (3, "import", "geo.shapes.Circle"),
+        (4, "import", "geo"), (5, "import", "scala.math.Pi"), (6, "import", "cats.implicits")]
