@@ -490,3 +490,10 @@ def test_scala_renamed_imports_reference_the_real_name() -> None:
         (2, "import", "java.util"), (2, "import", "java.util.List"), (2, "import", "java.util.Map"),
         (3, "import", "geo.shapes"), (3, "import", "geo.shapes.Circle"),
         (4, "import", "geo"), (5, "import", "scala.math.Pi"), (6, "import", "cats.implicits")]
+
+
+def test_python_aliased_imports_reference_the_module() -> None:
+    """`import numpy as np` imports numpy: the alias is the file's own name for it, not a module."""
+    parsed = parse_file("m.py", b"import numpy as np\nimport os.path, json\nimport a.b as c, d\n", "python")
+    assert [(r.line, r.kind, r.name) for r in parsed.references] == [
+        (1, "import", "numpy"), (2, "import", "os.path"), (2, "import", "json"), (3, "import", "a.b"), (3, "import", "d")]
