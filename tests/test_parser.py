@@ -497,3 +497,11 @@ def test_python_aliased_imports_reference_the_module() -> None:
     parsed = parse_file("m.py", b"import numpy as np\nimport os.path, json\nimport a.b as c, d\n", "python")
     assert [(r.line, r.kind, r.name) for r in parsed.references] == [
         (1, "import", "numpy"), (2, "import", "os.path"), (2, "import", "json"), (3, "import", "a.b"), (3, "import", "d")]
+
+
+def test_csharp_file_scoped_namespace_qualifies_like_the_block_form() -> None:
+    """C# 10's `namespace Geo.Shapes;` scopes the rest of the file, as `namespace Geo.Shapes { ... }` does."""
+    for source in (b"namespace Geo.Shapes;\nclass A { void M() {} }\n", b"namespace Geo.Shapes {\nclass A { void M() {} }\n}\n"):
+        parsed = parse_file("A.cs", source, "csharp")
+        assert [(s.kind, s.qualified_name, s.parent) for s in parsed.symbols] == [
+            ("module", "Geo.Shapes", ""), ("class", "Geo.Shapes.A", "Geo.Shapes"), ("method", "Geo.Shapes.A.M", "Geo.Shapes.A")]

@@ -6,6 +6,7 @@
 (method_declaration name: (identifier) @name) @definition.method
 (constructor_declaration name: (identifier) @name) @definition.method
 (namespace_declaration name: (_) @name) @definition.module
+(file_scoped_namespace_declaration name: (_) @name) @definition.module @open
 
 (base_list (_) @name) @reference.inherit
 (invocation_expression function: [(identifier) (member_access_expression)] @name) @reference.call
