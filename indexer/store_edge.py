@@ -75,9 +75,10 @@ class EdgeStore:
             self.shard.update(self.q.UpdateOperation.delete_points(list(chunk_ids[start:start + UPSERT_BATCH])))
 
     def query(self, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,
-              filters: SearchFilters = SearchFilters()) -> list[StoreHit]:
+              filters: SearchFilters = SearchFilters(), ids_only: bool = False) -> list[StoreHit]:
         q = self.q
         fetch = limit * GLOB_OVERFETCH if filters.path_glob else limit
+        with_payload = not ids_only or bool(filters.path_glob)  # a glob is matched against the path
         condition = self._filter(filters)
         prefetches = []
         if dense is not None:
@@ -91,9 +92,10 @@ class EdgeStore:
             return []
         if len(prefetches) == 1:
             only = prefetches[0]
-            request = q.QueryRequest(limit=fetch, query=only.query, filter=condition, with_payload=True)
+            request = q.QueryRequest(limit=fetch, query=only.query, filter=condition, with_payload=with_payload)
         else:
-            request = q.QueryRequest(limit=fetch, prefetches=prefetches, query=q.Fusion.Rrf(k=RRF_K), with_payload=True)
+            request = q.QueryRequest(limit=fetch, prefetches=prefetches, query=q.Fusion.Rrf(k=RRF_K),
+                                     with_payload=with_payload)
         hits = [StoreHit(str(p.id), float(p.score), dict(p.payload or {})) for p in self.shard.query(request)]
         if filters.path_glob:
             hits = [h for h in hits if glob_match(h.payload.get("path", ""), filters.path_glob)]

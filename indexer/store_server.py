@@ -52,9 +52,10 @@ class ServerStore:
             self.client.delete(self.collection, self.m.PointIdsList(points=list(chunk_ids)), wait=True)
 
     def query(self, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,
-              filters: SearchFilters = SearchFilters()) -> list[StoreHit]:
+              filters: SearchFilters = SearchFilters(), ids_only: bool = False) -> list[StoreHit]:
         m = self.m
         fetch = limit * GLOB_OVERFETCH if filters.path_glob else limit
+        with_payload = not ids_only or bool(filters.path_glob)  # a glob is matched against the path
         condition = self._filter(filters)
         prefetch = []
         if dense is not None:
@@ -67,10 +68,10 @@ class ServerStore:
         if len(prefetch) == 1:
             only = prefetch[0]
             result = self.client.query_points(self.collection, query=only.query, using=only.using, limit=fetch,
-                                              query_filter=condition, with_payload=True)
+                                              query_filter=condition, with_payload=with_payload)
         else:
-            result = self.client.query_points(self.collection, prefetch=prefetch, limit=fetch, with_payload=True,
-                                              query=m.FusionQuery(fusion=m.Fusion.RRF))
+            result = self.client.query_points(self.collection, prefetch=prefetch, limit=fetch,
+                                              with_payload=with_payload, query=m.FusionQuery(fusion=m.Fusion.RRF))
         hits = [StoreHit(str(p.id), float(p.score), dict(p.payload or {})) for p in result.points]
         if filters.path_glob:
             hits = [h for h in hits if glob_match(h.payload.get("path", ""), filters.path_glob)]

@@ -68,8 +68,8 @@ def search(index: "Index", query: str, k: int = 10, filters: SearchFilters = Sea
     else:
         fused = store.query(dense, sparse, limit, filters)
         # The fused list ranks; the single lists (milliseconds each) only say who found what.
-        sides = {"dense": {h.chunk_id for h in store.query(dense, None, limit, filters)},
-                 "sparse": {h.chunk_id for h in store.query(None, sparse, limit, filters)}}
+        sides = {"dense": {h.chunk_id for h in store.query(dense, None, limit, filters, ids_only=True)},
+                 "sparse": {h.chunk_id for h in store.query(None, sparse, limit, filters, ids_only=True)}}
         for hit in fused:
             scores[hit.chunk_id] += hit.score  # Qdrant's fused score already is the RRF sum of both lists
             payloads[hit.chunk_id] = hit.payload
