@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from codeidx.errors import StoreError
-from codeidx.indexer.store_edge import (GLOB_OVERFETCH, INDEXED_FIELDS, UPSERT_BATCH, glob_match, glob_prefix,
-                                       payload_of)
+from codeidx.indexer.store_edge import (GLOB_OVERFETCH, INDEXED_FIELDS, RRF_K, UPSERT_BATCH, glob_match,
+                                       glob_prefix, payload_of)
 from codeidx.models import Chunk, SearchFilters, SparseVector, StoreHit
 
 
@@ -70,8 +70,10 @@ class ServerStore:
             result = self.client.query_points(self.collection, query=only.query, using=only.using, limit=fetch,
                                               query_filter=condition, with_payload=with_payload)
         else:
+            # Edge's k, not the server's default of 2: search() adds these scores to its own
+            # 1/(RRF_K + rank) signals.
             result = self.client.query_points(self.collection, prefetch=prefetch, limit=fetch,
-                                              with_payload=with_payload, query=m.FusionQuery(fusion=m.Fusion.RRF))
+                                              with_payload=with_payload, query=m.RrfQuery(rrf=m.Rrf(k=RRF_K)))
         hits = [StoreHit(str(p.id), float(p.score), dict(p.payload or {})) for p in result.points]
         if filters.path_glob:
             hits = [h for h in hits if glob_match(h.payload.get("path", ""), filters.path_glob)]
@@ -84,8 +86,12 @@ class ServerStore:
             must.append(m.FieldCondition(key="language", match=m.MatchValue(value=filters.language)))
         if filters.kind:
             must.append(m.FieldCondition(key="kind", match=m.MatchValue(value=filters.kind)))
+        # The server has no prefix match before 1.19; MatchText on an unindexed field matches whole
+        # words only, so the prefix is cut back to whole folders ("shop/ca*" -> "shop/"), and the
+        # glob itself is checked on the hits.
         prefix = glob_prefix(filters.path_glob) if filters.path_glob else ""
-        if prefix:
+        prefix = prefix[:prefix.rfind("/") + 1]
+        if any(ch.isalnum() for ch in prefix):
             must.append(m.FieldCondition(key="path", match=m.MatchText(text=prefix)))
         return m.Filter(must=must) if must else None
 
