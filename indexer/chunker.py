@@ -47,7 +47,7 @@ def chunk_file(parsed: ParsedFile, source: bytes, count_tokens: CountTokens, max
     heads = [header(parsed.path, parsed.language, p.qualified_name, p.signature) for p in pieces]
     # A window is filled line by line, so every distinct line is counted once, all in one batch.
     # Word-piece tokenizers never join tokens across a newline, so a text's count is the sum of
-    # its lines' counts (+1 per line is kept as slack for tokenizers that do).
+    # its lines' counts (splitting adds 1 per line as slack for tokenizers that count newlines).
     distinct = list(dict.fromkeys([*heads, *(t for p in pieces for _, t in p.lines)]))
     count = dict(zip(distinct, count_tokens(distinct))).__getitem__
     chunks: list[Chunk] = []
