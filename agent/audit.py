@@ -9,6 +9,11 @@ from pathlib import Path
 
 from codeidx.errors import CodeidxError
 
+# Characters kept of any one text field (a tool's result, an argument, an error): enough for a reviewer to
+# see what the model saw (a whole trimmed command output of 6000 fits), small enough that a long run's log
+# stays a few hundred KB. Longer texts keep their head and tail, as the tools' own trim does.
+TEXT_LIMIT = 8000
+
 
 def runs_dir(repo: Path) -> Path:
     return repo / ".codeidx" / "runs"
@@ -18,6 +23,25 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
 
 
+def summarize(text: str, limit: int = TEXT_LIMIT) -> str:
+    """`text` if it fits, else its head and tail with a marker saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n... [{len(text) - 2 * half} characters cut] ...\n{text[-half:]}"
+
+
+def _bounded(value: object) -> object:
+    """Every text inside `value` summarized, whatever a caller passes: one event cannot bloat the log."""
+    if isinstance(value, str):
+        return summarize(value)
+    if isinstance(value, dict):
+        return {k: _bounded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_bounded(v) for v in value]
+    return value
+
+
 class AuditLog:
     def __init__(self, repo: Path, run_id: str) -> None:
         self.path = runs_dir(repo) / f"{run_id}.jsonl"
@@ -25,9 +49,29 @@ class AuditLog:
 
     def write(self, event: str, **fields: object) -> None:
         record = {"event": event, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **fields}
+        line = json.dumps(_bounded(record), default=lambda o: summarize(str(o))) + "\n"
+        # A write cut short (a kill, a full disk) leaves a line without its newline: start on a fresh
+        # line, or the next event would be glued to the torn one and lost with it.
+        if _ends_mid_line(self.path):
+            line = "\n" + line
         # One line per event, flushed at once: a run that dies still leaves what it did.
         with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, default=str) + "\n")
+            handle.write(line)
+
+
+def _ends_mid_line(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(-1, 2)
+            return handle.read(1) != b"\n"
+    except OSError:  # no file yet, or an empty one
+        return False
+
+
+@dataclass(frozen=True)
+class RunLog:
+    events: list[dict]
+    unreadable: int  # lines that are not a whole event: most often the last one, cut off by a crash or a kill
 
 
 @dataclass(frozen=True)
@@ -37,25 +81,57 @@ class RunSummary:
     task: str
     model: str
     branch: str
-    status: str  # success | limit | error | no_finish | running
+    status: str  # success | limit | error | no_finish | running (no end event: still going, or killed)
     steps: int
     cost: float
+    unreadable: int = 0
 
 
-def read_run(repo: Path, run_id: str) -> list[dict]:
+def load_run(repo: Path, run_id: str) -> RunLog:
+    """One run's events; lines that cannot be read are counted and skipped, so one torn line costs one event."""
     path = runs_dir(repo) / f"{run_id}.jsonl"
     if not path.is_file():
         raise CodeidxError(f"no run {run_id!r} in {runs_dir(repo)}: `codeidx runs` lists them")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    events, unreadable = [], 0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        event = _parse(line)
+        if event is None:
+            unreadable += 1
+        else:
+            events.append(event)
+    return RunLog(events, unreadable)
+
+
+def _parse(line: str) -> dict | None:
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) and isinstance(event.get("event"), str) else None
+
+
+def read_run(repo: Path, run_id: str) -> list[dict]:
+    return load_run(repo, run_id).events
 
 
 def list_runs(repo: Path) -> list[RunSummary]:
     out = []
-    for path in sorted(runs_dir(repo).glob("*.jsonl")):
-        events = read_run(repo, path.stem)
-        start = events[0] if events else {}
-        end = next((e for e in reversed(events) if e["event"] == "end"), {})
-        out.append(RunSummary(path.stem, start.get("time", ""), start.get("task", ""), start.get("model", ""),
-                              start.get("branch", ""), end.get("status", "running"), end.get("steps", 0),
-                              end.get("cost", 0.0)))
+    for path in sorted(p for p in runs_dir(repo).glob("*.jsonl") if p.is_file()):
+        log = load_run(repo, path.stem)
+        start = next((e for e in log.events if e["event"] == "run_start"), {})
+        end = next((e for e in reversed(log.events) if e["event"] == "end"), {})
+        out.append(RunSummary(path.stem, str(start.get("time", "")), str(start.get("task", "")),
+                              str(start.get("model", "")), str(start.get("branch", "")),
+                              str(end.get("status", "running")), _number(end.get("steps"), int),
+                              _number(end.get("cost"), float), log.unreadable))
     return out
+
+
+def _number(value: object, kind: type) -> int | float:
+    """A count from the log, or 0: a hand-edited or damaged line must not stop the listing."""
+    try:
+        return kind(value)
+    except (TypeError, ValueError, OverflowError):
+        return kind(0)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from codeidx.agent.audit import list_runs, read_run
+from codeidx.agent.audit import TEXT_LIMIT, AuditLog, list_runs, read_run, runs_dir, summarize
 from codeidx.agent.guard import approver
 from codeidx.agent.run import run_agent
 from codeidx.cli import cli
@@ -232,3 +232,58 @@ def test_cli_bad_input(tmp_path: Path) -> None:
     assert empty.exit_code == 1 and "no task" in empty.output
     plain = runner.invoke(cli, ["agent", "do it", "--repo", str(tmp_path)])
     assert plain.exit_code == 1 and "is not a git repository" in plain.output
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "codeidx", *args], capture_output=True, text=True)
+
+
+def test_runs_survive_a_log_whose_last_line_was_cut_off(repo: Path) -> None:
+    done = AuditLog(repo, "20250101-100000-aaaa")
+    done.write("run_start", task="make test_add pass", model="openai/gpt-4o-mini", branch="codeidx/agent-a")
+    done.write("end", status="success", reason="fixed", steps=4, cost=0.0001)
+    killed = AuditLog(repo, "20250101-110000-bbbb")
+    killed.write("run_start", task="rename add to plus", model="openai/gpt-4o-mini", branch="codeidx/agent-b")
+    killed.write("tool_call", step=1, tool="run_tests", arguments={}, ok=True, result="FAILED", duration_ms=1.0)
+    with open(killed.path, "a", encoding="utf-8") as handle:  # what a kill in the middle of a write leaves
+        handle.write('{"event": "tool_call", "time": "2025-01-01T11:00:05+0000", "step": 2, "tool": "edit_f')
+    (runs_dir(repo) / "20250101-120000-cccc.jsonl").write_text('{"event": "run_st')  # died in its first write
+
+    listed = _cli("runs", "--repo", str(repo))
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].startswith("20250101-100000-aaaa  success     4 steps") and "make test_add pass" in lines[0]
+    assert lines[1].startswith("20250101-110000-bbbb  running") and lines[1].endswith("(1 unreadable line)")
+    assert lines[2].startswith("20250101-120000-cccc  running") and "(no task recorded)" in lines[2]
+    as_json = json.loads(_cli("runs", "--repo", str(repo), "--json").stdout)
+    assert [(r["id"], r["unreadable"]) for r in as_json] == [("20250101-100000-aaaa", 0), ("20250101-110000-bbbb", 1),
+                                                            ("20250101-120000-cccc", 1)]
+
+    shown = _cli("runs", "--repo", str(repo), "show", "20250101-110000-bbbb")
+    assert shown.returncode == 0, shown.stderr
+    assert "start   openai/gpt-4o-mini on codeidx/agent-b" in shown.stdout and "tool    run_tests({})" in shown.stdout
+    assert "1 line(s) of this run's log could not be read" in shown.stderr and "Traceback" not in shown.stderr
+    raw = _cli("runs", "--repo", str(repo), "show", "20250101-110000-bbbb", "--json")
+    assert [e["event"] for e in json.loads(raw.stdout)] == ["run_start", "tool_call"]
+
+    # The run goes on after the torn write (Ctrl-C closes the log): its end starts a fresh line, not lost.
+    killed.write("end", status="error", reason="interrupted", steps=1, cost=0.0)
+    assert [r.status for r in list_runs(repo)] == ["success", "error", "running"]
+    assert [e["event"] for e in read_run(repo, "20250101-110000-bbbb")] == ["run_start", "tool_call", "end"]
+
+
+def test_audit_log_keeps_the_head_and_tail_of_long_texts_and_stays_bounded(repo: Path) -> None:
+    log = AuditLog(repo, "20250101-100000-dddd")
+    output = "".join(f"line {n}: {'.' * 40}\n" for n in range(2000))  # about 100 KB of test output
+    content = "x" * 50_000
+    log.write("tool_call", step=1, tool="write_file", arguments={"path": "big.py", "content": content}, ok=True,
+              result=output, duration_ms=1.0)
+    log.write("tool_call", step=2, tool="run_tests", arguments={}, ok=True, result="PASSED: 1 passed", duration_ms=1.0)
+    assert log.path.stat().st_size < 3 * TEXT_LIMIT
+    long, short = read_run(repo, "20250101-100000-dddd")
+    assert long["result"].startswith("line 0: ") and long["result"].endswith("line 1999: " + "." * 40 + "\n")
+    assert f"... [{len(output) - TEXT_LIMIT} characters cut] ..." in long["result"]
+    assert len(long["result"]) < TEXT_LIMIT + 50 and len(long["result"]) > 300  # what the model saw, not 300 chars
+    assert long["arguments"]["path"] == "big.py" and f"[{50_000 - TEXT_LIMIT} characters cut]" in long["arguments"]["content"]
+    assert short["result"] == "PASSED: 1 passed"
+    assert summarize("short") == "short" and len(summarize("y" * 10_001, limit=100)) < 150

@@ -90,7 +90,9 @@ def runs(ctx: click.Context, repo: str, as_json: bool) -> None:
     elif not found:
         click.echo("No agent runs yet.")
     for r in [] if as_json else found:
-        click.echo(f"{r.id}  {r.status:<9} {r.steps:>3} steps  ${r.cost:.4f}  {r.task.strip().splitlines()[0][:60]}")
+        task = (r.task.strip().splitlines() or ["(no task recorded)"])[0][:60]
+        note = f"  ({r.unreadable} unreadable line{'s' if r.unreadable > 1 else ''})" if r.unreadable else ""
+        click.echo(f"{r.id}  {r.status:<9} {r.steps:>3} steps  ${r.cost:.4f}  {task}{note}")
 
 
 @runs.command()
@@ -100,17 +102,27 @@ def runs(ctx: click.Context, repo: str, as_json: bool) -> None:
 @handle_errors
 def show(ctx: click.Context, run_id: str, as_json: bool) -> None:
     """Print one run's events readably."""
-    from codeidx.agent.audit import read_run
+    from codeidx.agent.audit import load_run
 
-    events = read_run(ctx.obj["repo"], run_id)
+    log = load_run(ctx.obj["repo"], run_id)
     if as_json:
-        echo_json(events)
-        return
-    for e in events:
-        click.echo(_event_line(e))
+        echo_json(log.events)
+    else:
+        for e in log.events:
+            click.echo(_event_line(e))
+    if log.unreadable:  # on stderr: --json output stays parseable
+        click.echo(f"{log.unreadable} line(s) of this run's log could not be read (cut off by a crash or a kill?) "
+                   "and were skipped.", err=True)
 
 
 def _event_line(e: dict) -> str:
+    try:
+        return _known_event_line(e)
+    except (KeyError, TypeError, ValueError, AttributeError):  # an event missing a field still shows, raw
+        return f"{str(e.get('time', ''))[11:19]} {e['event']}  {json.dumps(e, default=str)[:200]}"
+
+
+def _known_event_line(e: dict) -> str:
     kind, when = e["event"], e.get("time", "")[11:19]
     if kind == "run_start":
         return f"{when} start   {e['model']} on {e['branch']}\n         task: {e['task'].strip()[:200]}"
