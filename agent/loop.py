@@ -76,6 +76,6 @@ def _call_tool(functions: dict, name: str, raw_arguments: str, audit: AuditLog, 
         result, ok = f"error: {exc}", False
     except Exception as exc:  # noqa: BLE001 - a broken tool call must not end the run
         result, ok = f"error: {name} failed: {type(exc).__name__}: {exc}", False
-    audit.write("tool_call", step=step, tool=name, arguments=arguments, ok=ok, result=result[:300],
+    audit.write("tool_call", step=step, tool=name, arguments=arguments, ok=ok, result=result,
                 duration_ms=round((time.perf_counter() - start) * 1000, 1))
     return result

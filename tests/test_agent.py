@@ -287,3 +287,14 @@ def test_audit_log_keeps_the_head_and_tail_of_long_texts_and_stays_bounded(repo:
     assert long["arguments"]["path"] == "big.py" and f"[{50_000 - TEXT_LIMIT} characters cut]" in long["arguments"]["content"]
     assert short["result"] == "PASSED: 1 passed"
     assert summarize("short") == "short" and len(summarize("y" * 10_001, limit=100)) < 150
+
+
+def test_the_audit_log_keeps_what_the_model_saw_of_a_tool_result(repo: Path) -> None:
+    (repo / "table.py").write_text("".join(f"ROW_{n} = {n}\n" for n in range(300)))
+    git(repo, "add", "table.py")
+    git(repo, "commit", "-qm", "a long file")
+    script = [reply(tool_calls=[tool_call("read_file", {"path": "table.py"})]), reply("table.py holds 300 rows.")]
+    with ScriptedLLMServer(script) as server:
+        result = _run(repo, server, max_steps=2)
+    logged = next(e for e in read_run(repo, result.run_id) if e["event"] == "tool_call")["result"]
+    assert len(logged) > 300 and logged == _tool_results(server)[0]  # all 5 KB of it, as the model read it
