@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +83,7 @@ class RunSummary:
     task: str
     model: str
     branch: str
-    status: str  # success | limit | error | no_finish | running (no end event: still going, or killed)
+    status: str  # success | limit | error | no_finish | running | killed (no end event, its process gone)
     steps: int
     cost: float
     unreadable: int = 0
@@ -124,9 +126,23 @@ def list_runs(repo: Path) -> list[RunSummary]:
         end = next((e for e in reversed(log.events) if e["event"] == "end"), {})
         out.append(RunSummary(path.stem, str(start.get("time", "")), str(start.get("task", "")),
                               str(start.get("model", "")), str(start.get("branch", "")),
-                              str(end.get("status", "running")), _number(end.get("steps"), int),
+                              str(end.get("status") or _unfinished(start)), _number(end.get("steps"), int),
                               _number(end.get("cost"), float), log.unreadable))
     return out
+
+
+def _unfinished(start: dict) -> str:
+    """A run with no end event is still going, unless the process that wrote it is gone from this host."""
+    pid = start.get("pid")
+    if not isinstance(pid, int) or start.get("host") != socket.gethostname():
+        return "running"
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
+    except ProcessLookupError:
+        return "killed"
+    except PermissionError:  # it exists, under another user
+        pass
+    return "running"
 
 
 def _number(value: object, kind: type) -> int | float:

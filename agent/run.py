@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +45,10 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
     ws = Workspace.create(repo, run_id)
     audit = AuditLog(ws.repo, run_id)
     limits = Limits(config.max_steps, config.max_cost, config.max_tokens)
+    # The pid and host let `codeidx runs` tell a run still going from one whose process was killed.
     audit.write("run_start", task=task, model=config.model, cheap_model=config.cheap_model, branch=ws.branch,
-                worktree=str(ws.path), limits=dataclasses.asdict(limits))
+                worktree=str(ws.path), limits=dataclasses.asdict(limits), pid=os.getpid(),
+                host=socket.gethostname())
     say(f"Working on branch {ws.branch} in {ws.path}")
     model = None
     try:

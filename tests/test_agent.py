@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -270,6 +271,16 @@ def test_runs_survive_a_log_whose_last_line_was_cut_off(repo: Path) -> None:
     killed.write("end", status="error", reason="interrupted", steps=1, cost=0.0)
     assert [r.status for r in list_runs(repo)] == ["success", "error", "running"]
     assert [e["event"] for e in read_run(repo, "20250101-110000-bbbb")] == ["run_start", "tool_call", "end"]
+
+
+def test_a_run_whose_process_is_gone_lists_as_killed(repo: Path) -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    for run_id, pid in (("20250101-100000-eeee", int(gone.stdout)), ("20250101-110000-ffff", os.getpid())):
+        AuditLog(repo, run_id).write("run_start", task="t", model="m", branch="b", pid=pid, host=socket.gethostname())
+    # A log from another machine (a shared checkout) cannot be checked, so it stays "running".
+    AuditLog(repo, "20250101-120000-gggg").write("run_start", task="t", model="m", branch="b", pid=1, host="elsewhere")
+    assert [(r.id, r.status) for r in list_runs(repo)] == [
+        ("20250101-100000-eeee", "killed"), ("20250101-110000-ffff", "running"), ("20250101-120000-gggg", "running")]
 
 
 def test_audit_log_keeps_the_head_and_tail_of_long_texts_and_stays_bounded(repo: Path) -> None:
