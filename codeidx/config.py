@@ -74,6 +74,10 @@ class Config:
     """Command prefixes the agent's run_command may run."""
     protected_paths: tuple[str, ...] = (".git/**", ".github/**", ".gitlab-ci.yml", ".ci/**", ".env*", "**/*.pem", "**/*.key", "**/id_rsa*")
     """Globs the agent may change only with approval."""
+    allow_network: bool = False
+    """Let the agent's sandboxed commands (tests, run_command) reach the network."""
+    sandbox_env: tuple[str, ...] = ()
+    """Environment variables passed into the agent's sandbox besides the basic ones (PATH, HOME, LANG...)."""
     extra: dict = field(default_factory=dict, hash=False, compare=False)
     """Unknown keys from the file, kept so that newer files do not break older codeidx."""
 
@@ -126,6 +130,8 @@ def _coerce(name: str, value: Any) -> Any:
             if isinstance(value, str):
                 return tuple(p.strip() for p in value.split(",") if p.strip())
             return tuple(value)
+        if kind == "bool":
+            return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
         if kind == "int":
             return int(value)
         if kind == "float":
