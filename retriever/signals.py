@@ -28,7 +28,9 @@ class Signals:
 _FRAME_PATTERNS = (
     re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>[\w.<>]+))?'),  # Python
     re.compile(r"at (?:(?P<func>[\w.$<>]+) )?\(?(?P<path>[\w./\\@-]+\.\w+):(?P<line>\d+)(?::\d+)?\)?"),  # JS, Java
-    re.compile(r"(?P<path>[\w./\\-]+\.(?:go|rs|c|cc|cpp|h|rb|php|py|ts|js)):(?P<line>\d+)"),  # Go, Rust, C, generic
+    # Anchored at the start of a token: unanchored, every position of a long token was a fresh
+    # start scanning to its end, quadratic in the token (a 128K-character one took 45 s).
+    re.compile(r"(?<![\w./\\-])(?P<path>[\w./\\-]+\.(?:go|rs|c|cc|cpp|h|rb|php|py|ts|js)):(?P<line>\d+)"),  # Go, Rust, C, generic
 )
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|md|toml|ya?ml|json))\b")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*(?P<call>\(\))?")
@@ -42,9 +44,10 @@ def extract(query: str) -> Signals:
             frames.append(Frame(m.group("path").replace("\\", "/"), int(m.group("line")), func))
     paths = tuple(dict.fromkeys(m.group(1) for m in _PATH.finditer(query)))
     identifiers = []
+    path_set = set(paths)  # a pasted log names thousands of paths: a tuple scan per word was quadratic
     for m in _WORD.finditer(query):
         word = m.group().replace("::", ".")
-        if _looks_like_code(word, bool(m.group("call"))) and word not in paths:
+        if _looks_like_code(word, bool(m.group("call"))) and word not in path_set:
             identifiers.append(word)
     return Signals(tuple(dict.fromkeys(identifiers)), paths, tuple(dict.fromkeys(frames)))
 
