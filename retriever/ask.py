@@ -10,7 +10,7 @@ from codeidx.models import SearchFilters
 from codeidx.retriever.context import related
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.repomap import render_map
-from codeidx.retriever.search import Hit, rank_files, search
+from codeidx.retriever.search import Hit, bound_query, rank_files, search
 from codeidx.retriever.tokens import counter_for
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ def ask(index: "Index", query: str, budget: int, k: int, filters: SearchFilters 
         files: bool = False, mode: str = "full") -> AskResult:
     if budget <= 0:
         raise CodeidxError("the budget must be a positive number of tokens")
+    query = bound_query(query)  # the answer echoes the query it answered
     pool = search(index, query, k=k * FILE_POOL if files else k, filters=filters, mode=mode)
     if not pool:
         raise CodeidxError("nothing in the index matches those filters" if filters != SearchFilters()
