@@ -1,8 +1,12 @@
-"""All settings in one typed object, resolved in one order: defaults, file, environment, flags.
+"""All settings in one typed object, resolved in one order: defaults, the user's file, the repository's
+file, environment, flags.
 
-The file is `.codeidx.toml` at the repository root, or the `[tool.codeidx]` table of its
-`pyproject.toml`. The environment uses `CODEIDX_<FIELD>` (for example
-`CODEIDX_QDRANT_URL`). Flags are passed to `Config.load(..., **overrides)` by the CLI.
+The user's file is `config.toml` in the user's config folder (`$CODEIDX_CONFIG_DIR`, else
+`$XDG_CONFIG_HOME/codeidx`, else `~/.config/codeidx`). The repository's file is `.codeidx.toml` at
+its root, or the `[tool.codeidx]` table of its `pyproject.toml`; a repository is not the user, so
+its file may set only `REPO_SAFE_KEYS` until the user trusts it (`codeidx trust`, codeidx/trust.py).
+The environment uses `CODEIDX_<FIELD>` (for example `CODEIDX_QDRANT_URL`). Flags are passed to
+`Config.load(..., **overrides)` by the CLI.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from codeidx import trust
 from codeidx.errors import CodeidxError
 
 if sys.version_info >= (3, 11):
@@ -21,6 +26,20 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
+
+# What a repository's own file may set without the user's trust: settings that shape the index and
+# the answers, never what runs, where code, keys or data go, or what is written and deleted. An
+# allow-list, so that a setting added later needs trust until someone decides otherwise.
+REPO_SAFE_KEYS = frozenset({"exclude", "max_file_bytes", "embed_max_tokens", "embed_batch_size", "budget",
+                            "top_k", "tokenizer_model"})
+
+# Inclusive bounds of numeric settings (None: unbounded). The upper ones keep a repository's file
+# from asking for a batch, window or file size that would exhaust the machine.
+LIMITS: dict[str, tuple[float, float | None]] = {
+    "embed_batch_size": (1, 4096), "embed_max_tokens": (16, 32768), "max_file_bytes": (1, 100_000_000),
+    "budget": (1, 1_000_000), "top_k": (1, 1000), "max_steps": (1, None), "max_cost": (0, None),
+    "max_tokens": (1, None),
+}
 
 
 @dataclass(frozen=True)
@@ -79,49 +98,87 @@ class Config:
     sandbox_env: tuple[str, ...] = ()
     """Environment variables passed into the agent's sandbox besides the basic ones (PATH, HOME, LANG...)."""
     extra: dict = field(default_factory=dict, hash=False, compare=False)
-    """Unknown keys from the file, kept so that newer files do not break older codeidx."""
+    """Unknown keys from the files, kept so that newer files do not break older codeidx."""
+    untrusted: tuple[str, ...] = field(default=(), compare=False)
+    """Keys the repository's file set but may not set until the user trusts it; they were ignored."""
+
+    def __post_init__(self) -> None:
+        for name, (low, high) in LIMITS.items():
+            value = getattr(self, name)
+            if not (low <= value and (high is None or value <= high)):  # NaN is refused too
+                bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+                raise OutOfRange(name, f"{name} = {value!r} is out of range: it must be {bounds}")
 
     @classmethod
     def load(cls, root: str | os.PathLike | None = None, **overrides: Any) -> "Config":
         """Resolve the configuration for a repository root; `None`-valued overrides are ignored."""
         values: dict[str, Any] = {}
+        origin: dict[str, str] = {}
+
+        def take(source: dict[str, Any], where: str) -> None:
+            values.update(source)
+            origin.update(dict.fromkeys(source, where))
+
+        user_file = trust.user_config_dir() / "config.toml"
+        take(_read_toml(user_file) if user_file.is_file() else {}, str(user_file))
+        untrusted: list[str] = []
         if root is not None:
-            values.update(_read_file(Path(root)))
-        values.update(_read_env())
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        known = {f.name for f in fields(cls)}
+            repo_file, repo_values = read_repo_file(Path(root))
+            if repo_file is not None and trust.state(repo_file, repo_values) != "trusted":
+                untrusted = sorted(k for k in repo_values if k not in REPO_SAFE_KEYS)
+            take({k: v for k, v in repo_values.items() if k not in untrusted}, str(repo_file))
+        for name, value in _read_env().items():
+            take({name: value}, f"CODEIDX_{name.upper()}")
+        take({k: v for k, v in overrides.items() if v is not None}, "the command line")
+        known = {f.name for f in fields(cls)} - {"extra", "untrusted"}
         unknown = {k: v for k, v in values.items() if k not in known}
-        kwargs = {k: _coerce(k, v) for k, v in values.items() if k in known}
-        return cls(**kwargs, extra=unknown)
+        kwargs = {k: _coerce(k, v, origin[k]) for k, v in values.items() if k in known}
+        try:
+            return cls(**kwargs, extra=unknown, untrusted=tuple(untrusted))
+        except OutOfRange as exc:
+            raise CodeidxError(f"{exc} (set in {origin[exc.name]})") from None
 
     def replace(self, **changes: Any) -> "Config":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def _read_file(root: Path) -> dict[str, Any]:
-    own = root / ".codeidx.toml"
-    pyproject = root / "pyproject.toml"
+class OutOfRange(CodeidxError):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def read_repo_file(root: Path) -> tuple[Path | None, dict[str, Any]]:
+    """The repository's own settings and the file that holds them: `.codeidx.toml`, else
+    `[tool.codeidx]` of `pyproject.toml`; `(None, {})` when it has neither."""
+    root = root.expanduser().resolve()
+    own, pyproject = root / ".codeidx.toml", root / "pyproject.toml"
+    if own.is_file():
+        return own, _read_toml(own)
+    if pyproject.is_file():
+        table = _read_toml(pyproject).get("tool", {}).get("codeidx")
+        if table is not None:
+            return pyproject, dict(table)
+    return None, {}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        if own.is_file():
-            return dict(tomllib.loads(own.read_text(encoding="utf-8")))
-        if pyproject.is_file():
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            return dict(data.get("tool", {}).get("codeidx", {}))
+        return dict(tomllib.loads(path.read_text(encoding="utf-8")))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CodeidxError(f"cannot read configuration in {root}: {exc}") from None
-    return {}
+        raise CodeidxError(f"cannot read configuration in {path}: {exc}") from None
 
 
 def _read_env() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(Config):
         raw = os.environ.get(f"CODEIDX_{f.name.upper()}")
-        if raw is not None and f.name != "extra":
+        if raw is not None and f.name not in ("extra", "untrusted"):
             out[f.name] = raw
     return out
 
 
-def _coerce(name: str, value: Any) -> Any:
+def _coerce(name: str, value: Any, where: str) -> Any:
     """Turn file and environment values into the field's type, with a clear error."""
     default = next(f for f in fields(Config) if f.name == name)
     kind = default.type if isinstance(default.type, str) else getattr(default.type, "__name__", "")
@@ -139,5 +196,5 @@ def _coerce(name: str, value: Any) -> Any:
         if kind.startswith("str") and value is not None:
             return str(value)
     except (TypeError, ValueError):
-        raise CodeidxError(f"configuration value {name}={value!r} is not a valid {kind}") from None
+        raise CodeidxError(f"configuration value {name}={value!r} is not a valid {kind} (set in {where})") from None
     return value

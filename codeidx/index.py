@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from codeidx.config import Config
 from codeidx.errors import CodeidxError, IndexMismatchError, NoIndexError
+from codeidx.home import ensure_home, index_home
 from codeidx.indexer.graph import SCHEMA_VERSION, Graph
 from codeidx.indexer.plan import Plan, make_plan
 from codeidx.indexer.walker import walk
@@ -68,7 +69,7 @@ class Index:
     def __init__(self, root: Path, config: Config) -> None:
         self.root = root
         self.config = config
-        self.home = root / config.index_dir
+        self.home = index_home(root, config.index_dir)
         self._graph: Graph | None = None
         self._store: Store | None = None
         self._embedder: Embedder | None = None
@@ -140,8 +141,7 @@ class Index:
     def build(self, full: bool = False, on_progress: Callable[["Progress"], None] | None = None) -> BuildSummary:
         """Index the repository: incrementally by default, from scratch with `full=True`."""
         start = time.perf_counter()
-        self.home.mkdir(parents=True, exist_ok=True)
-        (self.home / ".gitignore").write_text("*\n")
+        ensure_home(self.home)  # what build replaces and deletes below lies in a folder codeidx made
         with _build_lock(self.home):
             _recover(self.home)
             full = full or not self.exists

@@ -19,6 +19,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field, ValidationError
 
+from codeidx.config import Config
 from codeidx.errors import CodeidxError
 from codeidx.index import Index
 from codeidx.models import SearchFilters
@@ -56,8 +57,8 @@ class CodeidxMCP(MCPServer):
 class IndexService:
     """The process's one Index, brought up to date before each use; one call at a time."""
 
-    def __init__(self, root: str | os.PathLike) -> None:
-        self.index = Index.open(root)
+    def __init__(self, root: str | os.PathLike, config: Config | None = None) -> None:
+        self.index = Index.open(root, config)
         # Tool functions run in worker threads; the graph, store and model are not shared safely.
         self._lock = threading.Lock()
 
@@ -102,8 +103,8 @@ def tool_errors(fn: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-def create_server(root: str | os.PathLike) -> CodeidxMCP:
-    service = IndexService(root)
+def create_server(root: str | os.PathLike, config: Config | None = None) -> CodeidxMCP:
+    service = IndexService(root, config)
 
     @asynccontextmanager
     async def warm_up(_: MCPServer) -> AsyncIterator[None]:
@@ -179,13 +180,13 @@ def create_server(root: str | os.PathLike) -> CodeidxMCP:
     return server
 
 
-def serve(root: str | os.PathLike) -> None:
+def serve(root: str | os.PathLike, config: Config | None = None) -> None:
     """Serve over stdio until the client hangs up; nothing but the protocol reaches stdout."""
     logging.basicConfig(level=logging.WARNING, format="codeidx mcp: %(message)s")  # to stderr
     # Progress bars and hub chatter from the model loader would only clutter the client's log.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    create_server(Path(root)).run("stdio")
+    create_server(Path(root), config).run("stdio")
 
 
 def _hit(hit: Any) -> dict:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# Module-scoped fixtures run before the autouse one below: even they must not read a real user config.
+os.environ["CODEIDX_CONFIG_DIR"] = os.path.join(tempfile.gettempdir(), f"codeidx-test-config-{os.getpid()}")
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +25,7 @@ def embedding_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _isolated_user_dirs(monkeypatch: pytest.MonkeyPatch, embedding_cache_dir: Path, tmp_path: Path) -> None:
     monkeypatch.setenv("CODEIDX_CACHE_DIR", str(embedding_cache_dir))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CODEIDX_CONFIG_DIR", str(tmp_path / "home" / ".config" / "codeidx"))
 
 
 def git(repo: Path, *args: str) -> str:

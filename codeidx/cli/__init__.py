@@ -20,6 +20,7 @@ COMMANDS = {
     "runs": "agent:runs",
     "mcp": "mcp:mcp",
     "bench": "bench:bench",
+    "trust": "trust:trust",
 }
 
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from codeidx.cli.common import echo_json, handle_errors
-from codeidx.config import Config
+from codeidx.cli.common import echo_json, handle_errors, load_config
 from codeidx.errors import CodeidxError
 
 
@@ -49,7 +48,7 @@ def agent(task: str | None, task_file: str | None, repo: str, model: str | None,
         task = Path(task_file).read_text(encoding="utf-8")
     if not task or not task.strip():
         raise CodeidxError("no task: give one as an argument or with --task-file")
-    config = Config.load(repo, model=model, api_base=api_base, cheap_model=cheap_model, test_cmd=test_cmd,
+    config = load_config(repo, model=model, api_base=api_base, cheap_model=cheap_model, test_cmd=test_cmd,
                          max_steps=max_steps, max_cost=max_cost, max_tokens=max_tokens)
     say = (lambda line: None) if as_json else (lambda line: click.echo(line, err=True))
     result = run_agent(Path(repo), task, config, approver(assume_yes), apply=apply, on_success=on_success,

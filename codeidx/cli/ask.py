@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from codeidx.cli.common import echo_json, handle_errors
+from codeidx.cli.common import echo_json, handle_errors, load_config
 from codeidx.errors import CodeidxError
 from codeidx.index import Index
 from codeidx.models import SearchFilters
@@ -38,7 +38,7 @@ def ask(query: str, repo: str, fmt: str, as_json: bool, files: bool, k: int | No
         query = sys.stdin.read()
     if not query.strip():
         raise CodeidxError("the query is empty: ask a question, paste a bug report or a stack trace")
-    with Index.open(repo) as index:
+    with Index.open(repo, load_config(repo)) as index:
         result = index.ask(query, budget=budget, k=k, files=files, refresh=refresh,
                            filters=SearchFilters(path_glob=path_glob, language=lang, kind=kind))
     if as_json or fmt == "json":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from codeidx.cli.common import echo_json, handle_errors, to_jsonable
+from codeidx.cli.common import echo_json, handle_errors, load_config, to_jsonable
 from codeidx.errors import CodeidxError
 
 
@@ -189,7 +189,7 @@ def mcp(path: str, runs: int, as_json: bool) -> None:
     from codeidx.benchmarks.perf import sample_queries
     from codeidx.index import Index
 
-    with Index.open(path) as index:  # no index: the library's one-line error, before a server starts
+    with Index.open(path, load_config(path)) as index:  # no index: the library's one-line error, before a server starts
         queries = sample_queries(index)
     command = "codeidx " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     result = measure(Path(path).resolve(), queries, runs)

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from codeidx.cli.common import echo_json, handle_errors
+from codeidx.cli.common import echo_json, handle_errors, load_config
 from codeidx.index import BuildSummary, Index, IndexStatus
 
 
@@ -28,7 +28,8 @@ def build(path: str, full: bool, embed_model: str | None, qdrant_url: str | None
       codeidx build .
       codeidx build ~/src/project --full --json
     """
-    index = Index.open(path, embed_model=embed_model, qdrant_url=qdrant_url, max_file_bytes=max_file_bytes)
+    index = Index.open(path, load_config(path, embed_model=embed_model, qdrant_url=qdrant_url,
+                                         max_file_bytes=max_file_bytes))
     show_bar = sys.stderr.isatty() and not as_json
     with _ProgressBar(show_bar) as bar:
         summary = index.build(full=full, on_progress=bar.update if show_bar else None)
@@ -44,7 +45,7 @@ def build(path: str, full: bool, embed_model: str | None, qdrant_url: str | None
 @handle_errors
 def status(path: str, as_json: bool) -> None:
     """Show what is indexed, with which model and store, and which files changed since."""
-    with Index.open(path) as index:
+    with Index.open(path, load_config(path)) as index:
         st = index.status()
     if as_json:
         echo_json(st)

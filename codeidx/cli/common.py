@@ -1,14 +1,20 @@
-"""Pieces every command shares: turning domain errors into one-line exits, and JSON output."""
+"""Pieces every command shares: loading the configuration, turning domain errors into one-line exits,
+and JSON output."""
 from __future__ import annotations
 
 import dataclasses
 import functools
 import json
+import os
+import shlex
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import click
 
+from codeidx import trust
+from codeidx.config import Config, read_repo_file
 from codeidx.errors import CodeidxError
 
 
@@ -26,6 +32,19 @@ def handle_errors(fn: Callable) -> Callable:
             sys.exit(130)
 
     return wrapper
+
+
+def load_config(root: str | os.PathLike, **flags: Any) -> Config:
+    """The configuration of the repository at `root`, and one line on stderr naming the settings its
+    own file tried to set without the user's trust."""
+    config = Config.load(root, **flags)
+    if config.untrusted:
+        file, settings = read_repo_file(Path(root))
+        why = ("it changed since you trusted it" if file and trust.state(file, settings) == "changed"
+               else "a repository may set them only once you trust its file")
+        click.echo(f"codeidx: ignoring {', '.join(config.untrusted)} from {file}: {why}; "
+                   f"review it, then run `codeidx trust {shlex.quote(str(Path(root).expanduser().resolve()))}`", err=True)
+    return config
 
 
 def to_jsonable(value: Any) -> Any:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from codeidx.cli.common import handle_errors
+from codeidx.cli.common import handle_errors, load_config
 
 
 @click.command()
@@ -21,4 +21,4 @@ def mcp(repo: str) -> None:
     """
     from codeidx.mcp_server import serve
 
-    serve(repo)
+    serve(repo, load_config(repo))

@@ -1,0 +1,49 @@
+"""`codeidx trust`: let a repository's own configuration file set every setting."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from codeidx import trust as store
+from codeidx.cli.common import echo_json, handle_errors
+from codeidx.config import REPO_SAFE_KEYS, read_repo_file
+from codeidx.errors import CodeidxError
+
+
+@click.command()
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--revoke", is_flag=True, help="Stop trusting the file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@handle_errors
+def trust(path: str, revoke: bool, as_json: bool) -> None:
+    """Trust the configuration file of the repository at PATH (default: .), as it is now.
+
+    Until then, its .codeidx.toml (or [tool.codeidx] in pyproject.toml) may set only settings that
+    shape the index and the answers (exclude, max_file_bytes, budget...); what runs, where code,
+    keys and data go, and what is written or deleted come from you (your config file, CODEIDX_*
+    variables, flags). Read the file first: trusting it lets it choose the agent's test command and
+    model server. Once the file changes it is untrusted again.
+
+    \b
+      codeidx trust .
+      codeidx trust ~/src/project --revoke
+    """
+    root = Path(path).resolve()
+    file, settings = read_repo_file(root)
+    if revoke:
+        forgot = store.revoke(root / ".codeidx.toml", root / "pyproject.toml")
+        outcome = {"file": str(file) if file else None, "trusted": False, "was_trusted": forgot}
+        message = f"{'No longer trusting' if forgot else 'Was not trusting'} the configuration of {root}."
+    else:
+        if file is None:
+            raise CodeidxError(f"{root} has no .codeidx.toml and no [tool.codeidx] in pyproject.toml: nothing to trust")
+        needs_trust = sorted(k for k in settings if k not in REPO_SAFE_KEYS)
+        outcome = {"file": str(file), "trusted": True, "sha256": store.trust(file, settings),
+                   "keys": sorted(settings), "needs_trust": needs_trust}
+        message = (f"Trusted {file} as it is now; it sets {', '.join(sorted(settings)) or 'nothing'}"
+                   + (f" ({', '.join(needs_trust)} only now that it is trusted)." if needs_trust else "."))
+    if as_json:
+        echo_json(outcome)
+    else:
+        click.echo(message)

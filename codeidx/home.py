@@ -1,0 +1,46 @@
+"""The folders codeidx keeps its own files in, and the proof that it made them.
+
+codeidx writes `.gitignore`s and deletes old indexes only inside a folder it made, which a marker
+file written when it made the folder proves.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from codeidx.errors import CodeidxError
+
+MARKER = ".codeidx-owned"
+
+
+def index_home(root: Path, index_dir: str) -> Path:
+    """`root/index_dir`, refused unless it names a folder inside the repository other than its root."""
+    folder = root / index_dir
+    inside = folder.resolve()  # a symlink pointing out of the repository does not count as inside
+    if Path(index_dir).is_absolute() or inside == root.resolve() or not inside.is_relative_to(root.resolve()):
+        raise CodeidxError(f"index_dir {index_dir!r} must name a folder inside the repository {root}, "
+                           f"not the repository itself nor a place outside it (the default is .codeidx)")
+    return folder
+
+
+def ensure_home(folder: Path) -> Path:
+    """Make `folder` codeidx's own (the marker, and a `.gitignore` of `*` so git ignores it), or check
+    that it already is; then codeidx may write and delete inside it. Returns `folder`.
+
+    A symlink, or a folder with files that codeidx did not make, is refused with a CodeidxError.
+    """
+    if folder.is_symlink():
+        raise CodeidxError(f"{folder} is a symlink: codeidx keeps its files only in a folder it makes itself")
+    if not owns(folder):
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise CodeidxError(
+                f"{folder} exists and was not made by codeidx, so codeidx will not write or delete in it: "
+                f"move it away (delete it if it is an index from an older codeidx) or set index_dir elsewhere")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / MARKER).write_text("codeidx made this folder; it writes and deletes files only in folders holding this file\n")
+    (folder / ".gitignore").write_text("*\n")
+    return folder
+
+
+def owns(folder: Path) -> bool:
+    marker = folder / MARKER
+    return marker.is_file() and not marker.is_symlink()
