@@ -9,6 +9,7 @@ from codeidx.agent.audit import AuditLog
 from codeidx.agent.model import Model
 from codeidx.agent.schema import tool_schema
 from codeidx.agent.tools import Toolbox, ToolError
+from codeidx.secrets import redact
 
 SYSTEM = """You are a careful software engineer working in a git worktree of the user's repository.
 Use the tools to inspect the code, make the smallest change that does the task, and run the tests.
@@ -76,6 +77,7 @@ def _call_tool(functions: dict, name: str, raw_arguments: str, audit: AuditLog, 
         result, ok = f"error: {exc}", False
     except Exception as exc:  # noqa: BLE001 - a broken tool call must not end the run
         result, ok = f"error: {name} failed: {type(exc).__name__}: {exc}", False
+    result = redact(result)  # what a file or a test printed goes to a model provider: no secrets in it
     audit.write("tool_call", step=step, tool=name, arguments=arguments, ok=ok, result=result,
                 duration_ms=round((time.perf_counter() - start) * 1000, 1))
     return result

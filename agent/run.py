@@ -13,6 +13,7 @@ from codeidx.agent.audit import AuditLog, new_run_id
 from codeidx.agent.guard import Approver, ProtectedPaths
 from codeidx.agent.loop import Limits, Outcome, run_loop
 from codeidx.agent.model import Endpoint, Model
+from codeidx.agent.sandbox import Sandbox
 from codeidx.agent.tools import Toolbox
 from codeidx.agent.workspace import Workspace
 from codeidx.config import Config
@@ -37,18 +38,25 @@ class RunResult:
 
 
 def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: bool = False,
-              on_success: str | None = None, api_key: str | None = None,
+              on_success: str | None = None, api_key: str | None = None, unsafe_no_sandbox: bool = False,
               say: Callable[[str], None] = lambda line: None) -> RunResult:
     from codeidx.index import Index
 
+    if not unsafe_no_sandbox:
+        Sandbox.check()  # before anything is made: no sandbox, no run
     run_id = new_run_id()
     ws = Workspace.create(repo, run_id)
+    sandbox = Sandbox(ws.path, network=config.allow_network, pass_env=config.sandbox_env, shown=ws.borrowed,
+                      hidden=(ws.repo,), contained=not unsafe_no_sandbox)
     audit = AuditLog(ws.repo, run_id)
     limits = Limits(config.max_steps, config.max_cost, config.max_tokens)
     # The pid and host let `codeidx runs` tell a run still going from one whose process was killed.
     audit.write("run_start", task=task, model=config.model, cheap_model=config.cheap_model, branch=ws.branch,
                 worktree=str(ws.path), limits=dataclasses.asdict(limits), pid=os.getpid(),
-                host=socket.gethostname())
+                host=socket.gethostname(), sandbox="bubblewrap" if sandbox.contained else "none",
+                network=config.allow_network)
+    if not sandbox.contained:
+        say("WARNING: --unsafe-no-sandbox: the repository's tests and commands run with your user's full access")
     say(f"Working on branch {ws.branch} in {ws.path}")
     model = None
     try:
@@ -57,7 +65,7 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
             say("Indexing the worktree and gathering context...")
             index.build()
             context = _context(index, task, max(500, config.budget // CONTEXT_SHARE))
-            tools = Toolbox(ws.path, index, config.test_cmd, config.allowed_commands,
+            tools = Toolbox(ws.path, index, sandbox, config.test_cmd, config.allowed_commands,
                             ProtectedPaths(config.protected_paths), approve,
                             lambda path, ok: audit.write("approval", path=path, approved=ok))
             model = Model(Endpoint(config.model, config.api_base, api_key),
@@ -72,6 +80,7 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
     applied, diff = False, ""
     if outcome.status == "success" and ws.commit(f"codeidx agent: {task.strip().splitlines()[0][:60]}\n\n{outcome.reason}"):
         diff = ws.diff_stat()
+        ws.hand_over()
         if on_success:
             _on_success(on_success, ws, audit)
         if apply:
@@ -92,8 +101,11 @@ def _context(index, task: str, budget: int) -> str:
 
 
 def _on_success(command: str, ws: Workspace, audit: AuditLog) -> None:
-    """The user's hand-over command (open a pull request, start a pipeline), run in the worktree."""
+    """The user's hand-over command (push, open a pull request), run in the user's repository.
+
+    The user's own command, not the model's or the repository's (it is a flag, never read from a
+    repository file): it runs outside the sandbox, with the user's keys and remotes, in the user's
+    repository where the branch now is; a shell lets it use $CODEIDX_BRANCH and pipes."""
     env = {**os.environ, "CODEIDX_BRANCH": ws.branch, "CODEIDX_WORKTREE": str(ws.path)}
-    # The user's own command, not the model's: a shell lets it use $CODEIDX_BRANCH and pipes.
-    done = subprocess.run(command, shell=True, cwd=ws.path, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, shell=True, cwd=ws.repo, env=env, capture_output=True, text=True)
     audit.write("on_success", command=command, exit=done.returncode, output=(done.stdout + done.stderr)[-2000:])

@@ -1,21 +1,25 @@
 """The agent's tools: plain typed functions whose docstrings become their schemas.
 
 Every path is relative to the agent's worktree and may not leave it; writes to protected paths
-need approval. A tool signals a problem by raising ToolError: the loop sends its message back to
-the model as the result.
+and reads of secret files need approval; commands run in the sandbox. A tool signals a problem by
+raising ToolError: the loop sends its message back to the model as the result.
 """
 from __future__ import annotations
 
 import shlex
 import subprocess
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from codeidx.agent.guard import Approver, ProtectedPaths
+from codeidx.agent.sandbox import Sandbox
+from codeidx.errors import CodeidxError
+from codeidx.secrets import is_secret_path
 
 OUTPUT_LIMIT = 6000  # characters of command output sent back; the head and tail matter most
+READ_LIMIT = 40_000  # characters one read_file returns: a whole source file, never a 7 MB data dump
+MAX_READ_BYTES = 20 * 2**20  # larger files are data, not something to page through by lines
 COMMAND_TIMEOUT = 600
 
 
@@ -31,10 +35,11 @@ class TestState:
 
 
 class Toolbox:
-    def __init__(self, root: Path, index, test_cmd: str | None, allowed_commands: tuple[str, ...],
+    def __init__(self, root: Path, index, sandbox: Sandbox, test_cmd: str | None, allowed_commands: tuple[str, ...],
                  protected: ProtectedPaths, approve: Approver, on_approval: Callable[[str, bool], None]) -> None:
         self.root = root.resolve()
         self.index = index
+        self.sandbox = sandbox
         self.test_cmd = test_cmd or detect_test_command(self.root)
         self.allowed = tuple(shlex.split(c) for c in allowed_commands)
         self.protected = protected
@@ -72,11 +77,24 @@ class Toolbox:
             start: first line (1-based)
             end: last line (inclusive); the whole file when omitted
         """
-        lines = self._resolve(path).read_text(encoding="utf-8", errors="replace").splitlines()
+        target = self._resolve(path)
+        if is_secret_path(self._relative(path)):
+            self._guard(path, "read")
+        if target.stat().st_size > MAX_READ_BYTES:
+            raise ToolError(f"{path} is {target.stat().st_size // 2**20} MB: too large to read")
+        lines = target.read_text(encoding="utf-8", errors="replace").splitlines()
         end = len(lines) if end is None else min(end, len(lines))
         if start < 1 or start > max(end, 1):
             raise ToolError(f"{path} has {len(lines)} lines: ask for a range within 1..{len(lines)}")
-        return "\n".join(f"{n:>5}  {lines[n - 1]}" for n in range(start, end + 1))
+        numbered, size = [], 0
+        for n in range(start, end + 1):
+            numbered.append(f"{n:>5}  {lines[n - 1][:READ_LIMIT]}")
+            size += len(numbered[-1]) + 1
+            if size > READ_LIMIT and n < end:
+                numbered.append(f"... [stopped at line {n} of {end}: {READ_LIMIT} characters per read; "
+                                f"read on with start={n + 1}]")
+                break
+        return "\n".join(numbered)
 
     def repo_map(self, focus: str | None = None) -> str:
         """The repository's layout: directories, files and their most important symbols.
@@ -124,7 +142,7 @@ class Toolbox:
         """Run the project's test suite and return its result and output (long output is trimmed to its head and tail)."""
         if not self.test_cmd:
             raise ToolError("no test command: none was configured (--test-cmd) and none could be detected")
-        code, output = self._run(shlex.split(self.test_cmd))
+        code, output = self._run(_split(self.test_cmd))
         self.tests = TestState(ran=True, passed=code == 0)
         return f"{'PASSED' if code == 0 else 'FAILED'} (exit {code}): {self.test_cmd}\n{output}"
 
@@ -134,7 +152,7 @@ class Toolbox:
         Args:
             command: the command line, e.g. "git diff"
         """
-        argv = shlex.split(command)
+        argv = _split(command)
         if not any(argv[:len(prefix)] == prefix for prefix in self.allowed):
             raise ToolError(f"run_command: {argv[:1]} is not allowed; allowed: "
                             + ", ".join(" ".join(p) for p in self.allowed))
@@ -164,13 +182,18 @@ class Toolbox:
             raise ToolError(f"no file {path!r}: search_code or repo_map show what exists")
         return target
 
+    def _relative(self, path: str) -> str:
+        return (self.root / path).resolve().relative_to(self.root).as_posix()
+
     def _guard(self, path: str, action: str) -> None:
-        rel = (self.root / path).resolve().relative_to(self.root).as_posix()
-        if rel in self.protected or rel.split("/")[0] == ".git":  # git's own files, whatever the settings say
+        rel = self._relative(path)
+        if ".git" in PurePosixPath(rel).parts:  # git config and hooks run programs: never the model's to change
+            raise ToolError(f"{rel} belongs to git itself; the agent never changes git's files")
+        if rel in self.protected or is_secret_path(rel):  # secret files, whatever the settings say
             approved = self.approve(f"The agent wants to {action} the protected path {rel}. Allow?")
             self.on_approval(rel, approved)
             if not approved:
-                raise ToolError(f"{rel} is a protected path and the change was not approved; leave it alone")
+                raise ToolError(f"{rel} is a protected path and the {action} was not approved; leave it alone")
 
     def _changed(self) -> None:
         self.tests.changed_since = True
@@ -178,19 +201,24 @@ class Toolbox:
 
     def _run(self, argv: list[str]) -> tuple[int, str]:
         try:
-            done = subprocess.run(argv, cwd=self.root, capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
-        except FileNotFoundError:
-            raise ToolError(f"{argv[0]}: command not found") from None
+            done = self.sandbox.run(argv, timeout=COMMAND_TIMEOUT, keep=OUTPUT_LIMIT)
+        except CodeidxError as exc:
+            raise ToolError(str(exc)) from None
         except subprocess.TimeoutExpired:
             raise ToolError(f"{' '.join(argv)} ran past {COMMAND_TIMEOUT} s and was stopped") from None
-        return done.returncode, trim(done.stdout + done.stderr)
+        text = done.output.decode("utf-8", errors="replace")
+        half = len(text) // 2
+        return done.code, (f"{text[:half]}\n... [{done.cut} bytes cut] ...\n{text[half:]}" if done.cut else text)
 
 
-def trim(text: str, limit: int = OUTPUT_LIMIT) -> str:
-    if len(text) <= limit:
-        return text
-    half = limit // 2
-    return f"{text[:half]}\n... [{len(text) - limit} characters cut] ...\n{text[-half:]}"
+def _split(command: str) -> list[str]:
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:  # an unclosed quote from a confused model
+        raise ToolError(f"cannot parse the command line: {exc}") from None
+    if not argv:
+        raise ToolError("empty command")
+    return argv
 
 
 def detect_test_command(root: Path) -> str | None:

@@ -96,7 +96,7 @@ def test_protected_path_is_refused_without_approval_and_allowed_with_yes(repo: P
     write = tool_call("write_file", {"path": ".github/workflows/ci.yml", "content": "on: push\n"})
     with ScriptedLLMServer([reply(tool_calls=[write])]) as server:
         refused = _run(repo, server, max_steps=2)  # no TTY here: nobody can approve
-    assert "protected path and the change was not approved" in _tool_results(server)[0]
+    assert "protected path and the write was not approved" in _tool_results(server)[0]
     assert not (Path(refused.worktree) / ".github").exists()
     assert {"event": "approval", "path": ".github/workflows/ci.yml", "approved": False}.items() <= \
         next(e for e in read_run(repo, refused.run_id) if e["event"] == "approval").items()
@@ -147,7 +147,8 @@ def test_finish_is_refused_while_tests_fail(repo: Path) -> None:
         result = _run(repo, server, max_steps=2)
     assert result.status == "limit"
     assert _tool_results(server)[0].startswith("error: finish refused: the tests do not pass yet")
-    assert git(repo, "log", "--oneline", result.branch).count("\n") == 1  # nothing committed
+    assert git(Path(result.worktree), "log", "--oneline", result.branch).count("\n") == 1  # nothing committed
+    assert not git(repo, "branch", "--list", result.branch)  # the user's repository gets a branch only on success
 
 
 def test_step_and_cost_limits_stop_the_run_and_keep_the_work(repo: Path) -> None:

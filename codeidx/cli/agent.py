@@ -25,16 +25,22 @@ from codeidx.errors import CodeidxError
 @click.option("--max-tokens", type=click.IntRange(1), help="Stop once this many tokens are used.")
 @click.option("--yes", "assume_yes", is_flag=True, help="Approve edits to protected paths without asking.")
 @click.option("--apply", is_flag=True, help="On success, also bring the change into the working tree.")
-@click.option("--on-success", help="Command to run in the worktree after the tests pass (e.g. open a pull request).")
+@click.option("--on-success", help="Command to run in your repository once the branch is there (e.g. push it, open a pull request).")
+@click.option("--allow-network", is_flag=True, default=None, help="Let the sandboxed tests and commands reach the network.")
+@click.option("--unsafe-no-sandbox", is_flag=True, help="Run the repository's tests and commands with your full access (no sandbox).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
 @handle_errors
 def agent(task: str | None, task_file: str | None, repo: str, model: str | None, api_base: str | None,
           cheap_model: str | None, test_cmd: str | None, max_steps: int | None, max_cost: float | None,
-          max_tokens: int | None, assume_yes: bool, apply: bool, on_success: str | None, as_json: bool) -> None:
+          max_tokens: int | None, assume_yes: bool, apply: bool, on_success: str | None, allow_network: bool | None,
+          unsafe_no_sandbox: bool, as_json: bool) -> None:
     """Carry out TASK on a new branch: edit the code, run the tests, fix until green.
 
-    The work happens in a git worktree on branch codeidx/agent-<id>; your checkout is not
-    touched. The provider's key comes from its usual environment variable (OPENAI_API_KEY,
+    The work happens in a clone of the repository on branch codeidx/agent-<id>; your checkout
+    is not touched. Tests and commands run in a sandbox (bubblewrap): only the clone is
+    writable, no network unless --allow-network, no keys in their environment.
+
+    The provider's key comes from its usual environment variable (OPENAI_API_KEY,
     ANTHROPIC_API_KEY, ...); for a local server, CODEIDX_API_KEY if it wants one.
 
     \b
@@ -49,10 +55,11 @@ def agent(task: str | None, task_file: str | None, repo: str, model: str | None,
     if not task or not task.strip():
         raise CodeidxError("no task: give one as an argument or with --task-file")
     config = load_config(repo, model=model, api_base=api_base, cheap_model=cheap_model, test_cmd=test_cmd,
-                         max_steps=max_steps, max_cost=max_cost, max_tokens=max_tokens)
+                         max_steps=max_steps, max_cost=max_cost, max_tokens=max_tokens,
+                         allow_network=allow_network)
     say = (lambda line: None) if as_json else (lambda line: click.echo(line, err=True))
     result = run_agent(Path(repo), task, config, approver(assume_yes), apply=apply, on_success=on_success,
-                       api_key=os.environ.get("CODEIDX_API_KEY"), say=say)
+                       api_key=os.environ.get("CODEIDX_API_KEY"), unsafe_no_sandbox=unsafe_no_sandbox, say=say)
     if as_json:
         echo_json(result)
     else:

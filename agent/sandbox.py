@@ -1,0 +1,139 @@
+"""The OS sandbox every command the agent causes runs in (tests, run_command).
+
+Running a repository's tests runs the repository's code, so containment cannot come from
+filtering arguments. On Linux, bubblewrap gives each command a private view of the machine:
+
+- writable: the agent's worktree, and fresh in-memory /tmp and home folders that vanish after;
+- read-only: the rest of the system, the worktree's own `.git` and `.codeidx` (so a command can
+  plant no git config or hook and cannot tamper with the index), the tool installs under the home
+  folder that PATH and Python need;
+- absent: the rest of the home folder (keys, tokens, other projects) and the user's checkout;
+- no network unless `allow_network`; an environment with no keys or tokens: only BASE_ENV and the
+  names the user lists in `sandbox_env` pass;
+- one session and pid namespace that dies with the command, and a cap on file size.
+
+Where bubblewrap is missing or cannot run, the agent refuses to run commands unless the user
+says `--unsafe-no-sandbox`.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from codeidx.errors import CodeidxError
+
+BASE_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "VIRTUAL_ENV", "PYTHONPATH")
+MAX_FILE_BYTES = 1 << 30  # no command may write a file (its own output included) past 1 GiB
+INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), "
+                "or pass --unsafe-no-sandbox to run commands uncontained")
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    output: bytes  # stdout and stderr, interleaved; head and tail when it was long
+    cut: int  # bytes left out of the middle
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    worktree: Path
+    network: bool = False
+    pass_env: tuple[str, ...] = ()
+    shown: tuple[Path, ...] = ()  # folders outside to show read-only (the objects a shared clone borrows)
+    hidden: tuple[Path, ...] = ()  # folders to hide besides the home (the user's checkout)
+    contained: bool = True  # False only when the user said --unsafe-no-sandbox
+
+    @classmethod
+    def check(cls) -> None:
+        """Raise, naming the fix, when bubblewrap is missing or cannot make a sandbox here."""
+        if not sys.platform.startswith("linux") or shutil.which("bwrap") is None:
+            raise CodeidxError(f"no sandbox for the agent's commands on this machine: {INSTALL_HINT}")
+        probe = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
+                               capture_output=True, text=True)
+        if probe.returncode != 0:
+            raise CodeidxError(f"bubblewrap cannot make a sandbox here ({probe.stderr.strip()[:200]}): "
+                               f"{INSTALL_HINT}")
+
+    def environment(self) -> dict[str, str]:
+        names = BASE_ENV + self.pass_env
+        env = {name: os.environ[name] for name in names if name in os.environ}
+        return {**env, "HOME": str(Path.home()), "TMPDIR": "/tmp", "GIT_TERMINAL_PROMPT": "0"}
+
+    def argv(self, command: list[str]) -> list[str]:
+        """`command` wrapped in bubblewrap; mounts apply in order, so hiding comes before showing."""
+        if not self.contained:
+            return command
+        home, work = Path.home().resolve(), self.worktree.resolve()
+        args = ["bwrap", "--ro-bind", "/", "/", "--tmpfs", str(home), "--tmpfs", "/tmp"]
+        for folder in self.hidden:
+            args += ["--tmpfs", str(folder)]
+        for folder in sorted(set(self.shown) | _tool_roots(home)):
+            if folder.exists():
+                args += ["--ro-bind", str(folder), str(folder)]
+        args += ["--bind", str(work), str(work)]
+        for own in (work / ".git", work / ".codeidx"):
+            if own.exists():
+                args += ["--ro-bind", str(own), str(own)]
+        args += ["--dev", "/dev", "--proc", "/proc", "--unshare-all", *(["--share-net"] if self.network else []),
+                 "--die-with-parent", "--new-session", "--clearenv"]
+        for name, value in self.environment().items():
+            args += ["--setenv", name, value]
+        return [*args, "--chdir", str(work), *command]
+
+    def run(self, command: list[str], timeout: float, keep: int) -> Result:
+        """Run `command` in the worktree; keep the first and last `keep // 2` bytes of its output."""
+        env = None if self.contained else self.environment()  # bubblewrap sets its own from a clear slate
+        with tempfile.TemporaryFile() as out:
+            try:
+                proc = subprocess.Popen(self.argv(command), cwd=self.worktree, stdin=subprocess.DEVNULL, stdout=out,
+                                        stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                                        preexec_fn=_limit_file_size)
+            except FileNotFoundError:
+                raise CodeidxError(f"{command[0]}: command not found") from None
+            try:
+                code = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                raise
+            return _head_and_tail(out, keep, code)
+
+
+def _tool_roots(home: Path) -> set[Path]:
+    """Folders under the home that hold the tools commands need (pyenv, a venv, ~/.local, ~/.cargo).
+
+    The first level below the home of each PATH entry and Python prefix: its neighbours (.ssh,
+    .aws, .config) stay hidden."""
+    places = [Path(p) for p in os.environ.get("PATH", "").split(os.pathsep) if p]
+    places += [Path(sys.prefix), Path(sys.base_prefix)]
+    roots = set()
+    for place in places:
+        try:
+            rel = place.resolve().relative_to(home)
+        except (ValueError, OSError):
+            continue
+        if rel.parts:
+            roots.add(home / rel.parts[0])
+    return roots
+
+
+def _limit_file_size() -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+
+
+def _head_and_tail(out, keep: int, code: int) -> Result:
+    size = out.seek(0, os.SEEK_END)
+    out.seek(0)
+    if size <= keep:
+        return Result(code, out.read(), 0)
+    head = out.read(keep // 2)
+    out.seek(size - keep // 2)
+    return Result(code, head + out.read(), size - keep)
