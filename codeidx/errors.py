@@ -19,3 +19,7 @@ class ModelLoadError(CodeidxError):
 
 class StoreError(CodeidxError):
     """The vector store could not be opened or reached."""
+
+
+class DamagedIndexError(CodeidxError):
+    """The index on disk is truncated, corrupt or missing parts; a rebuild replaces it."""

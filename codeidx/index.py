@@ -9,22 +9,29 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import sqlite3
 import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from codeidx.config import Config
-from codeidx.errors import CodeidxError, IndexMismatchError, NoIndexError
+from codeidx.errors import CodeidxError, DamagedIndexError, IndexMismatchError, NoIndexError
 from codeidx.home import ensure_home, index_home
 from codeidx.indexer.graph import SCHEMA_VERSION, Graph
 from codeidx.indexer.plan import Plan, make_plan
+from codeidx.indexer.store_edge import shard_files_present
 from codeidx.indexer.walker import walk
 from codeidx.models import SearchFilters
 
 OPTIMIZE_AFTER = 0.1  # share of the files a build must rewrite before the store is optimized
+REQUIRED_META = ("schema", "model", "dim", "max_tokens", "store")  # what every build writes and readers need
+EDGE_STORE = "qdrant-edge"  # the embedded store, as the index's meta names it
+SWAP_WAIT = 2.0  # seconds a reader waits for a running build to finish swapping in a new index
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from codeidx.indexer.builder import Progress
@@ -66,6 +73,8 @@ class IndexStatus:
 
 
 class Index:
+    _opened: tuple[int, int] | None = None  # which index.db the open handles belong to (see `_generation`)
+
     def __init__(self, root: Path, config: Config) -> None:
         self.root = root
         self.config = config
@@ -95,7 +104,8 @@ class Index:
         return (self.current / "index.db").is_file()
 
     def _require(self) -> None:
-        _recover(self.home)
+        if not self.exists and (self.home / "index.old").exists():
+            _settle(self.home)
         if not self.exists:
             raise NoIndexError(f"no index in {self.root}: run `codeidx build {self.root}` first")
 
@@ -104,15 +114,22 @@ class Index:
     def graph(self) -> Graph:
         if self._graph is None:
             self._require()
-            self._graph = Graph(self.current / "index.db")
+            self._opened = _generation(self.current)  # before opening: a swap in between is then seen
+            self._graph = _open_graph(self.current)
         return self._graph
 
     @property
     def store(self) -> "Store":
         if self._store is None:
-            meta = self.graph.meta()
-            self._store = _open_store(self.config, meta.get("collection", self.config.collection),
-                                      self.current, int(meta["dim"]))
+            graph = self.graph
+            meta = graph.meta()
+            store = _open_store(self.config, meta.get("collection", self.config.collection),
+                                self.current, int(meta["dim"]))
+            # A build stores vectors before graph rows, so fewer points than chunks means lost points.
+            if store.count() < graph.counts()["chunks"]:
+                store.close()
+                raise DamagedIndexError(_damaged(self.current, "its vector store has lost points"))
+            self._store = store
         return self._store
 
     @property
@@ -125,11 +142,36 @@ class Index:
         return self._embedder
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-        if self._graph is not None:
-            self._graph.close()
+        # After a full build swapped in a new index, these handles' files are gone; they were only
+        # read, so a close that cannot flush loses nothing.
+        swapped = self._swapped()
+        for handle in (self._store, self._graph):
+            try:
+                if handle is not None:
+                    handle.close()
+            except Exception:
+                if not swapped:
+                    raise
         self._store = self._graph = None
+
+    def _swapped(self) -> bool:
+        return self._graph is not None and _generation(self.current) != self._opened
+
+    def _read(self, fn: Callable[[], T]) -> T:
+        """Run a read on the index on disk now. A full build elsewhere swaps a new index in and
+        deletes the old one's files: the handles are then reopened, and a read the swap broke runs
+        once more. A graph that sqlite finds corrupt is reported as a damaged index."""
+        if self._swapped():
+            self.close()
+        at_start = _generation(self.current)
+        with _corruption_is_damage(self.current):
+            try:
+                return fn()
+            except Exception:
+                if _generation(self.current) == at_start:
+                    raise
+                self.close()
+                return fn()
 
     def __enter__(self) -> "Index":
         return self
@@ -144,7 +186,7 @@ class Index:
         ensure_home(self.home)  # what build replaces and deletes below lies in a folder codeidx made
         with _build_lock(self.home):
             _recover(self.home)
-            full = full or not self.exists
+            full = full or not self.exists or _is_damaged(self.current)
             self.close()
             target = self.home / "index.new" if full else self.current
             if full:
@@ -202,7 +244,7 @@ class Index:
         if self.config.qdrant_url:
             # A full rebuild on a server writes a new collection and drops the old one after the swap.
             meta["collection"] = f"{self.config.collection}-{uuid.uuid4().hex[:8]}"
-            if self.exists:
+            if self.exists and not _is_damaged(self.current):
                 old = Graph(self.current / "index.db")
                 previous = old.meta().get("collection")
                 old.close()
@@ -222,6 +264,9 @@ class Index:
     # --- status ---
     def status(self) -> IndexStatus:
         """What is indexed, with which model and store, and which files changed since."""
+        return self._read(self._status)
+
+    def _status(self) -> IndexStatus:
         graph = self.graph
         meta = graph.meta()
         walked = walk(self.root, self.config.index_dir, self.config.max_file_bytes, self.config.exclude)
@@ -244,7 +289,7 @@ class Index:
     def search(self, query: str, k: int = 10, filters: SearchFilters = SearchFilters(), mode: str = "full"):
         from codeidx.retriever.search import search
 
-        return search(self, query, k=k, filters=filters, mode=mode)
+        return self._read(lambda: search(self, query, k=k, filters=filters, mode=mode))
 
     def ask(self, query: str, budget: int | None = None, k: int | None = None,
             filters: SearchFilters = SearchFilters(), files: bool = False, refresh: bool = False):
@@ -252,13 +297,13 @@ class Index:
 
         if refresh:
             self.refresh()
-        return ask(self, query, budget=budget or self.config.budget, k=k or self.config.top_k,
-                   filters=filters, files=files)
+        return self._read(lambda: ask(self, query, budget=budget or self.config.budget, k=k or self.config.top_k,
+                                      filters=filters, files=files))
 
     def repo_map(self, focus: str | None = None, budget: int = 1500) -> str:
         from codeidx.retriever.repomap import repo_map
 
-        return repo_map(self, focus=focus, budget=budget)
+        return self._read(lambda: repo_map(self, focus=focus, budget=budget))
 
 
 def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int, seconds: float) -> BuildSummary:
@@ -276,7 +321,7 @@ def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int,
 
 
 def _store_kind(config: Config) -> str:
-    return f"qdrant:{config.qdrant_url}" if config.qdrant_url else "qdrant-edge"
+    return f"qdrant:{config.qdrant_url}" if config.qdrant_url else EDGE_STORE
 
 
 def _open_store(config: Config, collection: str, index_dir: Path, dim: int) -> "Store":
@@ -308,8 +353,69 @@ def _swap_in(home: Path, staged: Path) -> None:
 
 
 def _recover(home: Path) -> None:
+    """Put the old index back after a build died between the two renames of `_swap_in`; only
+    under the build lock, for in a running build that moment is the swap itself."""
     if not (home / "index").exists() and (home / "index.old").exists():
         os.rename(home / "index.old", home / "index")
+
+
+def _settle(home: Path) -> None:
+    """A reader found the index mid-swap: wait for the running build to finish it, or recover a torn one."""
+    try:
+        with _build_lock(home):
+            _recover(home)
+    except CodeidxError:  # the lock is held: a build is running, and its swap takes microseconds
+        deadline = time.monotonic() + SWAP_WAIT
+        while not (home / "index" / "index.db").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+def _generation(index_dir: Path) -> tuple[int, int] | None:
+    """Which index.db lies in `index_dir` now; a full build's swap puts a new file there."""
+    try:
+        st = os.stat(index_dir / "index.db")
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _open_graph(index_dir: Path) -> Graph:
+    """The graph of the index in `index_dir`, checked cheaply for damage before anything reads it."""
+    with _corruption_is_damage(index_dir):
+        graph = Graph(index_dir / "index.db")
+        meta = graph.meta()
+        chunks = graph.counts()["chunks"]
+    missing = [key for key in REQUIRED_META if key not in meta]
+    why = (f"index.db lacks its {', '.join(missing)} metadata" if missing
+           else "its vector store's files are missing" if chunks and meta["store"] == EDGE_STORE
+           and not shard_files_present(index_dir / "vectors") else None)
+    if why:
+        graph.close()
+        raise DamagedIndexError(_damaged(index_dir, why))
+    return graph
+
+
+def _is_damaged(index_dir: Path) -> bool:
+    """What a build asks before it trusts the index on disk; it rebuilds a damaged one from scratch."""
+    try:
+        _open_graph(index_dir).close()
+    except DamagedIndexError:
+        return True
+    return False
+
+
+@contextmanager
+def _corruption_is_damage(index_dir: Path) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if type(exc) is not sqlite3.DatabaseError:  # its subclasses are locks and misuse, not damage
+            raise
+        raise DamagedIndexError(_damaged(index_dir, f"index.db: {exc}")) from None
+
+
+def _damaged(index_dir: Path, why: str) -> str:
+    return f"the index in {index_dir} is damaged ({why}): run `codeidx build --full` to rebuild it"
 
 
 @contextmanager

@@ -39,6 +39,12 @@ def glob_match(path: str, glob: str) -> bool:
     return fnmatch.fnmatchcase(path, glob) or ("**/" in glob and fnmatch.fnmatchcase(path, glob.replace("**/", "")))
 
 
+def shard_files_present(path: Path) -> bool:
+    """Whether a shard's files are on disk: opened without them, a shard silently starts empty."""
+    segments = path / "segments"
+    return (path / "edge_config.json").is_file() and segments.is_dir() and any(segments.iterdir())
+
+
 class EdgeStore:
     def __init__(self, path: Path, dim: int) -> None:
         import qdrant_edge as q
