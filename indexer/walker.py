@@ -69,6 +69,10 @@ def content_skip_reason(data: bytes) -> str | None:
 
 
 def _skip_by_name(rel: str, index_dir: str, extra: pathspec.PathSpec | None) -> str | None:
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:  # listed with surrogateescape: a name that no index, payload or prompt can hold
+        return "bad file name"
     parts = PurePosixPath(rel).parts
     if ".git" in parts or parts[0] == index_dir:
         return "internal"
