@@ -33,7 +33,7 @@ _FRAME_PATTERNS = (
     re.compile(r"(?<![\w./\\-])(?P<path>[\w./\\-]+\.(?:go|rs|c|cc|cpp|h|rb|php|py|ts|js)):(?P<line>\d+)"),  # Go, Rust, C, generic
 )
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|md|toml|ya?ml|json))\b")
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*(?P<call>\(\))?")
+_WORD = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*)(?P<call>\(\))?")
 
 
 def extract(query: str) -> Signals:
@@ -46,7 +46,7 @@ def extract(query: str) -> Signals:
     identifiers = []
     path_set = set(paths)  # a pasted log names thousands of paths: a tuple scan per word was quadratic
     for m in _WORD.finditer(query):
-        word = m.group().replace("::", ".")
+        word = m.group("name").replace("::", ".")
         if _looks_like_code(word, bool(m.group("call"))) and word not in path_set:
             identifiers.append(word)
     return Signals(tuple(dict.fromkeys(identifiers)), paths, tuple(dict.fromkeys(frames)))

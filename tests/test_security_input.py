@@ -1,0 +1,211 @@
+"""Hostile and damaged input (issue #11): huge queries, a rebuild under a reader, a damaged index,
+file names that are not UTF-8. Real parts throughout: tree-sitter, the default model, Qdrant Edge,
+git repositories, the CLI and the MCP server as subprocesses."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from codeidx.cli import cli
+from codeidx.index import Index, _swap_in
+from codeidx.retriever.search import MAX_QUERY_CHARS, bound_query
+from codeidx.retriever.signals import extract
+from conftest import make_repo
+from test_mcp import call, server
+
+FILES = {
+    "shop/pricing.py": '''def apply_discount(amount, code):
+    """Apply a percentage discount code such as SAVE10."""
+    if code and code.startswith("SAVE"):
+        return amount * (100 - int(code[4:])) / 100
+    return amount
+''',
+    "shop/cart.py": '''from shop.pricing import apply_discount
+
+
+class Cart:
+    def total(self, code=None):
+        return apply_discount(sum(self.items), code)
+''',
+}
+NEW_FILE = ("shop/refunds.py", "def refund_order(order):\n    \"\"\"Give the customer their money back.\"\"\"\n    return -order\n")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, embedding_cache_dir: Path) -> Path:
+    """One indexed repository; each test works on its own copy."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CODEIDX_CACHE_DIR", str(embedding_cache_dir))
+        repo = make_repo(tmp_path_factory.mktemp("template") / "shop", FILES)
+        with Index.open(repo) as index:
+            index.build()
+    return repo
+
+
+@pytest.fixture()
+def repo(built: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(built, tmp_path / "shop", symlinks=True))
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def assert_one_line_error(code: int, output: str, *phrases: str) -> None:
+    assert code != 0, output
+    assert "Traceback" not in output and len(output.strip().splitlines()) == 1, output
+    for phrase in phrases:
+        assert phrase in output, output
+
+
+# --- huge queries ---
+
+def test_a_one_megabyte_token_and_a_pasted_log_are_answered_from_their_head_and_tail(repo: Path) -> None:
+    token = "a" * 1_000_000
+    log = "".join(f'  File "/srv/app/pkg/mod{i}.py", line {i}, in handler_{i}\n    step_{i}(Thing{i}.go())\n'
+                  for i in range(3000))[:200_000]
+    log = "Why does checkout fail?\n" + log + 'File "/srv/app/shop/pricing.py", line 4, in apply_discount\nValueError\n'
+    with Index.open(repo) as index:
+        assert index.search(token)
+        hits = index.search(log, k=3)
+        # The innermost frame, at the very end of the log, survived the cut and leads the answer.
+        assert hits[0].qualified_name == "apply_discount" and "trace" in hits[0].reasons
+        answer = index.ask(log, budget=1000)
+    assert len(answer.query) == MAX_QUERY_CHARS
+    assert answer.query.startswith("Why does checkout fail?") and answer.query.endswith("ValueError\n")
+    assert bound_query(answer.query) == answer.query
+
+
+def test_signal_extraction_is_linear_on_long_tokens_and_long_logs() -> None:
+    # Each of these took minutes or hours before (quadratic backtracking, or a scan per word);
+    # linear, they take well under a second, and a CI timeout catches a regression.
+    for query in ("a" * 1_000_000, "a.py" * 250_000, "src/" * 250_000, "a1." * 330_000,
+                  "".join(f"f{i}.py x_{i} " for i in range(60_000))):
+        extract(query)
+    signals = extract("x" * 1_000_000 + " at shop/pricing.py:4 in apply_discount()")
+    assert [(f.path, f.line) for f in signals.frames] == [("shop/pricing.py", 4)]
+    assert "apply_discount" in signals.identifiers
+
+
+# --- a full rebuild under a reader ---
+
+def stage_rebuilt_index(repo: Path, tmp_path: Path) -> Path:
+    """What `build --full` leaves in index.new before its swap: a complete index holding NEW_FILE."""
+    other = Path(shutil.copytree(repo, tmp_path / "other", symlinks=True))
+    (other / NEW_FILE[0]).write_text(NEW_FILE[1])
+    with Index.open(other) as index:
+        index.build()
+    return Path(shutil.copytree(other / ".codeidx" / "index", repo / ".codeidx" / "index.new"))
+
+
+def test_a_long_lived_reader_follows_the_swap_of_a_full_rebuild(repo: Path, tmp_path: Path) -> None:
+    (repo / NEW_FILE[0]).write_text(NEW_FILE[1])
+    staged = stage_rebuilt_index(repo, tmp_path)
+    index = Index.open(repo)
+    assert index.search("apply_discount", k=1)[0].qualified_name == "apply_discount"  # graph and store open
+    _swap_in(repo / ".codeidx", staged)  # the old index's files are deleted under the open handles
+    assert index.search("refund_order", k=1)[0].qualified_name == "refund_order"
+    assert index.status().files == 3 and not index.status().changed
+    _swap_in(repo / ".codeidx", stage_rebuilt_index(repo, tmp_path / "again"))
+    index.close()  # closing handles whose files are gone is not an error
+
+
+def test_ask_while_another_process_runs_a_full_rebuild_never_fails(repo: Path) -> None:
+    (repo / NEW_FILE[0]).write_text(NEW_FILE[1])
+    builder = subprocess.Popen([sys.executable, "-m", "codeidx", "build", "--full", str(repo)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    asked = 0
+    while builder.poll() is None or asked == 0:
+        code, output = run_cli("ask", "apply a discount code", "--repo", str(repo), "--budget", "500")
+        assert code == 0 and "apply_discount" in output, output
+        asked += 1
+    assert builder.wait() == 0, builder.stdout.read()
+    code, output = run_cli("ask", "give the customer their money back", "--repo", str(repo), "--budget", "500")
+    assert code == 0 and "refund_order" in output, output
+
+
+def test_the_mcp_server_takes_a_huge_query_and_keeps_serving_after_an_external_full_rebuild(
+        repo: Path, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with server(repo, tmp_path / "server.log") as session:
+            is_error, text = await call(session, "search_code", query="b" * 1_000_000, k=3)
+            assert not is_error, text
+            is_error, text = await call(session, "search_code", query="apply_discount", k=1)
+            assert not is_error and json.loads(text)["hits"][0]["name"] == "apply_discount", text
+            (repo / NEW_FILE[0]).write_text(NEW_FILE[1])
+            rebuilt = subprocess.run([sys.executable, "-m", "codeidx", "build", "--full", str(repo)],
+                                     capture_output=True, text=True)
+            assert rebuilt.returncode == 0, rebuilt.stderr
+            for _ in range(2):  # every call after the swap, not just the first, is answered
+                is_error, text = await call(session, "search_code", query="refund_order", k=1)
+                assert not is_error and json.loads(text)["hits"][0]["name"] == "refund_order", text
+            is_error, text = await call(session, "get_symbol", name="refund_order")
+            assert not is_error and "shop/refunds.py:1-3" in text, text
+
+    asyncio.run(scenario())
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
+
+
+# --- a damaged index ---
+
+def truncate(db: Path) -> None:
+    db.write_bytes(db.read_bytes()[:db.stat().st_size // 2])
+
+
+def garble(db: Path) -> None:
+    db.write_bytes(b"not a database at all " * 500)
+
+
+def forget_meta(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM meta")
+    conn.close()
+
+
+def delete_store_files(db: Path) -> None:
+    for entry in db.parent.iterdir():
+        if entry.name != "index.db":
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+
+
+@pytest.mark.parametrize("damage", [truncate, garble, forget_meta, delete_store_files])
+def test_a_damaged_index_is_reported_in_one_line_and_a_plain_build_repairs_it(repo: Path, damage) -> None:
+    damage(repo / ".codeidx" / "index" / "index.db")
+    for command in (["status", str(repo)], ["ask", "discount", "--repo", str(repo)]):
+        assert_one_line_error(*run_cli(*command), "damaged", "codeidx build --full")
+    code, output = run_cli("build", str(repo), "--json")
+    assert code == 0 and json.loads(output)["full"], output
+    code, output = run_cli("ask", "apply a discount code", "--repo", str(repo), "--budget", "500")
+    assert code == 0 and "apply_discount" in output, output
+    code, output = run_cli("status", str(repo))
+    assert code == 0 and "damaged" not in output, output
+
+
+# --- file names ---
+
+def test_a_file_name_that_is_not_utf8_is_skipped_and_counted(tmp_path: Path) -> None:
+    for in_git in (True, False):  # git lists the candidates, or a walk of the folder does
+        root = tmp_path / ("git" if in_git else "plain")
+        for rel, text in FILES.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+        fd = os.open(os.fsencode(root) + b"/shop/bad\xff.py", os.O_WRONLY | os.O_CREAT, 0o644)
+        os.write(fd, b"def hidden():\n    return 1\n")
+        os.close(fd)
+        if in_git:
+            make_repo(root, {})  # commits the badly named file with the others
+        with Index.open(root) as index:
+            summary = index.build()
+            assert summary.skipped.get("bad file name") == 1, summary.skipped
+            assert summary.files_total == len(FILES)
+            assert index.search("apply_discount", k=1)[0].qualified_name == "apply_discount"
