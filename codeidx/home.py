@@ -36,7 +36,7 @@ def ensure_home(folder: Path) -> Path:
                 f"{folder} exists and was not made by codeidx, so codeidx will not write or delete in it: "
                 f"move it away (delete it if it is an index from an older codeidx) or set index_dir elsewhere")
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / MARKER).write_text("codeidx made this folder; it writes and deletes files only in folders holding this file\n")
+        (folder / MARKER).write_text("codeidx made this folder: it writes and deletes only in folders with this file\n")
     (folder / ".gitignore").write_text("*\n")
     return folder
 

@@ -42,8 +42,9 @@ def load_config(root: str | os.PathLike, **flags: Any) -> Config:
         file, settings = read_repo_file(Path(root))
         why = ("it changed since you trusted it" if file and trust.state(file, settings) == "changed"
                else "a repository may set them only once you trust its file")
+        where = shlex.quote(str(Path(root).expanduser().resolve()))
         click.echo(f"codeidx: ignoring {', '.join(config.untrusted)} from {file}: {why}; "
-                   f"review it, then run `codeidx trust {shlex.quote(str(Path(root).expanduser().resolve()))}`", err=True)
+                   f"review it, then run `codeidx trust {where}`", err=True)
     return config
 
 

@@ -30,19 +30,20 @@ def trust(path: str, revoke: bool, as_json: bool) -> None:
       codeidx trust ~/src/project --revoke
     """
     root = Path(path).resolve()
-    file, settings = read_repo_file(root)
     if revoke:
         forgot = store.revoke(root / ".codeidx.toml", root / "pyproject.toml")
-        outcome = {"file": str(file) if file else None, "trusted": False, "was_trusted": forgot}
+        outcome = {"root": str(root), "trusted": False, "was_trusted": forgot}
         message = f"{'No longer trusting' if forgot else 'Was not trusting'} the configuration of {root}."
     else:
+        file, settings = read_repo_file(root)
         if file is None:
             raise CodeidxError(f"{root} has no .codeidx.toml and no [tool.codeidx] in pyproject.toml: nothing to trust")
         needs_trust = sorted(k for k in settings if k not in REPO_SAFE_KEYS)
-        outcome = {"file": str(file), "trusted": True, "sha256": store.trust(file, settings),
+        outcome = {"root": str(root), "file": str(file), "trusted": True, "sha256": store.trust(file, settings),
                    "keys": sorted(settings), "needs_trust": needs_trust}
-        message = (f"Trusted {file} as it is now; it sets {', '.join(sorted(settings)) or 'nothing'}"
-                   + (f" ({', '.join(needs_trust)} only now that it is trusted)." if needs_trust else "."))
+        message = f"Trusted {file} as it is now. It sets {', '.join(sorted(settings)) or 'nothing'}."
+        if needs_trust:
+            message += f" Of these, {', '.join(needs_trust)} apply only because you trust it."
     if as_json:
         echo_json(outcome)
     else:
