@@ -10,6 +10,8 @@ from pathlib import Path
 from codeidx.errors import CodeidxError
 
 MARKER = ".codeidx-owned"
+# What codeidx kept in its folder before the marker existed: such a folder is adopted, not refused.
+OLDER_LAYOUT = frozenset({".gitignore", "lock", "index", "index.new", "index.old", "runs", "worktrees"})
 
 
 def index_home(root: Path, index_dir: str) -> Path:
@@ -31,7 +33,7 @@ def ensure_home(folder: Path) -> Path:
     if folder.is_symlink():
         raise CodeidxError(f"{folder} is a symlink: codeidx keeps its files only in a folder it makes itself")
     if not owns(folder):
-        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())) and not _made_by_older_codeidx(folder):
             raise CodeidxError(
                 f"{folder} exists and was not made by codeidx, so codeidx will not write or delete in it: "
                 f"move it away (delete it if it is an index from an older codeidx) or set index_dir elsewhere")
@@ -44,3 +46,12 @@ def ensure_home(folder: Path) -> Path:
 def owns(folder: Path) -> bool:
     marker = folder / MARKER
     return marker.is_file() and not marker.is_symlink()
+
+
+def _made_by_older_codeidx(folder: Path) -> bool:
+    """A folder holding only what an older codeidx wrote there, its `.gitignore` of `*` included."""
+    if not folder.is_dir() or (folder / ".gitignore").is_symlink():
+        return False
+    names = {entry.name for entry in folder.iterdir()}
+    ignore = folder / ".gitignore"
+    return ".gitignore" in names and names <= OLDER_LAYOUT and ignore.read_text(errors="replace") == "*\n"

@@ -221,6 +221,20 @@ def test_ensure_home_makes_an_owned_ignored_folder_once(tmp_path: Path, outside:
     assert sorted(p.name for p in outside.iterdir()) == ["precious.txt"]
 
 
+def test_a_folder_an_older_codeidx_made_is_adopted_not_refused(tmp_path: Path) -> None:
+    home = tmp_path / "repo" / ".codeidx"
+    (home / "index").mkdir(parents=True)
+    (home / "lock").write_text("")
+    (home / ".gitignore").write_text("*\n")
+    assert ensure_home(home) == home and (home / MARKER).is_file() and (home / "index").is_dir()
+    stranger = tmp_path / "other" / ".codeidx"  # the same names, but a file codeidx never writes
+    (stranger / "index").mkdir(parents=True)
+    (stranger / ".gitignore").write_text("*\n")
+    (stranger / "notes.txt").write_text("mine\n")
+    with pytest.raises(CodeidxError, match="not made by codeidx"):
+        ensure_home(stranger)
+
+
 @pytest.mark.parametrize("source, key, value", [
     ("repo", "embed_batch_size", 0),
     ("repo", "embed_max_tokens", 8),
