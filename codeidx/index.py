@@ -146,9 +146,10 @@ class Index:
         # read, so a close that cannot flush loses nothing.
         swapped = self._swapped()
         for handle in (self._store, self._graph):
+            if handle is None:
+                continue
             try:
-                if handle is not None:
-                    handle.close()
+                handle.close()
             except Exception:
                 if not swapped:
                     raise
