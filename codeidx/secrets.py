@@ -148,6 +148,26 @@ def _find(text: str, at: int, floor: int, names: bool, ends: "_BlockEnds") -> tu
     return start, end, f"[redacted:{_name_kind(text, at, assignment.start(group))}]"
 
 
+def is_secret_path(path: str) -> bool:
+    """Whether the file at `path` (relative or absolute, any folders) holds secrets by its name alone."""
+    posix = PurePosixPath(path.replace("\\", "/").lower())
+    if not posix.parts:
+        return False
+    if any(part in _SECRET_DIRS for part in posix.parts[:-1]):
+        return True
+    text = posix.as_posix()
+    if any(text == tail or text.endswith("/" + tail) for tail in _SECRET_TAILS):
+        return True
+    return any(fnmatch.fnmatchcase(posix.name, pattern) for pattern in SECRET_PATTERNS)
+
+
+def has_private_key(data: bytes | str) -> bool:
+    """Whether `data` holds the start of a private key (PEM of any kind, SSH2, PGP, PuTTY)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    return _KEY_MARKER.search(data) is not None
+
+
 class _BlockEnds:
     """The first end of a key block after a position; one search serves every start before it, so
     many starts and no end (hostile input) cost one pass, not one pass each."""

@@ -6,7 +6,6 @@ that no key or password can reach a payload, a prompt or a model.
 """
 from __future__ import annotations
 
-import fnmatch
 import os
 import subprocess
 from collections import Counter
@@ -17,15 +16,8 @@ import pathspec
 
 from codeidx.indexer.languages import language_for
 from codeidx.models import SourceFile
+from codeidx.secrets import has_private_key, is_secret_path
 
-SECRET_PATTERNS = (
-    ".env", ".env.*", "*.env", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.kdbx",
-    "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".netrc", ".pypirc", ".npmrc", ".git-credentials",
-    "credentials", "credentials.json", "*credentials*.json", "secrets.json", "secrets.yaml", "secrets.yml",
-    "*.tfstate", "service-account*.json",
-)
-SECRET_MARKERS = (b"-----BEGIN RSA PRIVATE KEY", b"-----BEGIN OPENSSH PRIVATE KEY", b"-----BEGIN PRIVATE KEY",
-                  b"-----BEGIN EC PRIVATE KEY", b"-----BEGIN DSA PRIVATE KEY", b"-----BEGIN PGP PRIVATE KEY")
 # Minified or generated files (a few enormous lines) cost embedding time and answer nothing;
 # one long literal in an otherwise normal file must not exclude it.
 MAX_MEAN_LINE_CHARS = 250
@@ -60,7 +52,7 @@ def content_skip_reason(data: bytes) -> str | None:
     head = data[:8192]
     if b"\x00" in head:
         return "binary"
-    if any(marker in data for marker in SECRET_MARKERS):
+    if has_private_key(data):
         return "secret"
     lines = data.split(b"\n")
     if len(data) / len(lines) > MAX_MEAN_LINE_CHARS or max(map(len, lines)) > MAX_LINE_CHARS:
@@ -76,8 +68,7 @@ def _skip_by_name(rel: str, index_dir: str, extra: pathspec.PathSpec | None) -> 
     parts = PurePosixPath(rel).parts
     if ".git" in parts or parts[0] == index_dir:
         return "internal"
-    name = parts[-1]
-    if any(fnmatch.fnmatch(name, pat) for pat in SECRET_PATTERNS):
+    if is_secret_path(rel):
         return "secret"
     if extra is not None and extra.match_file(rel):
         return "excluded"
