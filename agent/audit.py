@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeidx.errors import CodeidxError
+from codeidx.secrets import redact
 
 # Characters kept of any one text field (a tool's result, an argument, an error): enough for a reviewer to
 # see what the model saw (a whole trimmed command output of 6000 fits), small enough that a long run's log
@@ -34,9 +35,10 @@ def summarize(text: str, limit: int = TEXT_LIMIT) -> str:
 
 
 def _bounded(value: object) -> object:
-    """Every text inside `value` summarized, whatever a caller passes: one event cannot bloat the log."""
+    """Every text inside `value` redacted and summarized, whatever a caller passes: the log never holds a
+    secret, and one event cannot bloat it. Redacted first, so a cut cannot leave half a secret unrecognised."""
     if isinstance(value, str):
-        return summarize(value)
+        return summarize(redact(value))
     if isinstance(value, dict):
         return {k: _bounded(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -51,7 +53,7 @@ class AuditLog:
 
     def write(self, event: str, **fields: object) -> None:
         record = {"event": event, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **fields}
-        line = json.dumps(_bounded(record), default=lambda o: summarize(str(o))) + "\n"
+        line = json.dumps(_bounded(record), default=lambda o: _bounded(str(o))) + "\n"
         # A write cut short (a kill, a full disk) leaves a line without its newline: start on a fresh
         # line, or the next event would be glued to the torn one and lost with it.
         if _ends_mid_line(self.path):

@@ -23,6 +23,7 @@ from codeidx.config import Config
 from codeidx.errors import CodeidxError
 from codeidx.index import Index
 from codeidx.models import SearchFilters
+from codeidx.secrets import redact
 
 log = logging.getLogger("codeidx.mcp")
 
@@ -212,7 +213,7 @@ def _render_lookup(found: Any) -> str:
            f"Signature: `{s.signature}`"]
     if s.docstring:
         out += ["", s.docstring]
-    out += ["", f"```{s.language}", info.code, "```"]
+    out += ["", f"```{s.language}", redact(info.code), "```"]  # read from disk as it is now
     for title, relation in (("Defined in", "parent"), ("Calls", "calls"), ("Called by", "called by"),
                             ("Bases", "base"), ("Subclasses", "subclass")):
         rows = info.of(relation)

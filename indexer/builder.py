@@ -25,6 +25,7 @@ from codeidx.indexer.plan import Plan
 from codeidx.indexer.sparse import sparse_vector
 from codeidx.models import SourceFile
 from codeidx.protocols import Embedder, Store
+from codeidx.secrets import redact
 
 # Chunks per embedding group: large enough that sorting by length cuts padding, small enough
 # that an interrupted build loses little.
@@ -130,11 +131,20 @@ def _embed_loop(parsed_q: queue.Queue, write_q: queue.Queue, embedder: Embedder,
 
 
 def _parse_one(root: Path, f: SourceFile, sha: str, embedder: Embedder, max_tokens: int) -> FileUpdate:
-    data = (root / f.path).read_bytes()
+    data = _redacted((root / f.path).read_bytes())
     parsed = parse_file(f.path, data, f.language)
     chunks = tuple(chunk_file(parsed, data, embedder.count_tokens, max_tokens))
     record = FileRecord(f.path, f.language, f.size, f.mtime_ns, sha, parsed.parse_errors)
     return FileUpdate(record=record, parsed=parsed, chunks=chunks)
+
+
+def _redacted(data: bytes) -> bytes:
+    """The file with its secrets redacted before it is parsed: so the chunks' text, their embedded text,
+    the payloads and the graph's signatures and docstrings all hold `[redacted:<kind>]`, never the secret.
+    Line numbers do not move (a redaction keeps its newlines)."""
+    text = data.decode("utf-8", "surrogateescape")
+    clean = redact(text)
+    return data if clean is text else clean.encode("utf-8", "surrogateescape")
 
 
 def _drop(paths: tuple[str, ...], graph: Graph, store: Store) -> None:

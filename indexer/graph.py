@@ -14,7 +14,8 @@ from typing import Iterable, Sequence
 
 from codeidx.models import Chunk, ParsedFile, Reference, Symbol
 
-SCHEMA_VERSION = "1"
+# 2: chunk text, payloads and symbols hold secrets redacted; an older index may hold them in clear.
+SCHEMA_VERSION = "2"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
