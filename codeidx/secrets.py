@@ -79,8 +79,8 @@ _ASSIGNMENT = re.compile(
 
 # A value holding one of these is an example, a template or the name of a secret, not a secret.
 _PLACEHOLDERS = ("changeme", "change_me", "change-me", "example", "placeholder", "your", "dummy", "redacted",
-                 "xxx", "***", "...", "${", "{{", "%(", "%s", "<", "{", "$", "environ", "token", "secret",
-                 "credential", "key")
+                 "xxx", "***", "...", "${", "{{", "}}", "%(", "%s", "environ", "token", "secret", "credential", "key")
+_TEMPLATE_START = ("$", "<", "{", "%")  # `$DB_PASSWORD`, `<password>`, `{password}`, `%PASSWORD%`
 _WORDS = frozenset({"none", "null", "nil", "true", "false", "password", "secret", "token", "undefined",
                     "pass", "passwd", "pwd", "pw", "user"})
 # Words joined by `_` or `.` (`s3_aws_secret`, `OneLogin_Saml2_Auth`, `self.token`): a name in code.
@@ -234,7 +234,7 @@ def _number(value: str) -> bool:
 
 def _placeholder(value: str) -> bool:
     low = value.lower()
-    return low in _WORDS or any(p in low for p in _PLACEHOLDERS)
+    return low in _WORDS or low.startswith(_TEMPLATE_START) or any(p in low for p in _PLACEHOLDERS)
 
 
 def _entropy(value: str) -> float:
