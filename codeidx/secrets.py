@@ -234,7 +234,8 @@ def _number(value: str) -> bool:
 
 def _placeholder(value: str) -> bool:
     low = value.lower()
-    return low in _WORDS or low.startswith(_TEMPLATE_START) or any(p in low for p in _PLACEHOLDERS)
+    return (low in _WORDS or low.startswith(_TEMPLATE_START) or any(p in low for p in _PLACEHOLDERS)
+            or ("{" in low and "}" in low))  # a format string or a regular expression
 
 
 def _entropy(value: str) -> float:
