@@ -46,8 +46,9 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
         Sandbox.check()  # before anything is made: no sandbox, no run
     run_id = new_run_id()
     ws = Workspace.create(repo, run_id)
-    sandbox = Sandbox(ws.path, network=config.allow_network, pass_env=config.sandbox_env, shown=ws.borrowed,
-                      hidden=(ws.repo,), contained=not unsafe_no_sandbox)
+    sandbox = Sandbox(ws.path, network=config.allow_network, pass_env=config.sandbox_env,
+                      frozen=(ws.path / ".git", ws.path / config.index_dir), shown=ws.borrowed, hidden=(ws.repo,),
+                      contained=not unsafe_no_sandbox)
     audit = AuditLog(ws.repo, run_id)
     limits = Limits(config.max_steps, config.max_cost, config.max_tokens)
     # The pid and host let `codeidx runs` tell a run still going from one whose process was killed.

@@ -7,10 +7,12 @@ filtering arguments. On Linux, bubblewrap gives each command a private view of t
 - read-only: the rest of the system, the worktree's own `.git` and `.codeidx` (so a command can
   plant no git config or hook and cannot tamper with the index), the tool installs under the home
   folder that PATH and Python need;
-- absent: the rest of the home folder (keys, tokens, other projects) and the user's checkout;
+- absent: the rest of the home folder (keys, tokens, other projects), the user's checkout and
+  /run (daemon sockets: docker, dbus);
 - no network unless `allow_network`; an environment with no keys or tokens: only BASE_ENV and the
   names the user lists in `sandbox_env` pass;
-- one session and pid namespace that dies with the command, and a cap on file size.
+- no capabilities, even when codeidx runs as root; one session and pid namespace that dies with
+  the command, and a cap on file size.
 
 Where bubblewrap is missing or cannot run, the agent refuses to run commands unless the user
 says `--unsafe-no-sandbox`.
@@ -30,6 +32,7 @@ from pathlib import Path
 from codeidx.errors import CodeidxError
 
 BASE_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "VIRTUAL_ENV", "PYTHONPATH")
+DAEMON_DIRS = ("/run", "/var/run")  # daemons' sockets (docker, dbus): a read-only mount still connects to them
 MAX_FILE_BYTES = 1 << 30  # no command may write a file (its own output included) past 1 GiB
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), "
                 "or pass --unsafe-no-sandbox to run commands uncontained")
@@ -47,6 +50,7 @@ class Sandbox:
     worktree: Path
     network: bool = False
     pass_env: tuple[str, ...] = ()
+    frozen: tuple[Path, ...] = ()  # folders inside the worktree kept read-only (its .git, its index)
     shown: tuple[Path, ...] = ()  # folders outside to show read-only (the objects a shared clone borrows)
     hidden: tuple[Path, ...] = ()  # folders to hide besides the home (the user's checkout)
     contained: bool = True  # False only when the user said --unsafe-no-sandbox
@@ -56,7 +60,7 @@ class Sandbox:
         """Raise, naming the fix, when bubblewrap is missing or cannot make a sandbox here."""
         if not sys.platform.startswith("linux") or shutil.which("bwrap") is None:
             raise CodeidxError(f"no sandbox for the agent's commands on this machine: {INSTALL_HINT}")
-        probe = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
+        probe = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--unshare-all", "--cap-drop", "ALL", "true"],
                                capture_output=True, text=True)
         if probe.returncode != 0:
             raise CodeidxError(f"bubblewrap cannot make a sandbox here ({probe.stderr.strip()[:200]}): "
@@ -65,25 +69,32 @@ class Sandbox:
     def environment(self) -> dict[str, str]:
         names = BASE_ENV + self.pass_env
         env = {name: os.environ[name] for name in names if name in os.environ}
-        return {**env, "HOME": str(Path.home()), "TMPDIR": "/tmp", "GIT_TERMINAL_PROMPT": "0"}
+        # No bytecode: __pycache__ folders in the clone would end up in the agent's commit.
+        return {**env, "HOME": str(Path.home()), "TMPDIR": "/tmp", "GIT_TERMINAL_PROMPT": "0",
+                "PYTHONDONTWRITEBYTECODE": "1"}
 
     def argv(self, command: list[str]) -> list[str]:
         """`command` wrapped in bubblewrap; mounts apply in order, so hiding comes before showing."""
         if not self.contained:
             return command
         home, work = Path.home().resolve(), self.worktree.resolve()
-        args = ["bwrap", "--ro-bind", "/", "/", "--tmpfs", str(home), "--tmpfs", "/tmp"]
-        for folder in self.hidden:
-            args += ["--tmpfs", str(folder)]
-        for folder in sorted(set(self.shown) | _tool_roots(home)):
+        args = ["bwrap", "--ro-bind", "/", "/", "--tmpfs", "/tmp"]
+        daemons = [Path(p) for p in DAEMON_DIRS if Path(p).is_dir() and not Path(p).is_symlink()]
+        for folder in (*daemons, home, *self.hidden):
+            if folder != Path("/"):
+                args += ["--tmpfs", str(folder)]
+        resolver = {Path("/run/systemd/resolve")} if self.network else set()  # where /etc/resolv.conf may point
+        for folder in sorted(set(self.shown) | _tool_roots(home) | resolver):
             if folder.exists():
                 args += ["--ro-bind", str(folder), str(folder)]
         args += ["--bind", str(work), str(work)]
-        for own in (work / ".git", work / ".codeidx"):
+        for own in self.frozen:
             if own.exists():
                 args += ["--ro-bind", str(own), str(own)]
+        # Run as root, bubblewrap keeps every capability unless told: with them a command could mount
+        # the disk read-write.
         args += ["--dev", "/dev", "--proc", "/proc", "--unshare-all", *(["--share-net"] if self.network else []),
-                 "--die-with-parent", "--new-session", "--clearenv"]
+                 "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--clearenv"]
         for name, value in self.environment().items():
             args += ["--setenv", name, value]
         return [*args, "--chdir", str(work), *command]

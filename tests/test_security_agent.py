@@ -109,6 +109,8 @@ attempt("plant_hook", lambda: pathlib.Path(".git/hooks/pre-commit").write_text("
 attempt("tamper_index", lambda: pathlib.Path(".codeidx/index/index.db").write_bytes(b"garbage"))
 attempt("network", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=3).close())
 attempt("write_tmp", lambda: pathlib.Path("/tmp/scratch.txt").write_text("fine"))
+report["capabilities"] = [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapEff")][0]
+report["run"] = os.listdir("/run")
 report["secret_env"] = sorted(k for k in os.environ if k.endswith(("_KEY", "_TOKEN")) or "SECRET" in k)
 print("REPORT" + json.dumps(report) + "END")
 '''
@@ -149,6 +151,7 @@ def test_a_hostile_repositorys_tests_run_contained(tmp_path: Path, home_secret: 
     assert report["network"] in ("ConnectionRefusedError", "OSError", "TimeoutError")
     assert report["write_tmp"] == "done"  # a private /tmp works, and vanishes
     assert report["secret_env"] == []
+    assert report["capabilities"] == "0000000000000000" and report["run"] == []  # no way to remount, no daemon sockets
     assert not (tmp_path / "planted").exists()  # our own commit ran no planted hook or fsmonitor
     assert git(hostile, "show", f"{result.branch}:NOTES.md") == "checked\n"
 
