@@ -39,6 +39,11 @@ def ensure_home(folder: Path) -> Path:
                 f"move it away (delete it if it is an index from an older codeidx) or set index_dir elsewhere")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / MARKER).write_text("codeidx made this folder: it writes and deletes only in folders with this file\n")
+    # codeidx makes no links: one here (say, index.new -> /elsewhere, committed beside a forged marker)
+    # would take its writes and deletes out of the folder.
+    links = sorted(entry.name for entry in folder.iterdir() if entry.is_symlink())
+    if links:
+        raise CodeidxError(f"{folder} holds symlinks codeidx did not make ({', '.join(links)}): remove them")
     (folder / ".gitignore").write_text("*\n")
     return folder
 

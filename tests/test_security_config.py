@@ -221,6 +221,16 @@ def test_ensure_home_makes_an_owned_ignored_folder_once(tmp_path: Path, outside:
     assert sorted(p.name for p in outside.iterdir()) == ["precious.txt"]
 
 
+def test_a_forged_marker_cannot_lead_writes_or_deletes_out_of_the_folder(tmp_path: Path, outside: Path) -> None:
+    repo = make_repo(tmp_path / "repo", CODE)
+    home = ensure_home(repo / ".codeidx")
+    (home / "index.new").symlink_to(outside)  # what a repository could commit beside a marker
+    result = subprocess.run([sys.executable, "-m", "codeidx", "build", str(repo), "--full"], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 1 and "holds symlinks codeidx did not make (index.new)" in result.stderr
+    assert sorted(p.name for p in outside.iterdir()) == ["precious.txt"]
+
+
 def test_a_folder_an_older_codeidx_made_is_adopted_not_refused(tmp_path: Path) -> None:
     home = tmp_path / "repo" / ".codeidx"
     (home / "index").mkdir(parents=True)
