@@ -11,6 +11,7 @@ from codeidx.agent.audit import AuditLog
 from codeidx.errors import CodeidxError
 
 CONDENSE_AT = 4000  # characters of tool output above which the cheap model summarises it
+PLACEHOLDER_KEY = "codeidx-no-key"
 
 
 class ModelError(CodeidxError):
@@ -31,7 +32,13 @@ class Model:
 
         def entry(name: str, e: Endpoint) -> dict:
             params = {"model": e.model, "timeout": timeout}
-            params.update({k: v for k, v in (("api_base", e.api_base), ("api_key", e.api_key)) if v})
+            if e.api_base:
+                # A server the user named gets CODEIDX_API_KEY or a placeholder, never the provider's key
+                # from the environment (LiteLLM would send OPENAI_API_KEY to any base URL); keyless local
+                # servers (llama.cpp, vLLM, Ollama) need some key for LiteLLM to send the request at all.
+                params.update(api_base=e.api_base, api_key=e.api_key or PLACEHOLDER_KEY)
+            elif e.api_key:
+                params["api_key"] = e.api_key
             return {"model_name": name, "litellm_params": params}
 
         endpoints = [entry("main", main)] + ([entry("cheap", cheap)] if cheap else [])

@@ -35,6 +35,7 @@ class ScriptedLLMServer:
         self.script = list(script or [])
         self.embedding_dim = embedding_dim
         self.requests: list[dict[str, Any]] = []
+        self.authorizations: list[str | None] = []  # each request's Authorization header
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -86,6 +87,7 @@ class ScriptedLLMServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with server._lock:
                     server.requests.append(body)
+                    server.authorizations.append(self.headers.get("Authorization"))
                 if self.path.endswith("/embeddings"):
                     inputs = body.get("input", [])
                     inputs = [inputs] if isinstance(inputs, str) else inputs

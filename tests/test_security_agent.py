@@ -233,3 +233,15 @@ def test_an_agent_run_leaves_the_users_repository_clean(repo: Path) -> None:
         _run(repo, server, 1)
     assert git(repo, "status", "--porcelain") == ""
     assert git(repo, "worktree", "list").count("\n") == 1  # no worktree registered in the user's .git
+
+
+def test_a_server_the_user_names_never_gets_the_providers_key(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A keyless local server works with no CODEIDX_API_KEY, and OPENAI_API_KEY stays with OpenAI."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-user-openai-key")
+    monkeypatch.delenv("CODEIDX_API_KEY", raising=False)
+    with ScriptedLLMServer([reply(tool_calls=[tool_call("run_tests", {})]), reply("done")]) as server:
+        done = CliRunner().invoke(cli, ["agent", "run the tests", "--repo", str(repo), "--model", "openai/local",
+                                        "--api-base", server.url, "--test-cmd", f"{PYTEST} -q", "--max-steps", "2",
+                                        "--json"])
+    assert json.loads(done.output)["steps"] == 2  # the server was reached, twice
+    assert server.authorizations == ["Bearer codeidx-no-key"] * 2
