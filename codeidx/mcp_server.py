@@ -23,7 +23,6 @@ from codeidx.config import Config
 from codeidx.errors import CodeidxError
 from codeidx.index import Index
 from codeidx.models import SearchFilters
-from codeidx.secrets import redact
 
 log = logging.getLogger("codeidx.mcp")
 
@@ -213,7 +212,7 @@ def _render_lookup(found: Any) -> str:
            f"Signature: `{s.signature}`"]
     if s.docstring:
         out += ["", s.docstring]
-    out += ["", f"```{s.language}", redact(info.code), "```"]  # read from disk as it is now
+    out += ["", f"```{s.language}", info.code, "```"]
     for title, relation in (("Defined in", "parent"), ("Calls", "calls"), ("Called by", "called by"),
                             ("Bases", "base"), ("Subclasses", "subclass")):
         rows = info.of(relation)

@@ -11,6 +11,7 @@ from codeidx.retriever.context import related
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.repomap import render_map
 from codeidx.retriever.search import Hit, bound_query, rank_files, search
+from codeidx.retriever.symbols import source_lines
 from codeidx.retriever.tokens import counter_for
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def _reader(index: "Index", stale: set[str]):
             return None
         if path not in cache:
             try:
-                cache[path] = (index.root / path).read_text(encoding="utf-8", errors="replace").splitlines()
+                cache[path] = source_lines(index.root, path)
             except OSError:
                 return None
         return "\n".join(cache[path][start - 1:end])

@@ -6,17 +6,10 @@ ranges overlap or touch, and shown in file and line order, each labelled `path:s
 """
 from __future__ import annotations
 
-import dataclasses
-import functools
 from dataclasses import dataclass
 from typing import Callable
 
 from codeidx.errors import CodeidxError
-from codeidx.secrets import redact
-
-
-# Packing measures the same snippets again and again while it fills the budget.
-_redact = functools.lru_cache(maxsize=256)(redact)
 
 # Relations are stored from the hit's side ("the hit calls X"); shown from X's side.
 _PHRASES = {"calls": "called by", "called by": "calls", "base": "base class of", "subclass": "subclass of",
@@ -44,10 +37,7 @@ class RelatedLine:
 
 
 def merge(snippets: list[Snippet], read: Callable[[str, int, int], str | None]) -> list[Snippet]:
-    """Merge overlapping or adjacent ranges of one file, re-reading the merged range.
-
-    Code is read from disk as it is now, so its secrets are redacted here, where every snippet of
-    the context (Markdown and JSON alike) passes."""
+    """Merge overlapping or adjacent ranges of one file, re-reading the merged range."""
     out: list[Snippet] = []
     for s in sorted(snippets, key=lambda s: (s.path, s.start_line, -s.end_line)):
         last = out[-1] if out else None
@@ -58,7 +48,7 @@ def merge(snippets: list[Snippet], read: Callable[[str, int, int], str | None]) 
             out[-1] = Snippet(s.path, last.start_line, end, s.language, label, code or last.code)
         else:
             out.append(s)
-    return [dataclasses.replace(s, code=_redact(s.code)) for s in out]
+    return out
 
 
 def render(query: str, snippets: list[Snippet], related: list[RelatedLine], repo_map: str, stale: list[str]) -> str:

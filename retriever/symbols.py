@@ -7,11 +7,13 @@ can pick one of several definitions by passing the candidate back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codeidx.errors import CodeidxError
 from codeidx.models import Symbol
 from codeidx.retriever.context import Related, related
+from codeidx.secrets import redact
 
 if TYPE_CHECKING:
     from codeidx.index import Index
@@ -55,9 +57,16 @@ def lookup(index: "Index", name: str) -> SymbolLookup:
     return SymbolLookup(name, describe(index, matches[0]), ())
 
 
+def source_lines(root: Path, path: str) -> list[str]:
+    """A file's lines as they are on disk now, secrets redacted like the index's own text.
+
+    The whole file at once: a key block that a line range would cut through is still seen whole."""
+    return redact((root / path).read_text(encoding="utf-8", errors="replace")).splitlines()
+
+
 def describe(index: "Index", symbol: Symbol) -> SymbolInfo:
     try:
-        lines = (index.root / symbol.path).read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = source_lines(index.root, symbol.path)
     except OSError as exc:
         raise CodeidxError(f"cannot read {symbol.path}: {exc.strerror or exc}") from None
     code = "\n".join(lines[symbol.start_line - 1:symbol.end_line])
