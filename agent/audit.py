@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeidx.errors import CodeidxError
-from codeidx.secrets import redact
+from codeidx.core.errors import CodeidxError
+from codeidx.core.secrets import redact
 
 # Characters kept of any one text field (a tool's result, an argument, an error): enough for a reviewer to
 # see what the model saw (a whole trimmed command output of 6000 fits), small enough that a long run's log

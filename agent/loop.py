@@ -9,7 +9,7 @@ from codeidx.agent.audit import AuditLog
 from codeidx.agent.model import Model
 from codeidx.agent.schema import tool_schema
 from codeidx.agent.tools import Toolbox, ToolError
-from codeidx.secrets import redact
+from codeidx.core.secrets import redact
 
 SYSTEM = """You are a careful software engineer working in a git worktree of the user's repository.
 Use the tools to inspect the code, make the smallest change that does the task, and run the tests.

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from codeidx.agent.audit import AuditLog
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 
 CONDENSE_AT = 4000  # characters of tool output above which the cheap model summarises it
 PLACEHOLDER_KEY = "codeidx-no-key"

@@ -16,8 +16,8 @@ from codeidx.agent.model import Endpoint, Model
 from codeidx.agent.sandbox import Sandbox
 from codeidx.agent.tools import Toolbox
 from codeidx.agent.workspace import Workspace
-from codeidx.config import Config
-from codeidx.errors import CodeidxError
+from codeidx.core.config import Config
+from codeidx.core.errors import CodeidxError
 
 CONTEXT_SHARE = 4  # the opening context takes a quarter of the ask budget: the loop needs room
 

@@ -29,7 +29,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 
 BASE_ENV = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "VIRTUAL_ENV", "PYTHONPATH")
 DAEMON_DIRS = ("/run", "/var/run")  # daemons' sockets (docker, dbus): a read-only mount still connects to them

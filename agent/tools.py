@@ -14,8 +14,8 @@ from typing import Callable
 
 from codeidx.agent.guard import Approver, ProtectedPaths
 from codeidx.agent.sandbox import Sandbox
-from codeidx.errors import CodeidxError
-from codeidx.secrets import is_secret_path
+from codeidx.core.errors import CodeidxError
+from codeidx.core.secrets import is_secret_path
 
 OUTPUT_LIMIT = 6000  # characters of command output sent back; the head and tail matter most
 READ_LIMIT = 40_000  # characters one read_file returns: a whole source file, never a 7 MB data dump

@@ -13,8 +13,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeidx.errors import CodeidxError
-from codeidx.home import ensure_home
+from codeidx.core.errors import CodeidxError
+from codeidx.core.home import ensure_home
 
 # Used only where the user has no identity configured: a commit must not fail on that.
 DEFAULT_IDENTITY = ("codeidx agent", "agent@codeidx.invalid")

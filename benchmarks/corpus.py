@@ -9,7 +9,7 @@ import subprocess
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 from codeidx.indexer.languages import LANGUAGES, has_grammar
 
 TEST_DIRS = ("test", "tests", "testing")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 
 REQUIRED = ("instance_id", "repo", "base_commit", "patch", "problem_statement")
 

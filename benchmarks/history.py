@@ -10,7 +10,7 @@ from pathlib import Path
 from codeidx.benchmarks.corpus import is_candidate
 from codeidx.benchmarks.dataset import Instance
 from codeidx.benchmarks.workspace import git
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 
 MIN_WORDS = 3  # "Fix typo" says nothing a ranker could use
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from codeidx.models import Symbol
+from codeidx.core.models import Symbol
 
 FUNCTION_KINDS = ("function", "method")
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")

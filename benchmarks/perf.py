@@ -22,7 +22,7 @@ from typing import Callable
 
 from codeidx.benchmarks.metrics import percentile
 from codeidx.benchmarks.workspace import Checkout, git
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 
 RAW_SAMPLE = 1000  # chunks re-embedded to measure the embedder alone
 QUERIES = 20

@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 
 
 def git(repo: Path, *args: str) -> str:

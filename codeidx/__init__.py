@@ -19,11 +19,11 @@ def __getattr__(name: str):
 
         return Index
     if name == "Config":
-        from codeidx.config import Config
+        from codeidx.core.config import Config
 
         return Config
     if name == "CodeidxError":
-        from codeidx.errors import CodeidxError
+        from codeidx.core.errors import CodeidxError
 
         return CodeidxError
     raise AttributeError(name)

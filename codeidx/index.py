@@ -17,14 +17,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
-from codeidx.config import Config
-from codeidx.errors import CodeidxError, DamagedIndexError, IndexMismatchError, NoIndexError
-from codeidx.home import ensure_home, index_home
+from codeidx.core.config import Config
+from codeidx.core.errors import CodeidxError, DamagedIndexError, IndexMismatchError, NoIndexError
+from codeidx.core.home import ensure_home, index_home
 from codeidx.indexer.graph import SCHEMA_VERSION, Graph
 from codeidx.indexer.plan import Plan, make_plan
 from codeidx.indexer.store_edge import shard_files_present
 from codeidx.indexer.walker import walk
-from codeidx.models import SearchFilters
+from codeidx.core.models import SearchFilters
 
 OPTIMIZE_AFTER = 0.1  # share of the files a build must rewrite before the store is optimized
 REQUIRED_META = ("schema", "model", "dim", "max_tokens", "store")  # what every build writes and readers need
@@ -35,7 +35,7 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from codeidx.indexer.builder import Progress
-    from codeidx.protocols import Embedder, Store
+    from codeidx.core.protocols import Embedder, Store
 
 
 @dataclass(frozen=True)

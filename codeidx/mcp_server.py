@@ -19,10 +19,10 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field, ValidationError
 
-from codeidx.config import Config
-from codeidx.errors import CodeidxError
+from codeidx.core.config import Config
+from codeidx.core.errors import CodeidxError
 from codeidx.index import Index
-from codeidx.models import SearchFilters
+from codeidx.core.models import SearchFilters
 
 log = logging.getLogger("codeidx.mcp")
 

@@ -23,9 +23,9 @@ from codeidx.indexer.graph import FileRecord, FileUpdate, Graph
 from codeidx.indexer.parser import parse_file
 from codeidx.indexer.plan import Plan
 from codeidx.indexer.sparse import sparse_vector
-from codeidx.models import SourceFile
-from codeidx.protocols import Embedder, Store
-from codeidx.secrets import redact
+from codeidx.core.models import SourceFile
+from codeidx.core.protocols import Embedder, Store
+from codeidx.core.secrets import redact
 
 # Chunks per embedding group: large enough that sorting by length cuts padding, small enough
 # that an interrupted build loses little.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Callable, Sequence
 
-from codeidx.models import Chunk, ParsedFile, Symbol
+from codeidx.core.models import Chunk, ParsedFile, Symbol
 
 CHUNK_NAMESPACE = uuid.UUID("6f1c1d9e-5d1b-4c56-9a4e-3f0d2c8b7a10")
 TEXT_WINDOW_LINES = 40

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from codeidx.protocols import Embedder
+from codeidx.core.protocols import Embedder
 
 _LOOKUP_CHUNK = 500  # stay under SQLite's bound-parameter limit
 

@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-from codeidx.config import DEFAULT_EMBED_MODEL
-from codeidx.errors import ModelLoadError
+from codeidx.core.config import DEFAULT_EMBED_MODEL
+from codeidx.core.errors import ModelLoadError
 
 DEFAULT_ALIASES = {DEFAULT_EMBED_MODEL, f"sentence-transformers/{DEFAULT_EMBED_MODEL}"}
 LITELLM_PREFIX = "litellm/"

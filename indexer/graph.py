@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from codeidx.models import Chunk, ParsedFile, Reference, Symbol
+from codeidx.core.models import Chunk, ParsedFile, Reference, Symbol
 
 # 2: chunk text, payloads and symbols hold secrets redacted; an older index may hold them in clear.
 SCHEMA_VERSION = "2"

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from codeidx.indexer.languages import has_grammar, parser_for, query_for
-from codeidx.models import ParsedFile, Reference, Symbol
+from codeidx.core.models import ParsedFile, Reference, Symbol
 
 MAX_SIGNATURE = 300
 MAX_DOCSTRING = 600

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from codeidx.indexer.graph import FileRecord
 from codeidx.indexer.walker import WalkResult, content_skip_reason
-from codeidx.models import SourceFile
+from codeidx.core.models import SourceFile
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections import Counter
 
-from codeidx.models import SparseVector
+from codeidx.core.models import SparseVector
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*|\d+")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z]+|[A-Z]+|\d+")

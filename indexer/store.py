@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codeidx.config import Config
-from codeidx.protocols import Store
+from codeidx.core.config import Config
+from codeidx.core.protocols import Store
 
 
 def open_store(config: Config, index_dir: Path, dim: int) -> Store:

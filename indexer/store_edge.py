@@ -10,8 +10,8 @@ import fnmatch
 from pathlib import Path
 from typing import Sequence
 
-from codeidx.errors import StoreError
-from codeidx.models import Chunk, SearchFilters, SparseVector, StoreHit
+from codeidx.core.errors import StoreError
+from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
 
 INDEXED_FIELDS = ("path", "language", "kind")
 RRF_K = 60

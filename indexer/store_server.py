@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from codeidx.errors import StoreError
+from codeidx.core.errors import StoreError
 from codeidx.indexer.store_edge import (GLOB_OVERFETCH, INDEXED_FIELDS, RRF_K, UPSERT_BATCH, glob_match,
                                        glob_prefix, payload_of)
-from codeidx.models import Chunk, SearchFilters, SparseVector, StoreHit
+from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
 
 
 def connect(url: str, api_key: str | None = None) -> Any:

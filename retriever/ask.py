@@ -5,8 +5,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from codeidx.errors import CodeidxError
-from codeidx.models import SearchFilters
+from codeidx.core.errors import CodeidxError
+from codeidx.core.models import SearchFilters
 from codeidx.retriever.context import related
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.repomap import render_map

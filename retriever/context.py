@@ -10,7 +10,7 @@ import posixpath
 from dataclasses import dataclass
 
 from codeidx.indexer.graph import Graph, short_name
-from codeidx.models import Symbol
+from codeidx.core.models import Symbol
 
 AMBIGUOUS = 4  # more definitions than this elsewhere, and a name says nothing
 

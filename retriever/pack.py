@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 
 # Relations are stored from the hit's side ("the hit calls X"); shown from X's side.
 _PHRASES = {"calls": "called by", "called by": "calls", "base": "base class of", "subclass": "subclass of",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from codeidx.indexer.graph import Graph, short_name
-from codeidx.models import Symbol
+from codeidx.core.models import Symbol
 from codeidx.retriever.context import AMBIGUOUS
 
 if TYPE_CHECKING:

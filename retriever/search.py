@@ -10,9 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 from codeidx.indexer.sparse import sparse_query
-from codeidx.models import SearchFilters, StoreHit
+from codeidx.core.models import SearchFilters, StoreHit
 from codeidx.retriever.signals import extract
 
 if TYPE_CHECKING:

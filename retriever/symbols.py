@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codeidx.errors import CodeidxError
-from codeidx.models import Symbol
+from codeidx.core.errors import CodeidxError
+from codeidx.core.models import Symbol
 from codeidx.retriever.context import Related, related
-from codeidx.secrets import redact
+from codeidx.core.secrets import redact
 
 if TYPE_CHECKING:
     from codeidx.index import Index

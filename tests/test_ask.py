@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from codeidx.cli import cli
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 from codeidx.index import Index
-from codeidx.models import SearchFilters
+from codeidx.core.models import SearchFilters
 from codeidx.retriever.tokens import counter_for
 from conftest import make_repo
 

@@ -15,7 +15,7 @@ from codeidx.benchmarks.dataset import load_instances
 from codeidx.benchmarks.history import mine_commits
 from codeidx.benchmarks.metrics import evaluate, percentile
 from codeidx.benchmarks.patches import enclosing_functions, gold_files, parse_patch
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 from codeidx.index import Index
 from codeidx.indexer.parser import parse_file
 from conftest import git, make_repo

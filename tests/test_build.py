@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from codeidx.cli import cli
-from codeidx.errors import CodeidxError, IndexMismatchError, NoIndexError
+from codeidx.core.errors import CodeidxError, IndexMismatchError, NoIndexError
 from codeidx.index import Index
 from conftest import git, make_repo
 

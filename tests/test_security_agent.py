@@ -20,8 +20,8 @@ from codeidx.agent.audit import read_run
 from codeidx.agent.guard import approver
 from codeidx.agent.run import run_agent
 from codeidx.cli import cli
-from codeidx.config import Config
-from codeidx.errors import CodeidxError
+from codeidx.core.config import Config
+from codeidx.core.errors import CodeidxError
 from conftest import git, make_repo
 from llm_server import ScriptedLLMServer, reply, tool_call
 

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from codeidx.cli import cli
-from codeidx.config import Config
-from codeidx.errors import CodeidxError
-from codeidx.home import MARKER, ensure_home
+from codeidx.core.config import Config
+from codeidx.core.errors import CodeidxError
+from codeidx.core.home import MARKER, ensure_home
 from conftest import git, make_repo
 
 CODE = {"app/main.py": "def main():\n    return 1\n", "index/keep.txt": "tracked data\n", ".gitignore": "*.pyc\n"}

@@ -16,7 +16,7 @@ from codeidx.cli import cli
 from codeidx.index import Index
 from codeidx.mcp_server import _render_lookup
 from codeidx.retriever.symbols import lookup
-from codeidx.secrets import has_private_key, is_secret_path, redact
+from codeidx.core.secrets import has_private_key, is_secret_path, redact
 from conftest import make_repo
 
 BEGIN, END = "-----" + "BEGIN ", "-----" + "END "

@@ -33,7 +33,7 @@ from codeidx.indexer.embedder import load_embedder
 from codeidx.indexer.sparse import sparse_query, sparse_vector
 from codeidx.indexer.store_edge import RRF_K, UPSERT_BATCH, EdgeStore
 from codeidx.indexer.store_server import ServerStore
-from codeidx.models import Chunk, SearchFilters
+from codeidx.core.models import Chunk, SearchFilters
 
 # qdrant-client's local mode warns that it ignores payload indexes; the filters still apply.
 pytestmark = pytest.mark.filterwarnings("ignore:Payload indexes have no effect:UserWarning")

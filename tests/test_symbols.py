@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 from codeidx.index import Index
 from codeidx.retriever.symbols import lookup, pinned
 from conftest import make_repo

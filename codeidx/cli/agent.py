@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from codeidx.cli.common import echo_json, handle_errors, load_config
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 
 
 @click.command()

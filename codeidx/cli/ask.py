@@ -6,9 +6,9 @@ import sys
 import click
 
 from codeidx.cli.common import echo_json, handle_errors, load_config
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 from codeidx.index import Index
-from codeidx.models import SearchFilters
+from codeidx.core.models import SearchFilters
 
 
 @click.command()

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from codeidx.cli.common import echo_json, handle_errors, load_config, to_jsonable
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 
 
 def _common(fn):

@@ -13,9 +13,9 @@ from typing import Any, Callable
 
 import click
 
-from codeidx import trust
-from codeidx.config import Config, read_repo_file
-from codeidx.errors import CodeidxError
+from codeidx.core import trust
+from codeidx.core.config import Config, read_repo_file
+from codeidx.core.errors import CodeidxError
 
 
 def handle_errors(fn: Callable) -> Callable:

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import click
 
-from codeidx import trust as store
+from codeidx.core import trust as store
 from codeidx.cli.common import echo_json, handle_errors
-from codeidx.config import REPO_SAFE_KEYS, read_repo_file
-from codeidx.errors import CodeidxError
+from codeidx.core.config import REPO_SAFE_KEYS, read_repo_file
+from codeidx.core.errors import CodeidxError
 
 
 @click.command()

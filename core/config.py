@@ -4,7 +4,7 @@ file, environment, flags.
 The user's file is `config.toml` in the user's config folder (`$CODEIDX_CONFIG_DIR`, else
 `$XDG_CONFIG_HOME/codeidx`, else `~/.config/codeidx`). The repository's file is `.codeidx.toml` at
 its root, or the `[tool.codeidx]` table of its `pyproject.toml`; a repository is not the user, so
-its file may set only `REPO_SAFE_KEYS` until the user trusts it (`codeidx trust`, codeidx/trust.py).
+its file may set only `REPO_SAFE_KEYS` until the user trusts it (`codeidx trust`, core/trust.py).
 The environment uses `CODEIDX_<FIELD>` (for example `CODEIDX_QDRANT_URL`). Flags are passed to
 `Config.load(..., **overrides)` by the CLI.
 """
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from codeidx import trust
-from codeidx.errors import CodeidxError
+from codeidx.core import trust
+from codeidx.core.errors import CodeidxError
 
 if sys.version_info >= (3, 11):
     import tomllib

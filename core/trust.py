@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 
 State = Literal["trusted", "changed", "untrusted"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codeidx.errors import CodeidxError
+from codeidx.core.errors import CodeidxError
 
 MARKER = ".codeidx-owned"
 # What codeidx kept in its folder before the marker existed: such a folder is adopted, not refused.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Protocol, Sequence
 
-from codeidx.models import Chunk, SearchFilters, SparseVector, StoreHit
+from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
 
 
 class Embedder(Protocol):
