@@ -16,10 +16,9 @@ from codeidx.benchmarks.corpus import candidate_files, index_excludes
 from codeidx.benchmarks.dataset import Instance
 from codeidx.benchmarks.patches import FUNCTION_KINDS, enclosing_functions, gold_files, parse_patch
 from codeidx.benchmarks.workspace import Checkout
+from codeidx.core.ranking import FILE_POOL, MODES
 
 TOP = 10  # rankings are kept to this depth
-FILE_POOL = 5  # files are ranked from FILE_POOL * TOP chunk hits, as `codeidx ask --files` does
-MODES = ("dense", "sparse", "hybrid", "hybrid+names", "full")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ Line numbers are 1-based and inclusive everywhere.
 """
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 
 
@@ -87,6 +88,23 @@ class SearchFilters:
     path_glob: str | None = None
     language: str | None = None
     kind: str | None = None
+
+    @property
+    def path_prefix(self) -> str:
+        """The glob's part before its first wildcard (`src/api/*.py` -> `src/api/`): what a store can index."""
+        glob = self.path_glob or ""
+        return glob[:min((i for i, ch in enumerate(glob) if ch in "*?["), default=len(glob))]
+
+    def admits(self, payload: dict) -> bool:
+        """Whether a chunk with this payload passes every filter; the one definition of what they mean."""
+        return ((not self.language or payload.get("language") == self.language)
+                and (not self.kind or payload.get("kind") == self.kind)
+                and (not self.path_glob or _glob_match(payload.get("path", ""), self.path_glob)))
+
+
+def _glob_match(path: str, glob: str) -> bool:
+    """fnmatch, where `**/` may also match nothing (`src/**/*.py` holds `src/a.py`)."""
+    return fnmatch.fnmatchcase(path, glob) or ("**/" in glob and fnmatch.fnmatchcase(path, glob.replace("**/", "")))
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,14 @@ hold a shard at a time (Edge locks its write-ahead log), so a second opener gets
 """
 from __future__ import annotations
 
-import fnmatch
 from pathlib import Path
 from typing import Sequence
 
 from codeidx.core.errors import StoreError
 from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
+from codeidx.core.ranking import RRF_K
 
 INDEXED_FIELDS = ("path", "language", "kind")
-RRF_K = 60
 UPSERT_BATCH = 256
 # A glob cannot be a Qdrant condition; its literal prefix can. The rest is checked here over
 # this many times the wanted number of candidates.
@@ -26,17 +25,6 @@ def payload_of(chunk: Chunk) -> dict:
             "qualified_name": chunk.qualified_name, "signature": chunk.signature, "docstring": chunk.docstring,
             "start_line": chunk.start_line, "end_line": chunk.end_line, "part": chunk.part,
             "content_hash": chunk.content_hash, "text": chunk.text}
-
-
-def glob_prefix(glob: str) -> str:
-    """The part of a glob before its first wildcard: `src/api/*.py` -> `src/api/`."""
-    cut = min((i for i, ch in enumerate(glob) if ch in "*?["), default=len(glob))
-    return glob[:cut]
-
-
-def glob_match(path: str, glob: str) -> bool:
-    """fnmatch, where `**/` may also match nothing (`src/**/*.py` holds `src/a.py`)."""
-    return fnmatch.fnmatchcase(path, glob) or ("**/" in glob and fnmatch.fnmatchcase(path, glob.replace("**/", "")))
 
 
 def shard_files_present(path: Path) -> bool:
@@ -104,7 +92,7 @@ class EdgeStore:
                                      with_payload=with_payload)
         hits = [StoreHit(str(p.id), float(p.score), dict(p.payload or {})) for p in self.shard.query(request)]
         if filters.path_glob:
-            hits = [h for h in hits if glob_match(h.payload.get("path", ""), filters.path_glob)]
+            hits = [h for h in hits if filters.admits(h.payload)]
         return hits[:limit]
 
     def _filter(self, filters: SearchFilters):
@@ -114,8 +102,8 @@ class EdgeStore:
             must.append(q.FieldCondition(key="language", match=q.MatchValue(filters.language)))
         if filters.kind:
             must.append(q.FieldCondition(key="kind", match=q.MatchValue(filters.kind)))
-        if filters.path_glob and glob_prefix(filters.path_glob):
-            must.append(q.FieldCondition(key="path", match=q.MatchPrefix(glob_prefix(filters.path_glob))))
+        if filters.path_prefix:
+            must.append(q.FieldCondition(key="path", match=q.MatchPrefix(filters.path_prefix)))
         return q.Filter(must=must) if must else None
 
     def retrieve(self, chunk_ids: Sequence[str]) -> list[StoreHit]:

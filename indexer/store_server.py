@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from codeidx.core.errors import StoreError
-from codeidx.indexer.store_edge import (GLOB_OVERFETCH, INDEXED_FIELDS, RRF_K, UPSERT_BATCH, glob_match,
-                                       glob_prefix, payload_of)
+from codeidx.core.ranking import RRF_K
+from codeidx.indexer.store_edge import GLOB_OVERFETCH, INDEXED_FIELDS, UPSERT_BATCH, payload_of
 from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
 
 
@@ -76,7 +76,7 @@ class ServerStore:
                                               with_payload=with_payload, query=m.RrfQuery(rrf=m.Rrf(k=RRF_K)))
         hits = [StoreHit(str(p.id), float(p.score), dict(p.payload or {})) for p in result.points]
         if filters.path_glob:
-            hits = [h for h in hits if glob_match(h.payload.get("path", ""), filters.path_glob)]
+            hits = [h for h in hits if filters.admits(h.payload)]
         return hits[:limit]
 
     def _filter(self, filters: SearchFilters):
@@ -89,7 +89,7 @@ class ServerStore:
         # The server has no prefix match before 1.19; MatchText on an unindexed field matches whole
         # words only, so the prefix is cut back to whole folders ("shop/ca*" -> "shop/"), and the
         # glob itself is checked on the hits.
-        prefix = glob_prefix(filters.path_glob) if filters.path_glob else ""
+        prefix = filters.path_prefix
         prefix = prefix[:prefix.rfind("/") + 1]
         if any(ch.isalnum() for ch in prefix):
             must.append(m.FieldCondition(key="path", match=m.MatchText(text=prefix)))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
+from codeidx.core.ranking import FILE_POOL
 from codeidx.retriever.context import related
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.repomap import render_map
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from codeidx.index import Index
 
 RELATED_PER_HIT = 6
-FILE_POOL = 5  # --files ranks files from this many times k symbol hits
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING
 from codeidx.core.errors import CodeidxError
 from codeidx.indexer.sparse import sparse_query
 from codeidx.core.models import SearchFilters, StoreHit
+from codeidx.core.ranking import MODES, RRF_K
 from codeidx.retriever.signals import extract
 
 if TYPE_CHECKING:
     from codeidx.index import Index
 
-RRF_K = 60
-MODES = ("dense", "sparse", "hybrid", "hybrid+names", "full")
 # How much each kind of evidence counts, relative to one vector list.
 WEIGHTS = {"trace": 3.0, "name": 2.0, "path": 0.7, "graph": 0.15}
 CANDIDATES = 50
@@ -133,14 +132,9 @@ def _neighbours(index: "Index", payloads: list[dict], filters: SearchFilters) ->
 
 
 def _allowed(index: "Index", ids: list[str], filters: SearchFilters) -> list[StoreHit]:
-    from codeidx.indexer.store_edge import glob_match
-
     order = {cid: n for n, cid in enumerate(ids)}
     hits = sorted(index.store.retrieve(ids), key=lambda h: order[h.chunk_id])
-    return [h for h in hits
-            if (not filters.language or h.payload.get("language") == filters.language)
-            and (not filters.kind or h.payload.get("kind") == filters.kind)
-            and (not filters.path_glob or glob_match(h.payload.get("path", ""), filters.path_glob))]
+    return [h for h in hits if filters.admits(h.payload)]
 
 
 def _hit(chunk_id: str, p: dict, score: float, reasons: list[str]) -> Hit:

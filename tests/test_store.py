@@ -31,7 +31,8 @@ import pytest
 from codeidx.indexer.chunker import CHUNK_NAMESPACE, header
 from codeidx.indexer.embedder import load_embedder
 from codeidx.indexer.sparse import sparse_query, sparse_vector
-from codeidx.indexer.store_edge import RRF_K, UPSERT_BATCH, EdgeStore
+from codeidx.core.ranking import RRF_K
+from codeidx.indexer.store_edge import UPSERT_BATCH, EdgeStore
 from codeidx.indexer.store_server import ServerStore
 from codeidx.core.models import Chunk, SearchFilters
 

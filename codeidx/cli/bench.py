@@ -95,7 +95,8 @@ def _run_quality(instances, checkout_for, work: Path, title: str, *, modes: str,
                  languages: tuple[str, ...], out_dir: str | None, as_json: bool, **_: object) -> None:
     from codeidx.benchmarks import summary
     from codeidx.benchmarks.corpus import extensions_for
-    from codeidx.benchmarks.harness import MODES, Settings, run
+    from codeidx.benchmarks.harness import Settings, run
+    from codeidx.core.ranking import MODES
     from codeidx.benchmarks.machine import as_line, describe
 
     chosen = tuple(m.strip() for m in modes.split(",") if m.strip())
