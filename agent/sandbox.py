@@ -5,8 +5,8 @@ filtering arguments. On Linux, bubblewrap gives each command a private view of t
 
 - writable: the agent's worktree, and fresh in-memory /tmp and home folders that vanish after;
 - read-only: the rest of the system, the worktree's own `.git` and `.codeidx` (so a command can
-  plant no git config or hook and cannot tamper with the index), the tool installs under the home
-  folder that PATH and Python need;
+  plant no git config or hook and cannot tamper with the index), the tools PATH and Python need
+  where they lie in a hidden folder (pyenv in the home, a venv in /tmp);
 - absent: the rest of the home folder (keys, tokens, other projects), the user's checkout and
   /run (daemon sockets: docker, dbus);
 - no network unless `allow_network`; an environment with no keys or tokens: only BASE_ENV and the
@@ -77,14 +77,14 @@ class Sandbox:
         """`command` wrapped in bubblewrap; mounts apply in order, so hiding comes before showing."""
         if not self.contained:
             return command
-        home, work = Path.home().resolve(), self.worktree.resolve()
-        args = ["bwrap", "--ro-bind", "/", "/", "--tmpfs", "/tmp"]
+        work = self.worktree.resolve()
         daemons = [Path(p) for p in DAEMON_DIRS if Path(p).is_dir() and not Path(p).is_symlink()]
-        for folder in (*daemons, home, *self.hidden):
-            if folder != Path("/"):
-                args += ["--tmpfs", str(folder)]
+        hidden = [f for f in (Path("/tmp"), *daemons, Path.home().resolve(), *self.hidden) if f != Path("/")]
+        args = ["bwrap", "--ro-bind", "/", "/"]
+        for folder in hidden:
+            args += ["--tmpfs", str(folder)]
         resolver = {Path("/run/systemd/resolve")} if self.network else set()  # where /etc/resolv.conf may point
-        for folder in sorted(set(self.shown) | _tool_roots(home) | resolver):
+        for folder in sorted(set(self.shown) | _tool_roots(hidden) | resolver):
             if folder.exists():
                 args += ["--ro-bind", str(folder), str(folder)]
         args += ["--bind", str(work), str(work)]
@@ -118,21 +118,21 @@ class Sandbox:
             return _head_and_tail(out, keep, code)
 
 
-def _tool_roots(home: Path) -> set[Path]:
-    """Folders under the home that hold the tools commands need (pyenv, a venv, ~/.local, ~/.cargo).
+def _tool_roots(hidden: list[Path]) -> set[Path]:
+    """The tools commands need (PATH's entries, Python's prefixes) where they lie in a hidden folder
+    (pyenv or ~/.local in the home, a venv in /tmp), to show again read-only.
 
-    The first level below the home of each PATH entry and Python prefix: its neighbours (.ssh,
-    .aws, .config) stay hidden."""
+    A tool's root comes along (the parent of its bin/ or shims/: pyenv needs its own files), but
+    never a hidden folder itself or one that holds one: `~/bin` shows `~/bin`, not the home."""
     places = [Path(p) for p in os.environ.get("PATH", "").split(os.pathsep) if p]
-    places += [Path(sys.prefix), Path(sys.base_prefix)]
     roots = set()
-    for place in places:
-        try:
-            rel = place.resolve().relative_to(home)
-        except (ValueError, OSError):
-            continue
-        if rel.parts:
-            roots.add(home / rel.parts[0])
+    for place in places + [Path(sys.prefix), Path(sys.base_prefix)]:
+        place = place.resolve()
+        root = place.parent if place.name in ("bin", "sbin", "shims") else place
+        if any(folder.is_relative_to(root) for folder in hidden):
+            root = place
+        if any(root.is_relative_to(folder) for folder in hidden) and not any(f.is_relative_to(root) for f in hidden):
+            roots.add(root)
     return roots
 
 
