@@ -11,10 +11,11 @@ from pathlib import Path
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.secrets import redact
+from codeidx.core.text import head_and_tail
 
 # Characters kept of any one text field (a tool's result, an argument, an error): enough for a reviewer to
 # see what the model saw (a whole trimmed command output of 6000 fits), small enough that a long run's log
-# stays a few hundred KB. Longer texts keep their head and tail, as the tools' own trim does.
+# stays a few hundred KB. Longer texts keep their head and tail (core/text.py), as command output does.
 TEXT_LIMIT = 8000
 
 
@@ -27,11 +28,7 @@ def new_run_id() -> str:
 
 
 def summarize(text: str, limit: int = TEXT_LIMIT) -> str:
-    """`text` if it fits, else its head and tail with a marker saying how much was cut."""
-    if len(text) <= limit:
-        return text
-    half = limit // 2
-    return f"{text[:half]}\n... [{len(text) - 2 * half} characters cut] ...\n{text[-half:]}"
+    return head_and_tail(text, limit)
 
 
 def _bounded(value: object) -> object:

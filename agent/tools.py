@@ -16,6 +16,7 @@ from codeidx.agent.guard import Approver, ProtectedPaths
 from codeidx.agent.sandbox import Sandbox
 from codeidx.core.errors import CodeidxError
 from codeidx.core.secrets import is_secret_path
+from codeidx.core.text import head_and_tail
 
 OUTPUT_LIMIT = 6000  # characters of command output sent back; the head and tail matter most
 READ_LIMIT = 40_000  # characters one read_file returns: a whole source file, never a 7 MB data dump
@@ -206,9 +207,7 @@ class Toolbox:
             raise ToolError(str(exc)) from None
         except subprocess.TimeoutExpired:
             raise ToolError(f"{' '.join(argv)} ran past {COMMAND_TIMEOUT} s and was stopped") from None
-        text = done.output.decode("utf-8", errors="replace")
-        half = len(text) // 2
-        return done.code, (f"{text[:half]}\n... [{done.cut} bytes cut] ...\n{text[half:]}" if done.cut else text)
+        return done.code, head_and_tail(done.output.decode("utf-8", errors="replace"), OUTPUT_LIMIT, done.cut, "bytes")
 
 
 def _split(command: str) -> list[str]:
