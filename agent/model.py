@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from codeidx.agent.audit import AuditLog
-from codeidx.core.errors import CodeidxError
+from codeidx.core.errors import CodeidxError, first_line
 
 CONDENSE_AT = 4000  # characters of tool output above which the cheap model summarises it
 PLACEHOLDER_KEY = "codeidx-no-key"
@@ -73,7 +73,7 @@ class Model:
         except Exception as exc:  # noqa: BLE001 - LiteLLM maps every provider failure to its own types
             self.audit.write("model_call", step=step, model=self.names[name], ok=False,
                              error=f"{type(exc).__name__}: {exc}", latency_ms=_ms(start))
-            raise ModelError(f"model call failed after retries ({type(exc).__name__}): {_first_line(exc)}") from None
+            raise ModelError(f"model call failed after retries ({type(exc).__name__}): {first_line(exc)}") from exc
         usage = getattr(response, "usage", None)
         prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
         cost = float(response._hidden_params.get("response_cost") or 0.0)
@@ -86,7 +86,3 @@ class Model:
 
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 1)
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [""])[0][:300]

@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeidx.core.errors import CodeidxError
+from codeidx.core.errors import CodeidxError, first_line
 from codeidx.core.home import ensure_home
 
 # Used only where the user has no identity configured: a commit must not fail on that.
@@ -25,13 +25,13 @@ CLEAN_GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "G
 
 
 def git(repo: Path, *args: str, check: bool = True, clean: bool = True, stdin: str | None = None) -> str:
-    """Run git in `repo`; `clean` ignores system and global config and hooks (for the agent's clone)."""
+    """Run git in `repo`. `clean` ignores system and global config and runs no hooks: the agent's clone
+    holds what a model and a repository wrote. The benchmarks' checkouts pass `clean=False`, the user's git."""
     env = {**os.environ, **CLEAN_GIT_ENV} if clean else None
     done = subprocess.run(["git", "-C", str(repo), *(QUIET_GIT if clean else ()), *args], input=stdin,
                           capture_output=True, text=True, env=env)
     if check and done.returncode != 0:
-        last = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1]
-        raise CodeidxError(f"git {args[0]} failed: {last}")
+        raise CodeidxError(f"git {args[0]} failed in {repo}: {first_line(done.stderr or done.stdout, last=True)}")
     return done.stdout
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from codeidx.benchmarks.corpus import is_candidate
 from codeidx.benchmarks.dataset import Instance
-from codeidx.benchmarks.workspace import git
+from codeidx.agent.workspace import git
 from codeidx.core.errors import CodeidxError
 
 MIN_WORDS = 3  # "Fix typo" says nothing a ranker could use
@@ -20,7 +20,7 @@ def mine_commits(repo: Path, count: int, extensions: tuple[str, ...], max_files:
     """Up to `count` instances from the newest `scan` non-merge commits, newest first."""
     if not (repo / ".git").exists():
         raise CodeidxError(f"{repo} is not a git repository: pass the folder of a git clone")
-    log = git(repo, "log", "--no-merges", f"-n{scan}", "--format=%H%x1f%P%x1f%B%x1e")
+    log = git(repo, "log", "--no-merges", f"-n{scan}", "--format=%H%x1f%P%x1f%B%x1e", clean=False)
     out: list[Instance] = []
     for record in log.split("\x1e"):
         fields = record.strip("\n").split("\x1f")
@@ -34,7 +34,7 @@ def mine_commits(repo: Path, count: int, extensions: tuple[str, ...], max_files:
         changed = _changed_candidates(repo, parent, sha, extensions)
         if not 1 <= len(changed) <= max_files:
             continue
-        patch = git(repo, "diff", "--no-color", "--no-ext-diff", parent, sha, "--", *changed)
+        patch = git(repo, "diff", "--no-color", "--no-ext-diff", parent, sha, "--", *changed, clean=False)
         out.append(Instance(sha[:12], repo.name, parent, message, patch))
         if len(out) == count:
             break
@@ -46,7 +46,7 @@ def mine_commits(repo: Path, count: int, extensions: tuple[str, ...], max_files:
 
 def _changed_candidates(repo: Path, parent: str, sha: str, extensions: tuple[str, ...]) -> list[str]:
     """Candidate files the commit modifies or deletes (so they exist at the parent)."""
-    raw = git(repo, "diff", "--name-status", "--no-renames", parent, sha)
+    raw = git(repo, "diff", "--name-status", "--no-renames", parent, sha, clean=False)
     paths = []
     for line in raw.splitlines():
         status, _, path = line.partition("\t")

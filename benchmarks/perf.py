@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Callable
 
 from codeidx.benchmarks.metrics import percentile
-from codeidx.benchmarks.workspace import Checkout, git
+from codeidx.agent.workspace import git
+from codeidx.benchmarks.workspace import Checkout
 from codeidx.core.errors import CodeidxError
 
 RAW_SAMPLE = 1000  # chunks re-embedded to measure the embedder alone
@@ -104,7 +105,7 @@ def measure(source: Path, work_dir: Path, on_step: Callable[[str], None] = lambd
 def _copy(source: Path, dest: Path) -> None:
     shutil.rmtree(dest, ignore_errors=True)
     if (source / ".git").exists():
-        Checkout(source, dest).goto(git(source, "rev-parse", "HEAD").strip())
+        Checkout(source, dest).goto(git(source, "rev-parse", "HEAD", clean=False).strip())
     else:
         shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".codeidx*"), symlinks=True)
 

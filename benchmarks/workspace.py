@@ -3,20 +3,17 @@
 The checkout is a `git clone --shared` of the user's clone (no objects copied, and the user's
 clone and its work tree are never touched). Reusing it keeps the codeidx index inside it, so
 each new commit costs an incremental build rather than a full one.
+
+Git runs as the user's own (`clean=False`: their config, their LFS filters): the history is theirs,
+and nothing in it is a model's to plant.
 """
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
+from codeidx.agent.workspace import git
 from codeidx.core.errors import CodeidxError
-
-
-def git(repo: Path, *args: str) -> str:
-    out = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise CodeidxError(f"git {' '.join(args[:2])} failed in {repo}: {out.stderr.strip().splitlines()[-1:]}")
-    return out.stdout
 
 
 def find_clone(repos_dir: Path, repo: str) -> Path:
@@ -38,17 +35,18 @@ class Checkout:
     def goto(self, commit: str) -> None:
         if not (self.path / ".git").exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            git(self.path.parent, "clone", "-q", "--shared", "--no-checkout", str(self.source.resolve()), self.path.name)
+            git(self.path.parent, "clone", "-q", "--shared", "--no-checkout", str(self.source.resolve()), self.path.name,
+                clean=False)
             with open(self.path / ".git" / "info" / "exclude", "a") as handle:
                 handle.write("/.codeidx*/\n")  # the benchmark's indexes live in the checkout
         if not self.has(commit):
             raise CodeidxError(f"commit {commit[:12]} is not in {self.source}: fetch the full history there (git fetch --unshallow)")
-        git(self.path, "checkout", "-q", "-f", "--detach", commit)
+        git(self.path, "checkout", "-q", "-f", "--detach", commit, clean=False)
         # Untracked leftovers would be indexed; ignored files (the index itself) stay.
-        git(self.path, "clean", "-q", "-f", "-d")
+        git(self.path, "clean", "-q", "-f", "-d", clean=False)
 
     def commit_time(self, commit: str) -> int:
-        return int(git(self.source, "show", "-s", "--format=%ct", commit).strip() or 0)
+        return int(git(self.source, "show", "-s", "--format=%ct", commit, clean=False).strip() or 0)
 
     def has(self, commit: str) -> bool:
         out = subprocess.run(["git", "-C", str(self.path), "cat-file", "-e", f"{commit}^{{commit}}"], capture_output=True)

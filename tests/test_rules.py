@@ -1,8 +1,15 @@
 """Rules that have one home each (#12): each test drives the rule through the code that uses it."""
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from codeidx.agent.audit import TEXT_LIMIT, summarize
+from codeidx.agent.workspace import git
+from codeidx.core.errors import CodeidxError, first_line
 from codeidx.core.text import head_and_tail
+from conftest import make_repo
 
 
 def test_long_text_keeps_head_and_tail_around_a_count_of_what_was_cut():
@@ -17,3 +24,22 @@ def test_text_already_cut_by_the_sandbox_gets_the_marker_between_its_halves():
     # The sandbox hands back the first and last bytes of a long output and how many it left out.
     kept = head_and_tail("first half|second half", 6000, cut=12345, unit="bytes")
     assert kept == "first half|\n... [12345 bytes cut] ...\nsecond half"
+
+
+def test_one_line_of_an_error_is_its_first_or_for_git_its_last(tmp_path: Path):
+    assert first_line(ValueError("\n  bad value\ntraceback detail")) == "bad value"
+    assert first_line(TimeoutError()) == "TimeoutError"
+    assert first_line("Cloning into 'x'...\nfatal: repository 'y' does not exist\n", last=True) == \
+        "fatal: repository 'y' does not exist"
+    make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
+    with pytest.raises(CodeidxError, match=r"git checkout failed in .*: error: pathspec 'nope' did not match"):
+        git(tmp_path / "r", "checkout", "nope")
+
+
+def test_the_agents_git_ignores_the_users_config_and_the_benchmarks_git_honours_it(tmp_path: Path, monkeypatch):
+    user_config = tmp_path / "gitconfig"
+    user_config.write_text("[codeidx]\n\tprobe = from-the-user\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(user_config))
+    repo = make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
+    assert git(repo, "config", "codeidx.probe", clean=False).strip() == "from-the-user"
+    assert git(repo, "config", "codeidx.probe", check=False) == ""
