@@ -1,6 +1,7 @@
 """`codeidx ask` on a real repository whose answers are known."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -14,7 +15,6 @@ from codeidx.cli import cli
 from codeidx.core.errors import CodeidxError
 from codeidx.index import Index
 from codeidx.core.models import SearchFilters
-from codeidx.retriever.tokens import counter_for
 from conftest import make_repo
 
 FILES = {
@@ -164,10 +164,23 @@ def test_the_context_holds_the_callers_and_callees_of_a_hit(index: Index) -> Non
     assert "## Repository map" in result.markdown
 
 
+def gpt_4o_tokens(text: str) -> int:
+    """gpt-4o's own count, straight from tiktoken (o200k_base, from the files LiteLLM ships)."""
+    import tiktoken
+
+    litellm = importlib.util.find_spec("litellm")
+    assert litellm is not None and litellm.origin
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", os.path.join(os.path.dirname(litellm.origin), "litellm_core_utils",
+                                                             "tokenizers"))
+    return len(tiktoken.get_encoding("o200k_base").encode(text, disallowed_special=()))
+
+
 @pytest.mark.parametrize("budget", [300, 800, 2000, 8000])
 def test_the_budget_is_never_exceeded(index: Index, budget: int) -> None:
     result = index.ask("how are requests retried after server errors?", budget=budget)
-    assert counter_for(index.config.tokenizer_model)(result.markdown) == result.tokens <= budget
+    assert index.config.tokenizer_model == "gpt-4o"
+    # The reported count is the target model's real count of what is printed, not an estimate.
+    assert gpt_4o_tokens(result.markdown) == result.tokens <= budget
     assert result.snippets
 
 
@@ -219,20 +232,23 @@ def test_changed_files_are_reported_and_refresh_updates(tmp_path: Path) -> None:
     assert fresh.stale == () and fresh.hits[0].qualified_name == "beta_handler" and "beta_handler" in fresh.repo_map
 
 
-def run_ask(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "codeidx", "ask", *args], capture_output=True, text=True,
-                          cwd=cwd, env=dict(os.environ), timeout=300)
-
-
 @pytest.mark.parametrize("args, message", [
-    (["where?", "--repo", "{empty}"], "codeidx build"),
     (["  ", "--repo", "{repo}"], "query is empty"),
     (["retry", "--repo", "{repo}", "--budget", "5"], "too small"),
     (["retry", "--repo", "{repo}", "--lang", "cobol"], "nothing in the index matches"),
 ])
-def test_bad_input_is_one_line_and_non_zero(repo: Path, tmp_path: Path, args: list[str], message: str) -> None:
-    (tmp_path / "empty").mkdir()
-    result = run_ask(*[a.format(repo=repo, empty=tmp_path / "empty") for a in args])
-    assert result.returncode == 1, result.stdout
+def test_bad_input_is_one_line_and_non_zero(repo: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, ["ask", *[a.format(repo=repo) for a in args]], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
     assert message in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_real_process_without_an_index_says_to_build_in_one_line(tmp_path: Path) -> None:
+    """`python -m codeidx ask` itself, once: the entry point, its exit status and its stderr."""
+    (tmp_path / "empty").mkdir()
+    result = subprocess.run([sys.executable, "-m", "codeidx", "ask", "where?", "--repo", str(tmp_path / "empty")],
+                            capture_output=True, text=True, env=dict(os.environ), timeout=300)
+    assert result.returncode == 1 and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert "codeidx build" in line and "Traceback" not in result.stderr
