@@ -5,6 +5,7 @@ import os
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -19,6 +20,16 @@ os.environ["CODEIDX_CONFIG_DIR"] = os.path.join(tempfile.gettempdir(), f"codeidx
 def embedding_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One content-addressed embedding cache for the whole session: tests share what they embed."""
     return tmp_path_factory.mktemp("embedding-cache")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_user_dirs(tmp_path_factory: pytest.TempPathFactory, embedding_cache_dir: Path) -> Iterator[None]:
+    """Module-scoped fixtures (an index built once for a module's tests) run before the per-test
+    isolation below: they get a temporary home and the shared cache too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CODEIDX_CACHE_DIR", str(embedding_cache_dir))
+        patch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+        yield
 
 
 @pytest.fixture(autouse=True)

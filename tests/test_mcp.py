@@ -5,10 +5,12 @@ import asyncio
 import json
 import os
 import sys
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Iterator
 
+import pytest
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
@@ -87,77 +89,142 @@ def assert_tool_error(outcome: tuple[bool, str], *phrases: str) -> None:
         assert phrase in text, text
 
 
-def test_an_agent_searches_reads_symbols_and_sees_its_own_edits(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "shop", FILES)
+class Served:
+    """One real server subprocess and a client session to it, kept open across the tests of a module.
+
+    The session lives in an event loop on a thread of its own (the SDK's streams must be opened and
+    closed in one task), and each test hands it a call. A server costs a cold start of several
+    seconds; the calls cost milliseconds."""
+
+    def __init__(self, repo: Path, log: Path) -> None:
+        self.repo, self.log = repo, log
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=asyncio.run, args=(self._serve(),), daemon=True)
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        try:
+            async with server(self.repo, self.log) as session:
+                self.session = session
+                self._ready.set()
+                await self._stop.wait()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test that waits for the server
+            self._error = exc
+            self._ready.set()
+
+    def __enter__(self) -> "Served":
+        self._thread.start()
+        self._ready.wait(300)
+        if self._error is not None or not self._ready.is_set():
+            raise RuntimeError(f"the MCP server did not start: {self._error!r}")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(60)
+
+    def run(self, coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=300)
+
+    def call(self, tool: str, **arguments) -> tuple[bool, str]:
+        return self.run(call(self.session, tool, **arguments))
+
+    def ok(self, tool: str, **arguments) -> str:
+        is_error, text = self.call(tool, **arguments)
+        assert not is_error, text
+        return text
+
+
+def built(root: Path) -> Path:
+    repo = make_repo(root, FILES)
     with Index.open(repo) as index:
         index.build()
+    return repo
 
-    async def scenario() -> None:
-        async with server(repo, tmp_path / "server.log") as session:
-            tools = {t.name: t for t in (await session.list_tools()).tools}
-            assert set(tools) == TOOLS
-            search_args = tools["search_code"].input_schema["properties"]
-            assert search_args["query"]["type"] == "string" and search_args["k"]["type"] == "integer"
-            assert {"path", "language"} <= set(search_args)
-            assert tools["get_symbol"].input_schema["required"] == ["name"]
-            assert all(t.description for t in tools.values())
 
-            is_error, text = await call(session, "index_status")
-            assert not is_error, text
-            status = json.loads(text)
-            assert status["files"] == len(FILES) and status["languages"]["python"] == len(FILES)
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A server on an indexed repository that its tests only read."""
+    folder = tmp_path_factory.mktemp("mcp")
+    with Served(built(folder / "shop"), folder / "server.log") as shared:
+        yield shared
+    assert "Traceback" not in (folder / "server.log").read_text()
 
-            is_error, text = await call(session, "search_code", query="take a percentage off the price", k=3)
-            assert not is_error, text
-            hits = json.loads(text)["hits"]
-            assert hits[0]["name"] == "apply_discount" and hits[0]["path"] == "shop/pricing.py"
-            assert hits[0]["start_line"] == 4 and "def apply_discount" in hits[0]["snippet"] and hits[0]["reasons"]
-            is_error, text = await call(session, "search_code", query="round_price", language="python")
-            assert not is_error and json.loads(text)["hits"][0]["name"] == "round_price", text
 
-            is_error, text = await call(session, "get_symbol", name="Cart.total")
-            assert not is_error, text
-            assert "shop/cart.py:14-17" in text and "def total(self, coupon_percent=0)" in text
-            assert "return round_price(apply_discount(subtotal, coupon_percent))" in text
-            calls, called_by = text.split("Called by:")
-            assert "`apply_discount`" in calls and "`round_price`" in calls
-            assert "`checkout`" in called_by
+def test_the_tools_and_their_arguments_are_described(served: Served) -> None:
+    tools = {t.name: t for t in served.run(served.session.list_tools()).tools}
+    assert set(tools) == TOOLS
+    search_args = tools["search_code"].input_schema["properties"]
+    assert search_args["query"]["type"] == "string" and search_args["k"]["type"] == "integer"
+    assert {"path", "language"} <= set(search_args)
+    assert tools["get_symbol"].input_schema["required"] == ["name"]
+    assert all(t.description for t in tools.values())
 
-            is_error, text = await call(session, "get_symbol", name="add")
-            assert not is_error, text
-            assert "shop/cart.py:Cart.add" in text and "shop/inventory.py:Inventory.add" in text
-            is_error, text = await call(session, "get_symbol", name="shop/inventory.py:Inventory.add")
-            assert not is_error and "Put items on the shelf" in text, text
 
-            is_error, text = await call(session, "get_context", query="how is the cart total computed?", budget=2000)
-            assert not is_error, text
-            assert "Cart.total" in text and "shop/pricing.py" in text
+def test_index_status_counts_files_per_language(served: Served) -> None:
+    status = json.loads(served.ok("index_status"))
+    assert status["files"] == len(FILES) and status["languages"]["python"] == len(FILES)
 
-            is_error, text = await call(session, "repo_map", budget=500)
-            assert not is_error and "shop/cart.py" in text and "class Cart" in text, text
 
-            assert_tool_error(await call(session, "search_code", query="discount", k=0), "k must be between")
-            assert_tool_error(await call(session, "search_code", query="  "), "query is empty")
-            assert_tool_error(await call(session, "search_code", query="discount", k="many"), "bad arguments: k")
-            assert_tool_error(await call(session, "get_context"), "bad arguments: query: Field required")
-            assert_tool_error(await call(session, "get_context", query="discount", budget=0), "budget must be")
-            assert_tool_error(await call(session, "get_symbol", name="Cart.refund"), "no symbol named 'Cart.refund'")
+def test_search_code_finds_by_meaning_and_by_name(served: Served) -> None:
+    hits = json.loads(served.ok("search_code", query="take a percentage off the price", k=3))["hits"]
+    assert hits[0]["name"] == "apply_discount" and hits[0]["path"] == "shop/pricing.py"
+    assert hits[0]["start_line"] == 4 and "def apply_discount" in hits[0]["snippet"] and hits[0]["reasons"]
+    assert json.loads(served.ok("search_code", query="round_price", language="python"))["hits"][0]["name"] == \
+        "round_price"
 
-            # The agent edits a file; its next search sees the edit without anyone rebuilding.
-            pricing = repo / "shop/pricing.py"
-            pricing.write_text(pricing.read_text() + '''
+
+def test_get_symbol_gives_the_code_its_callees_and_its_callers(served: Served) -> None:
+    text = served.ok("get_symbol", name="Cart.total")
+    assert "shop/cart.py:14-17" in text and "def total(self, coupon_percent=0)" in text
+    assert "return round_price(apply_discount(subtotal, coupon_percent))" in text
+    calls, called_by = text.split("Called by:")
+    assert "`apply_discount`" in calls and "`round_price`" in calls
+    assert "`checkout`" in called_by
+
+
+def test_an_ambiguous_name_lists_the_candidates_and_a_pinned_one_picks(served: Served) -> None:
+    text = served.ok("get_symbol", name="add")
+    assert "shop/cart.py:Cart.add" in text and "shop/inventory.py:Inventory.add" in text
+    assert "Put items on the shelf" in served.ok("get_symbol", name="shop/inventory.py:Inventory.add")
+
+
+def test_get_context_and_repo_map(served: Served) -> None:
+    text = served.ok("get_context", query="how is the cart total computed?", budget=2000)
+    assert "Cart.total" in text and "shop/pricing.py" in text
+    text = served.ok("repo_map", budget=500)
+    assert "shop/cart.py" in text and "class Cart" in text
+
+
+@pytest.mark.parametrize("tool, arguments, phrase", [
+    ("search_code", {"query": "discount", "k": 0}, "k must be between"),
+    ("search_code", {"query": "  "}, "query is empty"),
+    ("search_code", {"query": "discount", "k": "many"}, "bad arguments: k"),
+    ("get_context", {}, "bad arguments: query: Field required"),
+    ("get_context", {"query": "discount", "budget": 0}, "budget must be"),
+    ("get_symbol", {"name": "Cart.refund"}, "no symbol named 'Cart.refund'"),
+])
+def test_bad_arguments_are_one_line_tool_errors_and_the_server_keeps_serving(
+        served: Served, tool: str, arguments: dict, phrase: str) -> None:
+    assert_tool_error(served.call(tool, **arguments), phrase)
+    assert not served.call("index_status")[0]
+
+
+def test_the_server_sees_an_agents_edit_without_a_rebuild(tmp_path: Path) -> None:
+    repo = built(tmp_path / "shop")  # its own copy: this test edits the repository
+    with Served(repo, tmp_path / "server.log") as own:
+        pricing = repo / "shop/pricing.py"
+        pricing.write_text(pricing.read_text() + '''
 
 def convert_currency(amount, rate):
     """Exchange an amount into another currency at the given rate."""
     return amount * rate
 ''')
-            is_error, text = await call(session, "search_code", query="exchange money into a foreign currency", k=3)
-            assert not is_error, text
-            assert json.loads(text)["hits"][0]["name"] == "convert_currency"
-            is_error, text = await call(session, "get_symbol", name="convert_currency")
-            assert not is_error and "shop/pricing.py:13-15" in text, text
-
-    asyncio.run(scenario())
+        hits = json.loads(own.ok("search_code", query="exchange money into a foreign currency", k=3))["hits"]
+        assert hits[0]["name"] == "convert_currency"
+        assert "shop/pricing.py:13-15" in own.ok("get_symbol", name="convert_currency")
     assert "Traceback" not in (tmp_path / "server.log").read_text()
 
 
