@@ -194,10 +194,19 @@ def test_cli_json_summary_and_status(repo: Path) -> None:
 ])
 def test_bad_input_is_one_line_and_non_zero(repo: Path, args: list[str], message: str) -> None:
     args = [a.format(repo=repo, file=repo / "README.md") for a in args]
-    result = run_cli(*args)
-    assert result.returncode != 0
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (repo / ".codeidx" / "index").exists()
+
+
+def test_a_real_build_process_fails_in_one_line(repo: Path) -> None:
+    """`python -m codeidx build` itself, once: the entry point, its exit status and its stderr."""
+    result = run_cli("build", str(repo), "--embed-model", "/no/such/model")
+    assert result.returncode == 1 and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert "cannot load embedding model" in line and "Traceback" not in result.stderr
     assert not (repo / ".codeidx" / "index").exists()
 
 
@@ -205,8 +214,8 @@ def test_failed_model_load_leaves_the_previous_index_untouched(repo: Path) -> No
     with Index.open(repo) as index:
         index.build()
         chunks = chunk_count(index)
-    result = run_cli("build", str(repo), "--full", "--embed-model", "/no/such/model")
-    assert result.returncode == 1
+    result = CliRunner().invoke(cli, ["build", str(repo), "--full", "--embed-model", "/no/such/model"])
+    assert result.exit_code == 1
     with Index.open(repo) as index:
         assert chunk_count(index) == chunks
     assert_consistent(repo)
