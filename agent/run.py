@@ -12,12 +12,13 @@ from typing import Callable
 from codeidx.agent.audit import AuditLog, new_run_id
 from codeidx.agent.guard import Approver, ProtectedPaths
 from codeidx.agent.loop import Limits, Outcome, run_loop
-from codeidx.agent.model import Endpoint, Model
+from codeidx.agent.model import Endpoint, Model as RouterModel
 from codeidx.agent.sandbox import Sandbox
 from codeidx.agent.tools import Toolbox
 from codeidx.agent.workspace import Workspace
 from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError
+from codeidx.core.protocols import Model
 
 CONTEXT_SHARE = 4  # the opening context takes a quarter of the ask budget: the loop needs room
 
@@ -39,7 +40,8 @@ class RunResult:
 
 def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: bool = False,
               on_success: str | None = None, api_key: str | None = None, unsafe_no_sandbox: bool = False,
-              say: Callable[[str], None] = lambda line: None) -> RunResult:
+              say: Callable[[str], None] = lambda line: None, model: Model | None = None) -> RunResult:
+    """`model`: the language model to drive; LiteLLM's Router over `config.model` when None."""
     from codeidx.index import Index
 
     if not unsafe_no_sandbox:
@@ -59,7 +61,6 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
     if not sandbox.contained:
         say("WARNING: --unsafe-no-sandbox: the repository's tests and commands run with your user's full access")
     say(f"Working on branch {ws.branch} in {ws.path}")
-    model = None
     try:
         # The worktree's own index: the embedding cache makes it cost what changed, not a rebuild.
         with Index.open(ws.path, config=config) as index:
@@ -69,8 +70,10 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
             tools = Toolbox(ws.path, index, sandbox, config.test_cmd, config.allowed_commands,
                             ProtectedPaths(config.protected_paths), approve,
                             lambda path, ok: audit.write("approval", path=path, approved=ok))
-            model = Model(Endpoint(config.model, config.api_base, api_key),
-                          Endpoint(config.cheap_model, config.api_base, api_key) if config.cheap_model else None, audit)
+            if model is None:
+                model = RouterModel(Endpoint(config.model, config.api_base, api_key),
+                                    Endpoint(config.cheap_model, config.api_base, api_key) if config.cheap_model
+                                    else None, audit)
             outcome = run_loop(model, tools, task, context, limits, audit)
     except CodeidxError as exc:  # a failed model call, or an index that cannot be built: end, keep the worktree
         outcome = Outcome("error", str(exc), model.steps if model else 0)

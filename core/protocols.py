@@ -1,7 +1,7 @@
 """The seams between components. Implementations live beside the code that owns them."""
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
 
@@ -48,3 +48,17 @@ class Store(Protocol):
     def flush(self) -> None: ...
 
     def close(self) -> None: ...
+
+
+class Model(Protocol):
+    """The language model the agent loop talks to. Totals are read after each step to enforce the limits."""
+
+    cost: float  # USD spent so far
+    tokens: int  # prompt and completion tokens so far
+    steps: int  # turns of the loop so far
+
+    def complete(self, messages: list[dict], tools: list[dict], step: int) -> Any:
+        """The assistant's next message: an object with `content`, `tool_calls` and `model_dump()`, as LiteLLM's."""
+
+    def condense(self, text: str, step: int) -> str:
+        """Long tool output made shorter for the next prompt, or returned as it is."""

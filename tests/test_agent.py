@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -79,6 +80,29 @@ def test_fixes_a_failing_test_on_its_own_branch(repo: Path) -> None:
     assert all(c["prompt_tokens"] == 100 and c["completion_tokens"] == 20 and c["cost"] > 0 for c in calls)
     assert result.cost == pytest.approx(sum(c["cost"] for c in calls))
     assert [e["tool"] for e in events if e["event"] == "tool_call"] == ["run_tests", "edit_file", "run_tests", "finish"]
+
+
+def test_run_agent_drives_the_model_it_is_given(repo: Path) -> None:
+    calls = [("edit_file", {"path": "calc.py", "old": "return a - b", "new": "return a + b"}),
+             ("finish", {"summary": "add() adds"})]
+
+    class ScriptedModel:  # what the Model protocol asks, and no more: no LiteLLM, no server
+        cost, tokens, steps = 0.0, 0, 0
+
+        def complete(self, messages: list[dict], tools: list[dict], step: int) -> SimpleNamespace:
+            self.steps = step
+            name, arguments = calls[step - 1]
+            call = SimpleNamespace(id=str(step), function=SimpleNamespace(name=name, arguments=json.dumps(arguments)))
+            return SimpleNamespace(content=None, tool_calls=[call],
+                                   model_dump=lambda **_: {"role": "assistant", "content": name})
+
+        def condense(self, text: str, step: int) -> str:
+            return text
+
+    result = run_agent(repo, "make test_add pass", Config.load(repo, test_cmd=TEST_CMD), approver(False),
+                       model=ScriptedModel())
+    assert result.status == "success" and result.steps == 2 and result.reason == "add() adds"
+    assert git(repo, "show", f"{result.branch}:calc.py").count("return a + b") == 1
 
 
 def test_searches_see_the_agents_edits(repo: Path) -> None:
