@@ -1,5 +1,8 @@
 """The library API: `Index.open(root)`, then `build()`, `status()`, `ask()`, `search()`.
 
+`Index` is a facade: it opens the graph, the vector store and the embedding model, and hands
+them to the indexer and the retriever, which never see the `Index` itself.
+
 The index of a repository lives in `<root>/.codeidx/index/` (the SQLite graph and, by default,
 the embedded Qdrant Edge shard). A full build is written beside it in `index.new/` and swapped
 in only when complete, so a failed or interrupted build never costs the previous index.
@@ -20,22 +23,27 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError, DamagedIndexError, IndexMismatchError, NoIndexError
 from codeidx.core.home import ensure_home, index_home
+from codeidx.core.models import SearchFilters
 from codeidx.indexer.graph import SCHEMA_VERSION, Graph
 from codeidx.indexer.plan import Plan, make_plan
 from codeidx.indexer.store_edge import shard_files_present
 from codeidx.indexer.walker import walk
-from codeidx.core.models import SearchFilters
 
 OPTIMIZE_AFTER = 0.1  # share of the files a build must rewrite before the store is optimized
 REQUIRED_META = ("schema", "model", "dim", "max_tokens", "store")  # what every build writes and readers need
 EDGE_STORE = "qdrant-edge"  # the embedded store, as the index's meta names it
+GIVEN_STORE = "given"  # a store passed to `Index`: its vectors are not in the index's folder
 SWAP_WAIT = 2.0  # seconds a reader waits for a running build to finish swapping in a new index
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from codeidx.indexer.builder import Progress
     from codeidx.core.protocols import Embedder, Store
+    from codeidx.indexer.builder import Progress
+    from codeidx.retriever.ask import AskResult
+    from codeidx.retriever.parts import Parts
+    from codeidx.retriever.search import Hit
+    from codeidx.retriever.symbols import SymbolLookup
 
 
 @dataclass(frozen=True)
@@ -75,13 +83,19 @@ class IndexStatus:
 class Index:
     _opened: tuple[int, int] | None = None  # which index.db the open handles belong to (see `_generation`)
 
-    def __init__(self, root: Path, config: Config) -> None:
+    def __init__(self, root: Path, config: Config, *, embedder: "Embedder | None" = None,
+                 store: "Store | None" = None) -> None:
+        """`embedder` and `store`, when given, replace the ones the configuration names. A given
+        store is used as it is for builds and reads, and left open: its owner closes it."""
         self.root = root
         self.config = config
         self.home = index_home(root, config.index_dir)
         self._graph: Graph | None = None
-        self._store: Store | None = None
-        self._embedder: Embedder | None = None
+        self._given_store = store
+        self._store: Store | None = store
+        self._embedder: Embedder | None = embedder
+        # What the retriever derives from the graph; emptied whenever the graph is let go, as every build does.
+        self._derived: dict = {}
 
     @classmethod
     def open(cls, root: str | os.PathLike, config: Config | None = None, **overrides: Any) -> "Index":
@@ -103,17 +117,27 @@ class Index:
     def exists(self) -> bool:
         return (self.current / "index.db").is_file()
 
-    def _require(self) -> None:
+    def require(self) -> None:
+        """Raise NoIndexError unless an index is built here (a swap a build left half done is finished first)."""
         if not self.exists and (self.home / "index.old").exists():
             _settle(self.home)
         if not self.exists:
             raise NoIndexError(f"no index in {self.root}: run `codeidx build {self.root}` first")
 
     # --- components, opened lazily ---
+    def warm(self) -> None:
+        """Open the graph and the store and load the model now, so that no query waits for them."""
+        self._read(self._parts)
+
+    def _parts(self) -> "Parts":
+        from codeidx.retriever.parts import Parts
+
+        return Parts(self.root, self.graph, self.store, self.embedder, self.config.tokenizer_model, self._derived)
+
     @property
     def graph(self) -> Graph:
         if self._graph is None:
-            self._require()
+            self.require()
             self._opened = _generation(self.current)  # before opening: a swap in between is then seen
             self._graph = _open_graph(self.current)
         return self._graph
@@ -123,8 +147,7 @@ class Index:
         if self._store is None:
             graph = self.graph
             meta = graph.meta()
-            store = _open_store(self.config, meta.get("collection", self.config.collection),
-                                self.current, int(meta["dim"]))
+            store = self._open_store(meta.get("collection", self.config.collection), self.current, int(meta["dim"]))
             # A build stores vectors before graph rows, so fewer points than chunks means lost points.
             if store.count() < graph.counts()["chunks"]:
                 store.close()
@@ -146,14 +169,15 @@ class Index:
         # read, so a close that cannot flush loses nothing.
         swapped = self._swapped()
         for handle in (self._store, self._graph):
-            if handle is None:
+            if handle is None or handle is self._given_store:
                 continue
             try:
                 handle.close()
             except Exception:
                 if not swapped:
                     raise
-        self._store = self._graph = None
+        self._store, self._graph = self._given_store, None
+        self._derived.clear()
 
     def _swapped(self) -> bool:
         return self._graph is not None and _generation(self.current) != self._opened
@@ -207,13 +231,15 @@ class Index:
                     stats, store, meta = self._execute(plan, graph, target, meta, on_progress)
                 files_total = graph.counts()["files"]
             finally:
-                if store is not None:
+                if store is not None and store is not self._given_store:
                     store.close()
                 graph.close()
             if full:
                 _swap_in(self.home, target)
             if full and self.config.qdrant_url and "previous_collection" in meta:
-                _drop_collection(self.config, meta["previous_collection"])
+                from codeidx.indexer.store import drop_collection
+
+                drop_collection(self.config.qdrant_url, self.config.qdrant_api_key, meta["previous_collection"])
         return _summary(self, plan, stats, full, files_total, time.perf_counter() - start)
 
     def _execute(self, plan: Plan, graph: Graph, target: Path, meta: dict[str, str],
@@ -222,7 +248,7 @@ class Index:
         from codeidx.indexer.embed_cache import EmbeddingCache
 
         embedder = self.embedder
-        store = _open_store(self.config, meta["collection"], target, embedder.dim)
+        store = self._open_store(meta["collection"], target, embedder.dim)
         cache = EmbeddingCache(_cache_dir(self.config) / "embeddings.sqlite")
         try:
             stats = execute(plan, self.root, graph, store, embedder, cache, self.config.embed_max_tokens, on_progress)
@@ -238,9 +264,17 @@ class Index:
         graph.set_meta(built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         return stats, store, meta
 
+    def _open_store(self, collection: str, index_dir: Path, dim: int) -> "Store":
+        from codeidx.indexer.store import open_store
+
+        if self._given_store is not None:
+            return self._given_store
+        return open_store(index_dir, dim, url=self.config.qdrant_url, api_key=self.config.qdrant_api_key,
+                          collection=collection)
+
     def _new_meta(self, embedder: "Embedder") -> dict[str, str]:
         meta = {"schema": SCHEMA_VERSION, "model": self.config.embed_model, "dim": str(embedder.dim),
-                "max_tokens": str(self.config.embed_max_tokens), "store": _store_kind(self.config),
+                "max_tokens": str(self.config.embed_max_tokens), "store": self._store_kind(),
                 "collection": self.config.collection}
         if self.config.qdrant_url:
             # A full rebuild on a server writes a new collection and drops the old one after the swap.
@@ -253,9 +287,14 @@ class Index:
                     meta["previous_collection"] = previous
         return meta
 
+    def _store_kind(self) -> str:
+        if self._given_store is not None:
+            return GIVEN_STORE
+        return f"qdrant:{self.config.qdrant_url}" if self.config.qdrant_url else EDGE_STORE
+
     def _check_compatible(self, meta: dict[str, str]) -> None:
         wanted = {"schema": SCHEMA_VERSION, "model": self.config.embed_model,
-                  "max_tokens": str(self.config.embed_max_tokens), "store": _store_kind(self.config)}
+                  "max_tokens": str(self.config.embed_max_tokens), "store": self._store_kind()}
         for key, value in wanted.items():
             if meta.get(key, value) != value:
                 raise IndexMismatchError(
@@ -270,15 +309,19 @@ class Index:
     def _status(self) -> IndexStatus:
         graph = self.graph
         meta = graph.meta()
-        walked = walk(self.root, self.config.index_dir, self.config.max_file_bytes, self.config.exclude)
-        plan = make_plan(self.root, walked, graph.files())
         counts = graph.counts()
         return IndexStatus(root=str(self.root), model=meta.get("model", ""), store=meta.get("store", ""),
                            built_at=meta.get("built_at", ""), files=counts["files"], symbols=counts["symbols"],
-                           chunks=counts["chunks"], languages=graph.languages(), changed=tuple(plan.changed_paths))
+                           chunks=counts["chunks"], languages=graph.languages(), changed=tuple(self._changed()))
 
     def changed_files(self) -> list[str]:
-        return list(self.status().changed)
+        """Files added, edited or deleted since the last build."""
+        return self._read(self._changed)
+
+    def _changed(self) -> list[str]:
+        # The one staleness check: status, refresh and ask all ask it.
+        walked = walk(self.root, self.config.index_dir, self.config.max_file_bytes, self.config.exclude)
+        return make_plan(self.root, walked, self.graph.files()).changed_paths
 
     def refresh(self) -> BuildSummary | None:
         """Bring the index up to date with the files on disk; None when nothing changed."""
@@ -287,24 +330,32 @@ class Index:
         return self.build()
 
     # --- ask ---
-    def search(self, query: str, k: int = 10, filters: SearchFilters = SearchFilters(), mode: str = "full"):
+    def search(self, query: str, k: int = 10, filters: SearchFilters = SearchFilters(),
+               mode: str = "full") -> "list[Hit]":
         from codeidx.retriever.search import search
 
-        return self._read(lambda: search(self, query, k=k, filters=filters, mode=mode))
+        return self._read(lambda: search(self._parts(), query, k=k, filters=filters, mode=mode))
 
     def ask(self, query: str, budget: int | None = None, k: int | None = None,
-            filters: SearchFilters = SearchFilters(), files: bool = False, refresh: bool = False):
+            filters: SearchFilters = SearchFilters(), files: bool = False, refresh: bool = False) -> "AskResult":
         from codeidx.retriever.ask import ask
 
         if refresh:
             self.refresh()
-        return self._read(lambda: ask(self, query, budget=budget or self.config.budget, k=k or self.config.top_k,
-                                      filters=filters, files=files))
+        return self._read(lambda: ask(self._parts(), query, budget=budget or self.config.budget,
+                                      k=k or self.config.top_k, filters=filters, files=files,
+                                      changed=self._changed()))
 
     def repo_map(self, focus: str | None = None, budget: int = 1500) -> str:
         from codeidx.retriever.repomap import repo_map
 
-        return self._read(lambda: repo_map(self, focus=focus, budget=budget))
+        return self._read(lambda: repo_map(self._parts(), focus=focus, budget=budget))
+
+    def lookup(self, name: str) -> "SymbolLookup":
+        """A symbol's definition by name (bare, qualified or `path:name`), or the candidates when several fit."""
+        from codeidx.retriever.symbols import lookup
+
+        return self._read(lambda: lookup(self._parts(), name))
 
 
 def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int, seconds: float) -> BuildSummary:
@@ -312,29 +363,13 @@ def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int,
 
     stats = stats or BuildStats()
     return BuildSummary(
-        root=str(index.root), model=index.config.embed_model, store=_store_kind(index.config), full=full,
+        root=str(index.root), model=index.config.embed_model, store=index._store_kind(), full=full,
         files_total=files_total, files_indexed=stats.files_indexed, files_deleted=len(plan.delete),
         files_unchanged=plan.unchanged, symbols=stats.symbols, chunks=stats.chunks,
         chunks_embedded=stats.chunks_embedded, tokens_embedded=stats.tokens_embedded,
         parse_errors=stats.parse_errors, seconds=round(seconds, 3),
         chunks_by_language=dict(stats.chunks_by_language), skipped=dict(plan.skipped),
         stage_seconds=dict(stats.stage_seconds))
-
-
-def _store_kind(config: Config) -> str:
-    return f"qdrant:{config.qdrant_url}" if config.qdrant_url else EDGE_STORE
-
-
-def _open_store(config: Config, collection: str, index_dir: Path, dim: int) -> "Store":
-    from codeidx.indexer.store import open_store
-
-    return open_store(config.replace(collection=collection), index_dir, dim)
-
-
-def _drop_collection(config: Config, collection: str) -> None:
-    from codeidx.indexer.store import drop_collection
-
-    drop_collection(config, collection)
 
 
 def _cache_dir(config: Config) -> Path:

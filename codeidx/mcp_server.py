@@ -72,15 +72,14 @@ class IndexService:
         """Load the model and open the store before the first call needs them."""
         with self._lock:
             if self.index.exists:
-                self.index.store
-                self.index.embedder
+                self.index.warm()
 
     def _require(self) -> None:
         """Raise the library's NoIndexError; `refresh` alone would build a missing index, unasked."""
         if not self.index.exists:
             # Deleted under us, perhaps: let go of its handles so that a later build is opened afresh.
             self.index.close()
-            self.index.graph
+            self.index.require()
 
 
 def tool_errors(fn: Callable[..., T]) -> Callable[..., T]:
@@ -163,9 +162,7 @@ def create_server(root: str | os.PathLike, config: Config | None = None) -> Code
 
         When several definitions fit, the candidates are listed in the pinned form; call again with one.
         """
-        from codeidx.retriever.symbols import lookup
-
-        return _render_lookup(service.run(lambda index: lookup(index, name)))
+        return _render_lookup(service.run(lambda index: index.lookup(name)))
 
     @server.tool()
     @tool_errors

@@ -70,7 +70,6 @@ class Graph:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         self._paths: frozenset[str] | None = None  # cached for the retriever; writes reset it
-        self.derived: dict = {}  # what the retriever computes from the graph, keyed by its own names; writes clear it
 
     def close(self) -> None:
         self.db.close()
@@ -108,7 +107,6 @@ class Graph:
 
     def replace_files(self, updates: Sequence[FileUpdate]) -> None:
         self._paths = None
-        self.derived.clear()
         with self.db:
             for u in updates:
                 self._delete_rows(u.record.path)
@@ -129,7 +127,6 @@ class Graph:
 
     def delete_files(self, paths: Sequence[str]) -> None:
         self._paths = None
-        self.derived.clear()
         with self.db:
             for path in paths:
                 self._delete_rows(path)

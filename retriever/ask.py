@@ -3,20 +3,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Sequence
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
 from codeidx.core.ranking import FILE_POOL
 from codeidx.retriever.context import related
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
+from codeidx.retriever.parts import Parts
 from codeidx.retriever.repomap import render_map
 from codeidx.retriever.search import Hit, bound_query, rank_files, search
 from codeidx.retriever.symbols import source_lines
 from codeidx.retriever.tokens import counter_for
-
-if TYPE_CHECKING:
-    from codeidx.index import Index
 
 RELATED_PER_HIT = 6
 
@@ -47,35 +45,36 @@ class AskResult:
         return data
 
 
-def ask(index: "Index", query: str, budget: int, k: int, filters: SearchFilters = SearchFilters(),
-        files: bool = False, mode: str = "full") -> AskResult:
+def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = SearchFilters(),
+        files: bool = False, mode: str = "full", changed: Sequence[str] = ()) -> AskResult:
+    """`changed`: files edited since the build; their code is shown as indexed, and the answer says so."""
     if budget <= 0:
         raise CodeidxError("the budget must be a positive number of tokens")
     query = bound_query(query)  # the answer echoes the query it answered
-    pool = search(index, query, k=k * FILE_POOL if files else k, filters=filters, mode=mode)
+    pool = search(parts, query, k=k * FILE_POOL if files else k, filters=filters, mode=mode)
     if not pool:
         raise CodeidxError("nothing in the index matches those filters" if filters != SearchFilters()
                            else "the index is empty: is the repository indexed?")
     hits = pool[:k]
     ranked_files = tuple(FileHit(p, round(s, 6)) for p, s in rank_files(pool, k)) if files else ()
-    stale = tuple(index.status().changed)
-    read = _reader(index, set(stale))
+    stale = tuple(changed)
+    read = _reader(parts, set(stale))
     snippets = [Snippet(h.path, h.start_line, h.end_line, h.language, h.qualified_name or h.path,
                         read(h.path, h.start_line, h.end_line) or h.text) for h in hits]
-    rel = _related_lines(index, hits)
-    count = counter_for(index.config.tokenizer_model)
+    rel = _related_lines(parts, hits)
+    count = counter_for(parts.tokenizer_model)
     hit_paths = tuple(dict.fromkeys(h.path for h in hits))
-    markdown, merged, kept, rmap = pack(query, snippets, rel, lambda b: render_map(index.graph, hit_paths, b, count),
+    markdown, merged, kept, rmap = pack(query, snippets, rel, lambda b: render_map(parts, hit_paths, b, count),
                                         list(stale), budget, count, read)
     return AskResult(query=query, budget=budget, tokens=count(markdown), hits=tuple(hits), files=ranked_files,
                      snippets=tuple(merged), related=tuple(kept), repo_map=rmap, stale=stale, markdown=markdown)
 
 
-def _related_lines(index: "Index", hits: list[Hit]) -> list[RelatedLine]:
+def _related_lines(parts: Parts, hits: list[Hit]) -> list[RelatedLine]:
     shown = {(h.path, h.qualified_name) for h in hits}
     out: list[RelatedLine] = []
     for hit in hits:
-        for r in related(index.graph, hit.path, hit.qualified_name, limit=RELATED_PER_HIT):
+        for r in related(parts, hit.path, hit.qualified_name, limit=RELATED_PER_HIT):
             key = (r.symbol.path, r.symbol.qualified_name)
             if key not in shown:
                 shown.add(key)
@@ -84,7 +83,7 @@ def _related_lines(index: "Index", hits: list[Hit]) -> list[RelatedLine]:
     return out
 
 
-def _reader(index: "Index", stale: set[str]):
+def _reader(parts: Parts, stale: set[str]):
     """Read line ranges from disk; a file changed since the build falls back to the stored text."""
     cache: dict[str, list[str]] = {}
 
@@ -93,7 +92,7 @@ def _reader(index: "Index", stale: set[str]):
             return None
         if path not in cache:
             try:
-                cache[path] = source_lines(index.root, path)
+                cache[path] = source_lines(parts.root, path)
             except OSError:
                 return None
         return "\n".join(cache[path][start - 1:end])

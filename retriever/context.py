@@ -9,8 +9,9 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from codeidx.indexer.graph import Graph, short_name
 from codeidx.core.models import Symbol
+from codeidx.indexer.graph import Graph, short_name
+from codeidx.retriever.parts import Parts
 
 AMBIGUOUS = 4  # more definitions than this elsewhere, and a name says nothing
 
@@ -22,16 +23,17 @@ class Related:
     line: int  # where the relation is written
 
 
-def related(graph: Graph, path: str, qualified_name: str, limit: int = 8) -> list[Related]:
+def related(parts: Parts, path: str, qualified_name: str, limit: int = 8) -> list[Related]:
     """Symbols one step from `qualified_name` in `path`, most telling first."""
     if not qualified_name:
         return []
+    graph = parts.graph
     out: list[Related] = []
     own = [s for s in graph.symbols_in(path) if s.qualified_name == qualified_name]
     if own and own[0].parent:
         parent = [s for s in graph.symbols_in(path) if s.qualified_name == own[0].parent]
         out.extend(Related(p, "parent", p.start_line) for p in parent[:1])
-    imported = imported_files(graph, path)
+    imported = imported_files(parts, path)
     for ref in graph.references_from(path, qualified_name):
         if ref.kind in ("call", "inherit"):
             relation = "calls" if ref.kind == "call" else "base"
@@ -41,7 +43,7 @@ def related(graph: Graph, path: str, qualified_name: str, limit: int = 8) -> lis
         if ref.path == path and ref.source == qualified_name:
             continue
         # The caller must be able to see us: same file, or a file that imports ours.
-        if ref.path != path and path not in imported_files(graph, ref.path):
+        if ref.path != path and path not in imported_files(parts, ref.path):
             continue
         source = graph.symbol_at(ref.path, ref.line)
         if source is not None and source.qualified_name != qualified_name:
@@ -66,14 +68,14 @@ def resolve(graph: Graph, written: str, path: str, imported: set[str]) -> list[S
     return candidates if len(candidates) <= AMBIGUOUS else []
 
 
-def imported_files(graph: Graph, path: str) -> frozenset[str]:
+def imported_files(parts: Parts, path: str) -> frozenset[str]:
     """Indexed files that `path` imports (Python dotted and relative, JS/TS relative, Go packages)."""
     key = ("imported_files", path)
-    if key not in graph.derived:  # asked again and again while expanding many hits
-        files = graph.file_paths()
-        graph.derived[key] = frozenset(p for ref in graph.references_from(path, kind="import")
-                                       for p in _import_candidates(ref.name, path) if p in files)
-    return graph.derived[key]
+    if key not in parts.cache:  # asked again and again while expanding many hits
+        files = parts.graph.file_paths()
+        parts.cache[key] = frozenset(p for ref in parts.graph.references_from(path, kind="import")
+                                     for p in _import_candidates(ref.name, path) if p in files)
+    return parts.cache[key]
 
 
 def _import_candidates(name: str, path: str) -> list[str]:
@@ -92,8 +94,8 @@ def _import_candidates(name: str, path: str) -> list[str]:
     stem = name.replace(".", "/")
     options = [stem + ".py", stem + "/__init__.py", stem + ".h", stem, stem + ".rs", stem + ".go"]
     # Packages usually live under a source folder: try the name below each parent of this file.
-    parts = here.split("/") if here else []
-    for i in range(len(parts)):
-        options.extend(posixpath.join(*parts[: i + 1], o) for o in (stem + ".py", stem + "/__init__.py"))
+    folders = here.split("/") if here else []
+    for i in range(len(folders)):
+        options.extend(posixpath.join(*folders[: i + 1], o) for o in (stem + ".py", stem + "/__init__.py"))
     return options
 

@@ -10,30 +10,28 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from codeidx.indexer.graph import Graph, short_name
 from codeidx.core.models import Symbol
+from codeidx.indexer.graph import Graph, short_name
 from codeidx.retriever.context import AMBIGUOUS
+from codeidx.retriever.parts import Parts
 
 if TYPE_CHECKING:
     import networkx as nx
 
-    from codeidx.index import Index
-
 SHOWN_KINDS = {"class", "struct", "interface", "trait", "enum", "function", "method", "type", "module", "macro"}
 
 
-def repo_map(index: "Index", focus: str | None = None, budget: int = 1500, hit_paths: tuple[str, ...] = ()) -> str:
-    """The map as text; `focus` (a query) or `hit_paths` tilt it toward what is being asked."""
+def repo_map(parts: Parts, focus: str | None = None, budget: int = 1500) -> str:
+    """The map as text; `focus` (a query) tilts it toward the files the query finds."""
+    from codeidx.retriever.search import search
     from codeidx.retriever.tokens import counter_for
 
-    paths = tuple(hit_paths)
-    if focus and not paths:
-        paths = tuple(dict.fromkeys(h.path for h in index.search(focus, k=10)))
-    return render_map(index.graph, paths, budget, counter_for(index.config.tokenizer_model))
+    paths = tuple(dict.fromkeys(h.path for h in search(parts, focus, k=10))) if focus else ()
+    return render_map(parts, paths, budget, counter_for(parts.tokenizer_model))
 
 
-def render_map(graph: Graph, hit_paths: tuple[str, ...], budget: int, count: Callable[[str], int]) -> str:
-    ranked = rank_symbols(graph, hit_paths)
+def render_map(parts: Parts, hit_paths: tuple[str, ...], budget: int, count: Callable[[str], int]) -> str:
+    ranked = rank_symbols(parts, hit_paths)
     if not ranked or budget <= 0:
         return ""
     # Every shown symbol costs at least one token, so no more than `budget` of them can fit.
@@ -48,12 +46,12 @@ def render_map(graph: Graph, hit_paths: tuple[str, ...], budget: int, count: Cal
     return best
 
 
-def rank_symbols(graph: Graph, hit_paths: tuple[str, ...] = ()) -> list[Symbol]:
+def rank_symbols(parts: Parts, hit_paths: tuple[str, ...] = ()) -> list[Symbol]:
     import networkx as nx
 
-    if "repomap" not in graph.derived:  # the graph's shape changes only when the index does
-        graph.derived["repomap"] = _reference_graph(graph)
-    shape: _Shape = graph.derived["repomap"]
+    if "repomap" not in parts.cache:  # the graph's shape changes only when the index does
+        parts.cache["repomap"] = _reference_graph(parts.graph)
+    shape: _Shape = parts.cache["repomap"]
     if shape.files.number_of_nodes() == 0:
         return []
     personal = {p: 1.0 for p in hit_paths if p in shape.files} or None

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from codeidx.core.errors import CodeidxError
-from codeidx.indexer.sparse import sparse_query
 from codeidx.core.models import SearchFilters, StoreHit
 from codeidx.core.ranking import MODES, RRF_K
+from codeidx.indexer.sparse import sparse_query
+from codeidx.retriever.parts import Parts
 from codeidx.retriever.signals import extract
-
-if TYPE_CHECKING:
-    from codeidx.index import Index
 
 # How much each kind of evidence counts, relative to one vector list.
 WEIGHTS = {"trace": 3.0, "name": 2.0, "path": 0.7, "graph": 0.15}
@@ -44,7 +41,7 @@ class Hit:
     text: str
 
 
-def search(index: "Index", query: str, k: int = 10, filters: SearchFilters = SearchFilters(),
+def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = SearchFilters(),
            mode: str = "full") -> list[Hit]:
     """The `k` best chunks for `query`; `mode` picks the evidence (for ablations)."""
     if not query.strip():
@@ -64,8 +61,8 @@ def search(index: "Index", query: str, k: int = 10, filters: SearchFilters = Sea
             if kind not in reasons[hit.chunk_id]:
                 reasons[hit.chunk_id].append(kind)
 
-    store = index.store
-    dense = index.embedder.embed_query(query) if mode != "sparse" else None
+    store = parts.store
+    dense = parts.embedder.embed_query(query) if mode != "sparse" else None
     sparse = sparse_query(query) if mode != "dense" else None
     if mode in ("dense", "sparse"):
         add(mode, store.query(dense, sparse, limit, filters))
@@ -79,11 +76,11 @@ def search(index: "Index", query: str, k: int = 10, filters: SearchFilters = Sea
             payloads[hit.chunk_id] = hit.payload
             reasons[hit.chunk_id].extend(side for side, ids in sides.items() if hit.chunk_id in ids)
     if mode in ("hybrid+names", "full"):
-        for kind, ranked in _exact_signals(index, query, filters).items():
+        for kind, ranked in _exact_signals(parts, query, filters).items():
             add(kind, ranked, WEIGHTS[kind])
     if mode == "full":
         top = sorted(scores, key=lambda i: -scores[i])[:k]
-        add("graph", _neighbours(index, [payloads[i] for i in top], filters), WEIGHTS["graph"])
+        add("graph", _neighbours(parts, [payloads[i] for i in top], filters), WEIGHTS["graph"])
     ranked_ids = sorted(scores, key=lambda i: (-scores[i], payloads[i].get("path", ""), payloads[i].get("start_line", 0)))
     return [_hit(i, payloads[i], scores[i], reasons[i]) for i in ranked_ids[:k]]
 
@@ -97,8 +94,8 @@ def bound_query(query: str) -> str:
     return query[:head] + _CUT + query[-tail:]
 
 
-def _exact_signals(index: "Index", query: str, filters: SearchFilters) -> dict[str, list[StoreHit]]:
-    graph = index.graph
+def _exact_signals(parts: Parts, query: str, filters: SearchFilters) -> dict[str, list[StoreHit]]:
+    graph = parts.graph
     signals = extract(query)
     found: dict[str, list[str]] = {"trace": [], "name": [], "path": []}
     # The innermost frame of a traceback is printed last and is usually where the bug is.
@@ -117,23 +114,23 @@ def _exact_signals(index: "Index", query: str, filters: SearchFilters) -> dict[s
         path = graph.resolve_path(mentioned)
         if path:
             found["path"].extend(graph.chunk_ids_for(path)[:5])
-    return {kind: _allowed(index, list(dict.fromkeys(ids)), filters) for kind, ids in found.items() if ids}
+    return {kind: _allowed(parts, list(dict.fromkeys(ids)), filters) for kind, ids in found.items() if ids}
 
 
-def _neighbours(index: "Index", payloads: list[dict], filters: SearchFilters) -> list[StoreHit]:
+def _neighbours(parts: Parts, payloads: list[dict], filters: SearchFilters) -> list[StoreHit]:
     """Callers and callees of the top hits: code one step away in the symbol graph."""
     from codeidx.retriever.context import related
 
     ids: list[str] = []
     for payload in payloads:
-        for rel in related(index.graph, payload.get("path", ""), payload.get("qualified_name", ""), limit=3):
-            ids.extend(index.graph.chunk_ids_for(rel.symbol.path, rel.symbol.qualified_name)[:1])
-    return _allowed(index, list(dict.fromkeys(ids)), filters)
+        for rel in related(parts, payload.get("path", ""), payload.get("qualified_name", ""), limit=3):
+            ids.extend(parts.graph.chunk_ids_for(rel.symbol.path, rel.symbol.qualified_name)[:1])
+    return _allowed(parts, list(dict.fromkeys(ids)), filters)
 
 
-def _allowed(index: "Index", ids: list[str], filters: SearchFilters) -> list[StoreHit]:
+def _allowed(parts: Parts, ids: list[str], filters: SearchFilters) -> list[StoreHit]:
     order = {cid: n for n, cid in enumerate(ids)}
-    hits = sorted(index.store.retrieve(ids), key=lambda h: order[h.chunk_id])
+    hits = sorted(parts.store.retrieve(ids), key=lambda h: order[h.chunk_id])
     return [h for h in hits if filters.admits(h.payload)]
 
 

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import Symbol
-from codeidx.retriever.context import Related, related
 from codeidx.core.secrets import redact
-
-if TYPE_CHECKING:
-    from codeidx.index import Index
+from codeidx.indexer.graph import Graph
+from codeidx.retriever.context import Related, related
+from codeidx.retriever.parts import Parts
 
 RELATED_LIMIT = 40  # generous: an agent asking for one symbol wants its whole neighbourhood
 
@@ -45,16 +43,16 @@ def pinned(symbol: Symbol) -> str:
     return f"{symbol.path}:{symbol.qualified_name}"
 
 
-def lookup(index: "Index", name: str) -> SymbolLookup:
+def lookup(parts: Parts, name: str) -> SymbolLookup:
     name = name.strip()
     if not name:
         raise CodeidxError("the symbol name is empty: pass a name like `send` or `HTTPAdapter.send`")
-    matches = _matches(index, name)
+    matches = _matches(parts.graph, name)
     if not matches:
         raise CodeidxError(f"no symbol named {name!r} in the index")
     if len(matches) > 1:
         return SymbolLookup(name, None, tuple(matches))
-    return SymbolLookup(name, describe(index, matches[0]), ())
+    return SymbolLookup(name, describe(parts, matches[0]), ())
 
 
 def source_lines(root: Path, path: str) -> list[str]:
@@ -64,19 +62,19 @@ def source_lines(root: Path, path: str) -> list[str]:
     return redact((root / path).read_text(encoding="utf-8", errors="replace")).splitlines()
 
 
-def describe(index: "Index", symbol: Symbol) -> SymbolInfo:
+def describe(parts: Parts, symbol: Symbol) -> SymbolInfo:
     try:
-        lines = source_lines(index.root, symbol.path)
+        lines = source_lines(parts.root, symbol.path)
     except OSError as exc:
         raise CodeidxError(f"cannot read {symbol.path}: {exc.strerror or exc}") from None
     code = "\n".join(lines[symbol.start_line - 1:symbol.end_line])
-    rel = related(index.graph, symbol.path, symbol.qualified_name, limit=RELATED_LIMIT)
+    rel = related(parts, symbol.path, symbol.qualified_name, limit=RELATED_LIMIT)
     return SymbolInfo(symbol, code, tuple(rel))
 
 
-def _matches(index: "Index", name: str) -> list[Symbol]:
+def _matches(graph: Graph, name: str) -> list[Symbol]:
     path, _, qualified = name.replace("::", ".").rpartition(":")
-    found = index.graph.symbols_named(qualified)
+    found = graph.symbols_named(qualified)
     if path:
         found = [s for s in found if s.path == path]
     # An exact qualified name beats a tail or bare-name match: `Session.get` over `Client.Session.get`.

@@ -1,6 +1,7 @@
 """`codeidx build` end to end: real tree-sitter, the real model, the embedded Qdrant Edge store."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from codeidx.cli import cli
+from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError, IndexMismatchError, NoIndexError
 from codeidx.index import Index
 from conftest import git, make_repo
@@ -256,3 +258,40 @@ def test_an_interrupted_build_leaves_a_usable_index_and_resumes(repo: Path, sig:
         resumed = index.build()
     assert resumed.files_indexed == 405 - done
     assert_consistent(repo)
+
+
+class HashEmbedder:
+    """Vectors from a hash of the text: no model to load, and enough for searches by name."""
+
+    name = "test-hash"
+    dim = 16
+    max_tokens = 256
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        return [self.embed_query(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return [b / 255 + 0.01 for b in hashlib.sha256(text.encode()).digest()[:self.dim]]
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return [len(t.split()) for t in texts]
+
+
+@pytest.mark.filterwarnings("ignore:Payload indexes have no effect:UserWarning")  # local mode
+def test_an_index_builds_and_searches_with_the_embedder_and_store_it_is_given(tmp_path: Path) -> None:
+    from qdrant_client import QdrantClient
+
+    from codeidx.indexer.store_server import ServerStore
+
+    repo = make_repo(tmp_path / "shop", FILES)
+    store = ServerStore(QdrantClient(location=":memory:"), "given", HashEmbedder.dim)
+    with Index(repo, Config.load(repo), embedder=HashEmbedder(), store=store) as index:
+        built = index.build()
+        assert built.store == "given" and store.count() == built.chunks
+        assert index.search("apply_discount", k=3)[0].qualified_name == "apply_discount"
+        (repo / "shop" / "pricing.py").write_text("def apply_coupon(amount):\n    return amount\n")
+        assert index.build().full is False  # no shard in the index's folder, and none expected
+        assert index.search("apply_coupon", k=3)[0].qualified_name == "apply_coupon"
+        chunks = index.status().chunks
+    assert store.count() == chunks  # closing the index left the given store open for its owner
+    store.close()

@@ -15,7 +15,6 @@ from codeidx.agent.audit import AuditLog, load_run
 from codeidx.cli import cli
 from codeidx.index import Index
 from codeidx.mcp_server import _render_lookup
-from codeidx.retriever.symbols import lookup
 from codeidx.core.secrets import has_private_key, is_secret_path, redact
 from conftest import make_repo
 
@@ -139,7 +138,7 @@ def test_redaction_keeps_line_numbers(repo: Path) -> None:
 
 def test_get_symbol_code_is_redacted(repo: Path) -> None:
     with Index.open(repo) as index:
-        shown = _render_lookup(lookup(index, "openai_client"))
+        shown = _render_lookup(index.lookup("openai_client"))
     assert "[redacted:openai-key]" in shown and not leaked(shown)
 
 

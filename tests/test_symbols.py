@@ -7,7 +7,7 @@ import pytest
 
 from codeidx.core.errors import CodeidxError
 from codeidx.index import Index
-from codeidx.retriever.symbols import lookup, pinned
+from codeidx.retriever.symbols import pinned
 from conftest import make_repo
 
 FILES = {
@@ -42,7 +42,7 @@ def index(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_an_exact_qualified_name_wins_over_a_longer_one_ending_the_same(index: Index) -> None:
-    found = lookup(index, "Store.get")
+    found = index.lookup("Store.get")
     assert found.definition is not None and not found.candidates
     info = found.definition
     assert (info.symbol.path, info.symbol.qualified_name, info.symbol.start_line) == ("app/store.py", "Store.get", 2)
@@ -52,23 +52,23 @@ def test_an_exact_qualified_name_wins_over_a_longer_one_ending_the_same(index: I
 
 
 def test_a_name_with_several_definitions_lists_them_pinned_and_a_pinned_name_picks_one(index: Index) -> None:
-    found = lookup(index, "get")
+    found = index.lookup("get")
     assert found.definition is None
     assert [pinned(s) for s in found.candidates] == ["app/store.py:Store.get", "app/store.py:Cache.Store.get"]
-    chosen = lookup(index, "app/store.py:Cache.Store.get").definition
+    chosen = index.lookup("app/store.py:Cache.Store.get").definition
     assert chosen is not None and chosen.symbol.start_line == 11
 
 
 def test_unknown_and_empty_names_and_unreadable_files_are_domain_errors(index: Index, tmp_path: Path) -> None:
     with pytest.raises(CodeidxError, match="no symbol named 'nothing'"):
-        lookup(index, "nothing")
+        index.lookup("nothing")
     with pytest.raises(CodeidxError, match="name is empty"):
-        lookup(index, " ")
+        index.lookup(" ")
     source = index.root / "app/api.py"
     text = source.read_text()
     source.unlink()
     try:
         with pytest.raises(CodeidxError, match="cannot read app/api.py"):
-            lookup(index, "handler")
+            index.lookup("handler")
     finally:
         source.write_text(text)
