@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import os
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -39,40 +40,92 @@ def _local_path(model: str) -> str:
     return model
 
 
+_configured = False
+_models: dict[tuple[str, str | None, int], "_LoadedModel"] = {}
+_models_lock = threading.Lock()
+load_count = 0
+"""How many models this process has loaded: tests check that indexes share one."""
+
+
+def _configure_once() -> None:
+    """Process-wide settings a local model needs, made once by the first load, never at import."""
+    global _configured
+    if _configured:
+        return
+    import torch
+    import transformers
+
+    # Loading bars and warnings would mix into our own output (and --json).
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    torch.set_num_threads(os.cpu_count() or 1)
+    _configured = True
+
+
+class _LoadedModel:
+    """One loaded sentence-transformers model and what every embedder of it shares."""
+
+    def __init__(self, model, dim: int, tokenizer) -> None:
+        self.model = model
+        self.dim = dim
+        # Chunking counts tokens in the parse thread while encode() runs in the embed thread; a fast
+        # tokenizer's padding and truncation are mutable state, so counting uses its own copy, set
+        # once and only read after.
+        self.tokenizer = tokenizer
+        self.backend = getattr(tokenizer, "backend_tokenizer", None)
+        # encode() sets the model tokenizer's padding and truncation on every call: two indexes of
+        # one process encoding at once must take turns.
+        self.encode_lock = threading.Lock()
+
+
+def _shared_model(model: str, max_tokens: int, device: str | None) -> _LoadedModel:
+    """The loaded model for (path, device, window), loaded on first use and then shared by every
+    `Index` of the process: a load costs 1-2 s and about 100 MB of memory each time, and an MCP
+    server, a benchmark or the test suite opens many indexes of the same model."""
+    path = _local_path(model)
+    key = (path, device, max_tokens)
+    with _models_lock:
+        if key not in _models:
+            _models[key] = _load(model, path, max_tokens, device)
+        return _models[key]
+
+
+def _load(model: str, path: str, max_tokens: int, device: str | None) -> _LoadedModel:
+    global load_count
+    looks_local = os.path.sep in path or path.startswith(".") or Path(path).exists()
+    if looks_local and not Path(path).is_dir():
+        raise ModelLoadError(f"cannot load embedding model {model!r}: no such folder")
+    if looks_local:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder must never reach for the hub
+    try:
+        _configure_once()
+        from sentence_transformers import SentenceTransformer
+
+        loaded = SentenceTransformer(path, device=device)
+    except Exception as exc:  # noqa: BLE001 - any loader failure is the same problem for the user
+        raise ModelLoadError(
+            f"cannot load embedding model {model!r} ({type(exc).__name__}): pass a local path, "
+            f"a model already in the Hugging Face cache, or litellm/<model>") from None
+    load_count += 1
+    loaded.max_seq_length = max_tokens
+    tokenizer = copy.deepcopy(loaded.tokenizer)
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        backend.no_truncation()
+        backend.no_padding()
+    return _LoadedModel(loaded, int(loaded.get_embedding_dimension()), tokenizer)
+
+
 class SentenceTransformerEmbedder:
     def __init__(self, model: str, max_tokens: int, batch_size: int, device: str | None = None) -> None:
         self.name = model
         self.max_tokens = max_tokens
         self.batch_size = batch_size
-        path = _local_path(model)
-        looks_local = os.path.sep in path or path.startswith(".") or Path(path).exists()
-        if looks_local and not Path(path).is_dir():
-            raise ModelLoadError(f"cannot load embedding model {model!r}: no such folder")
-        if looks_local:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder must never reach for the hub
-        try:
-            import torch
-            import transformers
-            from sentence_transformers import SentenceTransformer
-
-            # Loading bars and warnings would mix into our own output (and --json).
-            transformers.logging.set_verbosity_error()
-            transformers.logging.disable_progress_bar()
-            torch.set_num_threads(os.cpu_count() or 1)
-            self._model = SentenceTransformer(path, device=device)
-        except Exception as exc:  # noqa: BLE001 - any loader failure is the same problem for the user
-            raise ModelLoadError(
-                f"cannot load embedding model {model!r} ({type(exc).__name__}): pass a local path, "
-                f"a model already in the Hugging Face cache, or litellm/<model>") from None
-        self._model.max_seq_length = max_tokens
-        self.dim = int(self._model.get_embedding_dimension())
-        # Chunking counts tokens in the parse thread while encode() runs in the embed thread; a fast
-        # tokenizer's padding and truncation are mutable state, so sharing one corrupts batches.
-        self._tokenizer = copy.deepcopy(self._model.tokenizer)
-        self._backend = getattr(self._tokenizer, "backend_tokenizer", None)
-        if self._backend is not None:
-            self._backend.no_truncation()
-            self._backend.no_padding()
+        self._shared = _shared_model(model, max_tokens, device)
+        self._model = self._shared.model
+        self.dim = self._shared.dim
+        self._tokenizer = self._shared.tokenizer
+        self._backend = self._shared.backend
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces without the [CLS]/[SEP] markers: what the window holds of each text itself."""
@@ -86,8 +139,9 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         # Sorting by length keeps similar lengths in a batch: far less padding on CPU.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vectors = self._model.encode([texts[i] for i in order], batch_size=self.batch_size,
-                                     normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        with self._shared.encode_lock:
+            vectors = self._model.encode([texts[i] for i in order], batch_size=self.batch_size,
+                                         normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         out: list[list[float]] = [[]] * len(texts)
         for pos, i in enumerate(order):
             out[i] = vectors[pos].tolist()
