@@ -11,6 +11,7 @@ The environment uses `CODEIDX_<FIELD>` (for example `CODEIDX_QDRANT_URL`). Flags
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import sys
 from dataclasses import dataclass, field, fields
@@ -101,6 +102,8 @@ class Config:
     """Unknown keys from the files, kept so that newer files do not break older codeidx."""
     untrusted: tuple[str, ...] = field(default=(), compare=False)
     """Keys the repository's file set but may not set until the user trusts it; they were ignored."""
+    unknown: dict = field(default_factory=dict, hash=False, compare=False)
+    """Keys no setting has (a typo, or a setting of a newer codeidx), each with the file that set it."""
 
     def __post_init__(self) -> None:
         for name, (low, high) in LIMITS.items():
@@ -130,22 +133,32 @@ class Config:
         for name, value in _read_env().items():
             take({name: value}, f"CODEIDX_{name.upper()}")
         take({k: v for k, v in overrides.items() if v is not None}, "the command line")
-        known = {f.name for f in fields(cls)} - {"extra", "untrusted"}
-        unknown = {k: v for k, v in values.items() if k not in known}
-        kwargs = {k: _coerce(k, v, origin[k]) for k, v in values.items() if k in known}
+        extra = {k: v for k, v in values.items() if k not in SETTINGS}
+        # An untrusted file's unknown keys are unknown too: a typo there needs fixing, not trust.
+        unknown = {**{k: origin[k] for k in extra}, **{k: str(repo_file) for k in untrusted if k not in SETTINGS}}
+        kwargs = {k: _coerce(k, v, origin[k]) for k, v in values.items() if k in SETTINGS}
         try:
-            return cls(**kwargs, extra=unknown, untrusted=tuple(untrusted))
+            return cls(**kwargs, extra=extra, untrusted=tuple(untrusted), unknown=unknown)
         except OutOfRange as exc:
-            raise CodeidxError(f"{exc} (set in {origin[exc.name]})") from None
+            raise CodeidxError(f"{exc} (set in {origin[exc.name]})") from exc
 
     def replace(self, **changes: Any) -> "Config":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def closest_setting(key: str) -> str | None:
+    """The setting a mistyped key most likely meant, if any is close."""
+    return next(iter(difflib.get_close_matches(key, sorted(SETTINGS), n=1)), None)
 
 
 class OutOfRange(CodeidxError):
     def __init__(self, name: str, message: str) -> None:
         super().__init__(message)
         self.name = name
+
+
+# The fields a file, the environment or a flag may set (the rest are what loading found).
+SETTINGS = frozenset(f.name for f in fields(Config)) - {"extra", "untrusted", "unknown"}
 
 
 def read_repo_file(root: Path) -> tuple[Path | None, dict[str, Any]]:
@@ -166,14 +179,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return dict(tomllib.loads(path.read_text(encoding="utf-8")))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CodeidxError(f"cannot read configuration in {path}: {exc}") from None
+        raise CodeidxError(f"cannot read configuration in {path}: {exc}") from exc
 
 
 def _read_env() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(Config):
         raw = os.environ.get(f"CODEIDX_{f.name.upper()}")
-        if raw is not None and f.name not in ("extra", "untrusted"):
+        if raw is not None and f.name in SETTINGS:
             out[f.name] = raw
     return out
 
@@ -195,6 +208,6 @@ def _coerce(name: str, value: Any, where: str) -> Any:
             return float(value)
         if kind.startswith("str") and value is not None:
             return str(value)
-    except (TypeError, ValueError):
-        raise CodeidxError(f"configuration value {name}={value!r} is not a valid {kind} (set in {where})") from None
+    except (TypeError, ValueError) as exc:
+        raise CodeidxError(f"configuration value {name}={value!r} is not a valid {kind} (set in {where})") from exc
     return value

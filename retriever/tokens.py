@@ -1,7 +1,8 @@
 """Count tokens the way the target model will, without importing LiteLLM (seconds to import).
 
 OpenAI-style models are counted exactly with tiktoken, reading the encoding files that LiteLLM
-ships in its package (tiktoken would otherwise download them). Other models are estimated
+ships in its package once the entry point points TIKTOKEN_CACHE_DIR there (tiktoken would
+otherwise download them). Other models are estimated
 with cl100k_base, which is close for code; with no encoding at all, four characters a token.
 """
 from __future__ import annotations
@@ -21,14 +22,20 @@ def counter_for(model: str) -> Callable[[str], int]:
     return lambda text: len(encoding.encode(text, disallowed_special=()))
 
 
+def bundled_encodings() -> str | None:
+    """The folder of tiktoken encoding files that LiteLLM ships, for TIKTOKEN_CACHE_DIR (which the entry
+    point sets: it is the process's), or None without LiteLLM."""
+    spec = importlib.util.find_spec("litellm")  # locates the package without importing it
+    if spec is None or not spec.origin:
+        return None
+    return os.path.join(os.path.dirname(spec.origin), "litellm_core_utils", "tokenizers")
+
+
 def _encoding(name: str):
     try:
         import tiktoken
     except ImportError:
         return None
-    spec = importlib.util.find_spec("litellm")  # locates the package without importing it
-    if spec is not None and spec.origin and "TIKTOKEN_CACHE_DIR" not in os.environ:
-        os.environ["TIKTOKEN_CACHE_DIR"] = os.path.join(os.path.dirname(spec.origin), "litellm_core_utils", "tokenizers")
     try:
         return tiktoken.get_encoding(name)
     except Exception:  # noqa: BLE001 - no file and no network: fall back to an estimate

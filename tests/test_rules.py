@@ -1,14 +1,18 @@
 """Rules that have one home each (#12): each test drives the rule through the code that uses it."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from codeidx.agent.audit import TEXT_LIMIT, summarize
 from codeidx.agent.workspace import git
+from codeidx.cli import cli
 from codeidx.core.errors import CodeidxError, first_line
 from codeidx.core.text import head_and_tail
+from codeidx.retriever.tokens import bundled_encodings
 from conftest import make_repo
 
 
@@ -43,3 +47,35 @@ def test_the_agents_git_ignores_the_users_config_and_the_benchmarks_git_honours_
     repo = make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
     assert git(repo, "config", "codeidx.probe", clean=False).strip() == "from-the-user"
     assert git(repo, "config", "codeidx.probe", check=False) == ""
+
+
+def test_an_unknown_setting_warns_naming_the_closest_one(tmp_path: Path):
+    repo = make_repo(tmp_path / "r", {"a.py": "x = 1\n", ".codeidx.toml": "embed_modle = 'x'\nbudget = 900\n"})
+    result = CliRunner().invoke(cli, ["status", str(repo)])
+    assert (f"codeidx: unknown setting embed_modle in {repo / '.codeidx.toml'} (did you mean embed_model?)\n"
+            in result.stderr)
+    assert "ignoring" not in result.stderr  # a typo needs fixing, not trust
+    config_dir = Path(os.environ["CODEIDX_CONFIG_DIR"])
+    config_dir.mkdir(parents=True)
+    (config_dir / "config.toml").write_text("qwertyuiop = 1\n")
+    result = CliRunner().invoke(cli, ["status", str(repo)])
+    assert f"codeidx: unknown setting qwertyuiop in {config_dir / 'config.toml'}\n" in result.stderr
+
+
+def test_an_error_is_one_line_and_with_debug_its_traceback_and_cause(tmp_path: Path):
+    repo = make_repo(tmp_path / "r", {"a.py": "x = 1\n", ".codeidx.toml": "budget = = 3\n"})
+    plain = CliRunner().invoke(cli, ["status", str(repo)])
+    assert plain.exit_code == 1 and "Traceback" not in plain.stderr
+    assert plain.stderr.startswith("Error: cannot read configuration in") and plain.stderr.count("\n") == 1
+    debug = CliRunner().invoke(cli, ["--debug", "status", str(repo)])
+    assert debug.exit_code == 1 and "Traceback" in debug.stderr
+    assert "TOMLDecodeError" in debug.stderr and "direct cause" in debug.stderr  # the cause is kept
+    assert "codeidx.core.errors.CodeidxError: cannot read configuration in" in debug.stderr
+
+
+def test_the_command_line_points_tiktoken_at_the_encodings_litellm_ships(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    CliRunner().invoke(cli, ["status", str(tmp_path)])
+    assert os.environ["TIKTOKEN_CACHE_DIR"] == bundled_encodings()
+    assert os.path.isdir(bundled_encodings())
+

@@ -10,6 +10,7 @@ import importlib
 import click
 
 from codeidx import __version__
+from codeidx.cli.common import setup_process
 
 # command name -> "module:attribute" under codeidx.cli
 COMMANDS = {
@@ -38,7 +39,8 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="codeidx")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="On an error, print its traceback and cause instead of one line.")
+def cli(debug: bool) -> None:
     """codeidx: index a repository with tree-sitter and Qdrant, then ask it for context.
 
     \b
@@ -46,6 +48,7 @@ def cli() -> None:
       codeidx ask "where are retries set?"  context for a question, as Markdown
       codeidx agent "fix the failing test" --model openai/gpt-4o-mini
     """
+    setup_process()  # `debug` is read where errors are handled (cli/common.py handle_errors)
 
 
 def main() -> None:

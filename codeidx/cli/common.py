@@ -8,24 +8,39 @@ import json
 import os
 import shlex
 import sys
+import traceback
 from pathlib import Path
 from typing import Any, Callable
 
 import click
 
 from codeidx.core import trust
-from codeidx.core.config import Config, read_repo_file
+from codeidx.core.config import Config, closest_setting, read_repo_file
 from codeidx.core.errors import CodeidxError
+from codeidx.retriever.tokens import bundled_encodings
+
+
+def setup_process() -> None:
+    """Settings of the whole process, made by the entry point (the CLI, and so the MCP server it starts)
+    rather than by whichever library object is built first."""
+    encodings = bundled_encodings()
+    if encodings:
+        os.environ.setdefault("TIKTOKEN_CACHE_DIR", encodings)  # tiktoken would download them otherwise
 
 
 def handle_errors(fn: Callable) -> Callable:
-    """Domain errors become `Error: <message>` and exit 1; Ctrl-C exits 130 without a traceback."""
+    """Domain errors become `Error: <message>` and exit 1 (with `codeidx --debug`, their traceback and
+    cause); Ctrl-C exits 130 without a traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except CodeidxError as exc:
+            context = click.get_current_context(silent=True)
+            if context is not None and context.find_root().params.get("debug"):
+                traceback.print_exception(exc)
+                sys.exit(1)
             raise click.ClickException(str(exc)) from None
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -35,15 +50,19 @@ def handle_errors(fn: Callable) -> Callable:
 
 
 def load_config(root: str | os.PathLike, **flags: Any) -> Config:
-    """The configuration of the repository at `root`, and one line on stderr naming the settings its
-    own file tried to set without the user's trust."""
+    """The configuration of the repository at `root`, and lines on stderr naming the keys no setting has
+    (with the closest setting) and the settings its own file tried to set without the user's trust."""
     config = Config.load(root, **flags)
-    if config.untrusted:
+    for key, where in config.unknown.items():
+        hint = closest_setting(key)
+        click.echo(f"codeidx: unknown setting {key} in {where}" + (f" (did you mean {hint}?)" if hint else ""), err=True)
+    untrusted = [k for k in config.untrusted if k not in config.unknown]
+    if untrusted:
         file, settings = read_repo_file(Path(root))
         why = ("it changed since you trusted it" if file and trust.state(file, settings) == "changed"
                else "a repository may set them only once you trust its file")
         where = shlex.quote(str(Path(root).expanduser().resolve()))
-        click.echo(f"codeidx: ignoring {', '.join(config.untrusted)} from {file}: {why}; "
+        click.echo(f"codeidx: ignoring {', '.join(untrusted)} from {file}: {why}; "
                    f"review it, then run `codeidx trust {where}`", err=True)
     return config
 
