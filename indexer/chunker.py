@@ -17,6 +17,9 @@ from typing import Callable, Sequence
 from codeidx.core.models import Chunk, ParsedFile, Symbol
 
 CHUNK_NAMESPACE = uuid.UUID("6f1c1d9e-5d1b-4c56-9a4e-3f0d2c8b7a10")
+# The shape of a chunk's embedded text: its context header and how a split part repeats it. Bump it
+# whenever that shape changes, so the embedding cache never serves a vector made of the old text.
+EMBED_TEXT_VERSION = 1
 TEXT_WINDOW_LINES = 40
 # Lines that continue a statement rather than start one (a split must not land on them).
 _CONTINUATION = re.compile(r"^\s*([)\]}.,]|else\b|elif\b|except\b|finally\b|catch\b|&&|\|\||\+|-(?!-)|\?|:)")

@@ -1,4 +1,4 @@
-"""A per-user cache of embeddings keyed by (model, hash of the embedded text).
+"""A per-user cache of embeddings keyed by (model, text format, window, hash of the embedded text).
 
 Embedding is the slow part of a build; this cache makes unchanged text free across rebuilds,
 branch switches and worktrees. Each batch is committed on its own, so an interrupted build
@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from codeidx.core.protocols import Embedder
+from codeidx.indexer import chunker
 
 _LOOKUP_CHUNK = 500  # stay under SQLite's bound-parameter limit
 
@@ -46,16 +47,23 @@ class EmbeddingCache:
         self.db.close()
 
 
+def cache_key(embedder: Embedder) -> str:
+    """What decides a vector besides the text: the model, the version of the chunker's text format and
+    the window the model truncates at (the same text embedded under another window is another vector)."""
+    return f"{embedder.name}\0text-v{chunker.EMBED_TEXT_VERSION}\0window={embedder.max_tokens}"
+
+
 def embed_with_cache(embedder: Embedder, cache: EmbeddingCache, texts: Sequence[str],
                      hashes: Sequence[str]) -> tuple[list[list[float]], int, int]:
     """Vectors for `texts`, embedding only the cache misses; returns (vectors, texts embedded, tokens)."""
-    known = cache.get_many(embedder.name, hashes)
+    key = cache_key(embedder)
+    known = cache.get_many(key, hashes)
     missing = {h: t for h, t in zip(hashes, texts) if h not in known}
     tokens = 0
     if missing:
         miss_hashes = list(missing)
         vectors = embedder.embed([missing[h] for h in miss_hashes])
-        cache.put_many(embedder.name, list(zip(miss_hashes, vectors)))
+        cache.put_many(key, list(zip(miss_hashes, vectors)))
         known.update(zip(miss_hashes, vectors))
         # The model truncates at its window, so that is all it really embedded.
         tokens = sum(min(n, embedder.max_tokens) for n in embedder.count_tokens(list(missing.values())))

@@ -12,6 +12,8 @@ from codeidx.agent.workspace import git
 from codeidx.cli import cli
 from codeidx.core.errors import CodeidxError, first_line
 from codeidx.core.text import head_and_tail
+from codeidx.indexer import chunker
+from codeidx.indexer.embed_cache import EmbeddingCache, embed_with_cache
 from codeidx.retriever.tokens import bundled_encodings
 from conftest import make_repo
 
@@ -79,3 +81,33 @@ def test_the_command_line_points_tiktoken_at_the_encodings_litellm_ships(tmp_pat
     assert os.environ["TIKTOKEN_CACHE_DIR"] == bundled_encodings()
     assert os.path.isdir(bundled_encodings())
 
+
+class _CountingEmbedder:
+    name = "counting"
+    dim = 2
+
+    def __init__(self, max_tokens: int) -> None:
+        self.max_tokens = max_tokens
+        self.embedded: list[str] = []
+
+    def embed(self, texts):
+        self.embedded += texts
+        return [[float(len(t)), float(self.max_tokens)] for t in texts]
+
+    def count_tokens(self, texts):
+        return [len(t.split()) for t in texts]
+
+
+def test_a_cached_vector_is_served_only_for_the_same_text_format_and_window(tmp_path: Path, monkeypatch):
+    cache = EmbeddingCache(tmp_path / "cache.db")
+    texts, hashes = ["def f(): pass"], ["h1"]
+    first = _CountingEmbedder(256)
+    embed_with_cache(first, cache, texts, hashes)
+    again = _CountingEmbedder(256)
+    assert embed_with_cache(again, cache, texts, hashes)[1] == 0 and again.embedded == []
+    wider = _CountingEmbedder(512)
+    vectors, embedded, _ = embed_with_cache(wider, cache, texts, hashes)
+    assert embedded == 1 and vectors == [[13.0, 512.0]]
+    monkeypatch.setattr(chunker, "EMBED_TEXT_VERSION", chunker.EMBED_TEXT_VERSION + 1)
+    assert embed_with_cache(_CountingEmbedder(256), cache, texts, hashes)[1] == 1
+    cache.close()
