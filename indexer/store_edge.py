@@ -7,7 +7,7 @@ hold a shard at a time (Edge locks its write-ahead log), so a second opener gets
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from codeidx.core.errors import StoreError
 from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
@@ -18,6 +18,7 @@ UPSERT_BATCH = 256
 # A glob cannot be a Qdrant condition; its literal prefix can. The rest is checked here over
 # this many times the wanted number of candidates.
 GLOB_OVERFETCH = 8
+PREFETCH_FLOOR = 50  # each side of a hybrid query brings at least this many candidates to the fusion
 
 
 def payload_of(chunk: Chunk) -> dict:
@@ -25,6 +26,27 @@ def payload_of(chunk: Chunk) -> dict:
             "qualified_name": chunk.qualified_name, "signature": chunk.signature, "docstring": chunk.docstring,
             "start_line": chunk.start_line, "end_line": chunk.end_line, "part": chunk.part,
             "content_hash": chunk.content_hash, "text": chunk.text}
+
+
+def hybrid_query(search: Callable, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,
+                 filters: SearchFilters, ids_only: bool) -> list[StoreHit]:
+    """A query as both stores make it around their client's own call, `search(filters, dense, sparse,
+    fetch, with_payload)` (either vector may be None; it returns scored points). A glob cannot be a
+    Qdrant condition: it is matched here, on more candidates, so their paths must come back too."""
+    sparse = sparse if sparse is not None and sparse.indices else None
+    if dense is None and sparse is None:
+        return []
+    fetch = limit * GLOB_OVERFETCH if filters.path_glob else limit
+    points = search(filters, dense, sparse, fetch, not ids_only or bool(filters.path_glob))
+    hits = [StoreHit(str(p.id), float(p.score), dict(p.payload or {})) for p in points]
+    if filters.path_glob:
+        hits = [h for h in hits if filters.admits(h.payload)]
+    return hits[:limit]
+
+
+def exact_matches(filters: SearchFilters) -> list[tuple[str, str]]:
+    """The filters both stores match exactly on a payload index; each store matches the path its own way."""
+    return [(key, value) for key, value in (("language", filters.language), ("kind", filters.kind)) if value]
 
 
 def shard_files_present(path: Path) -> bool:
@@ -53,9 +75,9 @@ class EdgeStore:
         except Exception as exc:  # noqa: BLE001 - Edge raises plain Exception with a runtime message
             if "WouldBlock" in str(exc):
                 raise StoreError(f"the index in {path.parent} is in use by another codeidx process "
-                                 f"(a build or an MCP server); wait for it or stop it") from None
+                                 f"(a build or an MCP server); wait for it or stop it") from exc
             raise StoreError(f"cannot open the vector store in {path}: {str(exc)[:200]}; "
-                             f"run `codeidx build --full` to rebuild it") from None
+                             f"run `codeidx build --full` to rebuild it") from exc
 
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
         q = self.q
@@ -70,38 +92,28 @@ class EdgeStore:
 
     def query(self, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,
               filters: SearchFilters = SearchFilters(), ids_only: bool = False) -> list[StoreHit]:
+        return hybrid_query(self._search, dense, sparse, limit, filters, ids_only)
+
+    def _search(self, filters: SearchFilters, dense, sparse, fetch: int, with_payload: bool):
         q = self.q
-        fetch = limit * GLOB_OVERFETCH if filters.path_glob else limit
-        with_payload = not ids_only or bool(filters.path_glob)  # a glob is matched against the path
         condition = self._filter(filters)
-        prefetches = []
+        nearest = []
         if dense is not None:
-            prefetches.append(q.Prefetch(limit=max(fetch, 50), query=q.Query.Nearest(list(dense), using="dense"),
-                                         filter=condition))
-        if sparse is not None and sparse.indices:
+            nearest.append(q.Query.Nearest(list(dense), using="dense"))
+        if sparse is not None:
             vector = q.SparseVector(indices=list(sparse.indices), values=list(sparse.values))
-            prefetches.append(q.Prefetch(limit=max(fetch, 50), query=q.Query.Nearest(vector, using="sparse"),
-                                         filter=condition))
-        if not prefetches:
-            return []
-        if len(prefetches) == 1:
-            only = prefetches[0]
-            request = q.QueryRequest(limit=fetch, query=only.query, filter=condition, with_payload=with_payload)
+            nearest.append(q.Query.Nearest(vector, using="sparse"))
+        if len(nearest) == 1:
+            request = q.QueryRequest(limit=fetch, query=nearest[0], filter=condition, with_payload=with_payload)
         else:
+            prefetches = [q.Prefetch(limit=max(fetch, PREFETCH_FLOOR), query=n, filter=condition) for n in nearest]
             request = q.QueryRequest(limit=fetch, prefetches=prefetches, query=q.Fusion.Rrf(k=RRF_K),
                                      with_payload=with_payload)
-        hits = [StoreHit(str(p.id), float(p.score), dict(p.payload or {})) for p in self.shard.query(request)]
-        if filters.path_glob:
-            hits = [h for h in hits if filters.admits(h.payload)]
-        return hits[:limit]
+        return self.shard.query(request)
 
     def _filter(self, filters: SearchFilters):
         q = self.q
-        must = []
-        if filters.language:
-            must.append(q.FieldCondition(key="language", match=q.MatchValue(filters.language)))
-        if filters.kind:
-            must.append(q.FieldCondition(key="kind", match=q.MatchValue(filters.kind)))
+        must = [q.FieldCondition(key=key, match=q.MatchValue(value)) for key, value in exact_matches(filters)]
         if filters.path_prefix:
             must.append(q.FieldCondition(key="path", match=q.MatchPrefix(filters.path_prefix)))
         return q.Filter(must=must) if must else None

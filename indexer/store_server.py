@@ -9,7 +9,8 @@ from typing import Any, Sequence
 
 from codeidx.core.errors import StoreError
 from codeidx.core.ranking import RRF_K
-from codeidx.indexer.store_edge import GLOB_OVERFETCH, INDEXED_FIELDS, UPSERT_BATCH, payload_of
+from codeidx.indexer.store_edge import (INDEXED_FIELDS, PREFETCH_FLOOR, UPSERT_BATCH, exact_matches, hybrid_query,
+                                       payload_of)
 from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
 
 
@@ -53,39 +54,30 @@ class ServerStore:
 
     def query(self, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,
               filters: SearchFilters = SearchFilters(), ids_only: bool = False) -> list[StoreHit]:
+        return hybrid_query(self._search, dense, sparse, limit, filters, ids_only)
+
+    def _search(self, filters: SearchFilters, dense, sparse, fetch: int, with_payload: bool):
         m = self.m
-        fetch = limit * GLOB_OVERFETCH if filters.path_glob else limit
-        with_payload = not ids_only or bool(filters.path_glob)  # a glob is matched against the path
         condition = self._filter(filters)
         prefetch = []
         if dense is not None:
-            prefetch.append(m.Prefetch(query=list(dense), using="dense", limit=max(fetch, 50), filter=condition))
-        if sparse is not None and sparse.indices:
+            prefetch.append(m.Prefetch(query=list(dense), using="dense", limit=max(fetch, PREFETCH_FLOOR),
+                                       filter=condition))
+        if sparse is not None:
             vector = m.SparseVector(indices=list(sparse.indices), values=list(sparse.values))
-            prefetch.append(m.Prefetch(query=vector, using="sparse", limit=max(fetch, 50), filter=condition))
-        if not prefetch:
-            return []
+            prefetch.append(m.Prefetch(query=vector, using="sparse", limit=max(fetch, PREFETCH_FLOOR), filter=condition))
         if len(prefetch) == 1:
             only = prefetch[0]
-            result = self.client.query_points(self.collection, query=only.query, using=only.using, limit=fetch,
-                                              query_filter=condition, with_payload=with_payload)
-        else:
-            # Edge's k, not the server's default of 2: search() adds these scores to its own
-            # 1/(RRF_K + rank) signals.
-            result = self.client.query_points(self.collection, prefetch=prefetch, limit=fetch,
-                                              with_payload=with_payload, query=m.RrfQuery(rrf=m.Rrf(k=RRF_K)))
-        hits = [StoreHit(str(p.id), float(p.score), dict(p.payload or {})) for p in result.points]
-        if filters.path_glob:
-            hits = [h for h in hits if filters.admits(h.payload)]
-        return hits[:limit]
+            return self.client.query_points(self.collection, query=only.query, using=only.using, limit=fetch,
+                                            query_filter=condition, with_payload=with_payload).points
+        # Edge's k, not the server's default of 2: search() adds these scores to its own
+        # 1/(RRF_K + rank) signals.
+        return self.client.query_points(self.collection, prefetch=prefetch, limit=fetch, with_payload=with_payload,
+                                        query=m.RrfQuery(rrf=m.Rrf(k=RRF_K))).points
 
     def _filter(self, filters: SearchFilters):
         m = self.m
-        must = []
-        if filters.language:
-            must.append(m.FieldCondition(key="language", match=m.MatchValue(value=filters.language)))
-        if filters.kind:
-            must.append(m.FieldCondition(key="kind", match=m.MatchValue(value=filters.kind)))
+        must = [m.FieldCondition(key=key, match=m.MatchValue(value=value)) for key, value in exact_matches(filters)]
         # The server has no prefix match before 1.19; MatchText on an unindexed field matches whole
         # words only, so the prefix is cut back to whole folders ("shop/ca*" -> "shop/"), and the
         # glob itself is checked on the hits.
