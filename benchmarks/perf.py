@@ -28,8 +28,11 @@ from codeidx.core.errors import CodeidxError
 RAW_SAMPLE = 1000  # chunks re-embedded to measure the embedder alone
 QUERIES = 20
 CLI_RUNS = 3
-# Appending a comment changes a file's hash and the text of its last chunk.
-COMMENT = {"python": "#", "ruby": "#", "shell": "#", "toml": "#", "yaml": "#", "markdown": "", "text": ""}
+# Appending a comment changes a file's hash and the text of its last chunk. The line that starts a
+# comment in each of the indexer's languages (indexer/languages.py); Markdown takes a line of prose.
+COMMENT = {"python": "#", "ruby": "#", "config": "#", "markdown": "", "php": "//", "javascript": "//",
+           "typescript": "//", "tsx": "//", "go": "//", "rust": "//", "java": "//", "c": "//", "cpp": "//",
+           "csharp": "//", "kotlin": "//", "scala": "//"}
 
 
 @dataclass(frozen=True)
@@ -131,13 +134,18 @@ def _raw_tokens_per_s(index) -> float:
 def _touch(root: Path, index, share: float) -> list[str]:
     """Append a comment to every 1/share-th indexed file (at least one) and return their paths."""
     files = index.graph.files()
-    paths = sorted(p for p, r in files.items() if r.language != "text")
+    # JSON, a config language, has no comments at all.
+    paths = sorted(p for p in files if not p.endswith(".json"))
     chosen = paths[:: max(1, round(1 / share))]
     for path in chosen:
-        marker = COMMENT.get(files[path].language, "//")
-        with open(root / path, "a", encoding="utf-8") as handle:
-            handle.write(f"\n{marker} touched by codeidx bench perf\n")
+        touch(root / path, files[path].language)
     return chosen
+
+
+def touch(path: Path, language: str) -> None:
+    """Append a line that changes `path`'s text and keeps its syntax valid."""
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"\n{COMMENT[language]} touched by codeidx bench perf\n")
 
 
 def sample_queries(index) -> list[str]:

@@ -246,3 +246,40 @@ def test_bench_mcp_times_tool_calls_over_stdio(tmp_path: Path) -> None:
     assert result["calls_per_tool"] >= 4 and result["startup_s"] > 0
     for tool in ("search_code", "get_context"):
         assert result[tool]["p95_ms"] >= result[tool]["p50_ms"] > 0
+
+
+def test_perf_touch_keeps_every_kind_of_file_valid(tmp_path: Path) -> None:
+    import configparser
+    import tomllib
+    from types import SimpleNamespace
+
+    import yaml
+
+    from codeidx.benchmarks.perf import _touch
+    from codeidx.indexer.languages import language_for, parser_for
+
+    files = {"app.py": "def f():\n    return 1\n", "web/app.js": "export function f() { return 1 }\n",
+             "pyproject.toml": "[tool.x]\na = 1\n", "ci.yml": "jobs:\n  test: {}\n", "setup.cfg": "[metadata]\nname = x\n",
+             "package.json": '{"name": "x"}\n', "README.md": "# Title\n"}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    index = SimpleNamespace(graph=SimpleNamespace(files=lambda: {
+        rel: SimpleNamespace(language=language_for(rel)) for rel in files}))
+    touched = _touch(tmp_path, index, share=1.0)
+    assert sorted(touched) == sorted(set(files) - {"package.json"})  # JSON has no comment to add
+    read = lambda rel: (tmp_path / rel).read_text()  # noqa: E731
+    assert all(read(rel) != files[rel] for rel in touched)
+    compile(read("app.py"), "app.py", "exec")
+    assert not parser_for("javascript").parse(read("web/app.js").encode()).root_node.has_error
+    assert tomllib.loads(read("pyproject.toml")) == {"tool": {"x": {"a": 1}}}
+    assert yaml.safe_load(read("ci.yml")) == {"jobs": {"test": {}}}
+    configparser.ConfigParser().read_string(read("setup.cfg"))
+    assert json.loads(read("package.json")) == {"name": "x"}
+
+
+def test_perf_touch_knows_every_language_the_indexer_produces() -> None:
+    from codeidx.benchmarks.perf import COMMENT
+    from codeidx.indexer.languages import LANGUAGES
+
+    assert sorted(COMMENT) == sorted(lang.name for lang in LANGUAGES)
