@@ -26,7 +26,7 @@ def load_instances(path: str | Path, repos: Iterable[str] = (), limit: int | Non
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CodeidxError(f"cannot read dataset {path}: {exc.strerror}; pass an existing SWE-bench JSON or JSONL file") from None
+        raise CodeidxError(f"cannot read dataset {path}: {exc.strerror}; pass an existing SWE-bench JSON or JSONL file") from exc
     records = _parse(text, path)
     wanted = set(repos)
     out: list[Instance] = []
@@ -49,4 +49,4 @@ def _parse(text: str, path: Path) -> list:
             return json.loads(stripped)
         return [json.loads(line) for line in text.splitlines() if line.strip()]
     except json.JSONDecodeError as exc:
-        raise CodeidxError(f"{path} is not JSON or JSON Lines (line {exc.lineno}): pass a SWE-bench dataset file") from None
+        raise CodeidxError(f"{path} is not JSON or JSON Lines (line {exc.lineno}): pass a SWE-bench dataset file") from exc
