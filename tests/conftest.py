@@ -9,9 +9,12 @@ from typing import Iterator
 
 import pytest
 
+from codeidx.cli.common import setup_process
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+setup_process()  # what the entry point sets for the whole process (tiktoken's encodings), set for the tests too
 # Module-scoped fixtures run before the autouse one below: even they must not read a real user config.
 os.environ["CODEIDX_CONFIG_DIR"] = os.path.join(tempfile.gettempdir(), f"codeidx-test-config-{os.getpid()}")
 

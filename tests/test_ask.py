@@ -1,7 +1,6 @@
 """`codeidx ask` on a real repository whose answers are known."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -165,13 +164,10 @@ def test_the_context_holds_the_callers_and_callees_of_a_hit(index: Index) -> Non
 
 
 def gpt_4o_tokens(text: str) -> int:
-    """gpt-4o's own count, straight from tiktoken (o200k_base, from the files LiteLLM ships)."""
+    """gpt-4o's own count, straight from tiktoken (o200k_base, from the files LiteLLM ships: conftest
+    sets up the process as the CLI does)."""
     import tiktoken
 
-    litellm = importlib.util.find_spec("litellm")
-    assert litellm is not None and litellm.origin
-    os.environ.setdefault("TIKTOKEN_CACHE_DIR", os.path.join(os.path.dirname(litellm.origin), "litellm_core_utils",
-                                                             "tokenizers"))
     return len(tiktoken.get_encoding("o200k_base").encode(text, disallowed_special=()))
 
 
