@@ -93,5 +93,5 @@ class Workspace:
         done = subprocess.run(["git", "-C", str(self.repo), "apply", "-"], input=patch,
                               capture_output=True, text=True)
         if done.returncode != 0:
-            raise CodeidxError(f"could not apply the change to {self.repo} ({done.stderr.strip().splitlines()[-1:]}); "
+            raise CodeidxError(f"could not apply the change to {self.repo} ({first_line(done.stderr, last=True)}); "
                                f"it stays on branch {self.branch}")
