@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 
 from codeidx.agent.audit import AuditLog
-from codeidx.agent.model import Model
+from codeidx.core.protocols import Model
 from codeidx.agent.schema import tool_schema
 from codeidx.agent.tools import Toolbox, ToolError
 from codeidx.core.secrets import redact
