@@ -6,9 +6,9 @@ import time
 from dataclasses import dataclass
 
 from codeidx.agent.audit import AuditLog
-from codeidx.core.protocols import Model
 from codeidx.agent.schema import tool_schema
 from codeidx.agent.tools import Toolbox, ToolError
+from codeidx.core.protocols import Model
 from codeidx.core.secrets import redact
 
 SYSTEM = """You are a careful software engineer working in a git worktree of the user's repository.

@@ -12,7 +12,8 @@ from typing import Callable
 from codeidx.agent.audit import AuditLog, new_run_id
 from codeidx.agent.guard import Approver, ProtectedPaths
 from codeidx.agent.loop import Limits, Outcome, run_loop
-from codeidx.agent.model import Endpoint, Model as RouterModel
+from codeidx.agent.model import Endpoint
+from codeidx.agent.model import Model as RouterModel
 from codeidx.agent.sandbox import Sandbox
 from codeidx.agent.tools import Toolbox
 from codeidx.agent.workspace import Workspace

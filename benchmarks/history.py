@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from codeidx.agent.workspace import git
 from codeidx.benchmarks.corpus import is_candidate
 from codeidx.benchmarks.dataset import Instance
-from codeidx.agent.workspace import git
 from codeidx.core.errors import CodeidxError
 
 MIN_WORDS = 3  # "Fix typo" says nothing a ranker could use

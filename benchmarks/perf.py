@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from codeidx.benchmarks.metrics import percentile
 from codeidx.agent.workspace import git
+from codeidx.benchmarks.metrics import percentile
 from codeidx.benchmarks.workspace import Checkout
 from codeidx.core.errors import CodeidxError
 

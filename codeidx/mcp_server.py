@@ -21,8 +21,8 @@ from pydantic import Field, ValidationError
 
 from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError
-from codeidx.index import Index
 from codeidx.core.models import SearchFilters
+from codeidx.index import Index
 
 log = logging.getLogger("codeidx.mcp")
 

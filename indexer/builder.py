@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from codeidx.core.models import SourceFile
+from codeidx.core.protocols import Embedder, Store
+from codeidx.core.secrets import redact
 from codeidx.indexer.chunker import chunk_file
 from codeidx.indexer.embed_cache import EmbeddingCache, embed_with_cache
 from codeidx.indexer.graph import FileRecord, FileUpdate, Graph
 from codeidx.indexer.parser import parse_file
 from codeidx.indexer.plan import Plan
 from codeidx.indexer.sparse import sparse_vector
-from codeidx.core.models import SourceFile
-from codeidx.core.protocols import Embedder, Store
-from codeidx.core.secrets import redact
 
 # Chunks per embedding group: large enough that sorting by length cuts padding, small enough
 # that an interrupted build loses little.

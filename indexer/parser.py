@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from codeidx.indexer.languages import has_grammar, parser_for, query_for
 from codeidx.core.models import ParsedFile, Reference, Symbol
+from codeidx.indexer.languages import has_grammar, parser_for, query_for
 
 MAX_SIGNATURE = 300
 MAX_DOCSTRING = 600

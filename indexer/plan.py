@@ -10,9 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codeidx.core.models import SourceFile
 from codeidx.indexer.graph import FileRecord
 from codeidx.indexer.walker import WalkResult, content_skip_reason
-from codeidx.core.models import SourceFile
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,16 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from codeidx.core.errors import StoreError
-from codeidx.core.ranking import RRF_K
-from codeidx.indexer.store_edge import (INDEXED_FIELDS, PREFETCH_FLOOR, UPSERT_BATCH, exact_matches, hybrid_query,
-                                       payload_of)
 from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
+from codeidx.core.ranking import RRF_K
+from codeidx.indexer.store_edge import (
+    INDEXED_FIELDS,
+    PREFETCH_FLOOR,
+    UPSERT_BATCH,
+    exact_matches,
+    hybrid_query,
+    payload_of,
+)
 
 
 def connect(url: str, api_key: str | None = None) -> Any:

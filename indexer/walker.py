@@ -14,9 +14,9 @@ from pathlib import Path, PurePosixPath
 
 import pathspec
 
-from codeidx.indexer.languages import language_for
 from codeidx.core.models import SourceFile
 from codeidx.core.secrets import has_private_key, is_secret_path
+from codeidx.indexer.languages import language_for
 
 # Minified or generated files (a few enormous lines) cost embedding time and answer nothing;
 # one long literal in an otherwise normal file must not exclude it.

@@ -7,8 +7,8 @@ import click
 
 from codeidx.cli.common import echo_json, handle_errors, load_config
 from codeidx.core.errors import CodeidxError
-from codeidx.index import Index
 from codeidx.core.models import SearchFilters
+from codeidx.index import Index
 
 
 @click.command()

@@ -96,8 +96,8 @@ def _run_quality(instances, checkout_for, work: Path, title: str, *, modes: str,
     from codeidx.benchmarks import summary
     from codeidx.benchmarks.corpus import extensions_for
     from codeidx.benchmarks.harness import Settings, run
-    from codeidx.core.ranking import MODES
     from codeidx.benchmarks.machine import as_line, describe
+    from codeidx.core.ranking import MODES
 
     chosen = tuple(m.strip() for m in modes.split(",") if m.strip())
     unknown = set(chosen) - set(MODES)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from codeidx.core import trust as store
 from codeidx.cli.common import echo_json, handle_errors
+from codeidx.core import trust as store
 from codeidx.core.config import REPO_SAFE_KEYS, read_repo_file
 from codeidx.core.errors import CodeidxError
 
