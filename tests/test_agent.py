@@ -12,6 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
+from conftest import git, make_repo
+from llm_server import ScriptedLLMServer, reply, tool_call
 
 from codeidx.agent.audit import TEXT_LIMIT, AuditLog, list_runs, read_run, runs_dir, summarize
 from codeidx.agent.guard import approver
@@ -19,8 +21,6 @@ from codeidx.agent.run import run_agent
 from codeidx.cli import cli
 from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError
-from conftest import git, make_repo
-from llm_server import ScriptedLLMServer, reply, tool_call
 
 CALC = '''"""Arithmetic helpers."""
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import make_repo
 
 from codeidx.cli import cli
 from codeidx.core.errors import CodeidxError
-from codeidx.index import Index
 from codeidx.core.models import SearchFilters
-from conftest import make_repo
+from codeidx.index import Index
 
 FILES = {
     "netlib/__init__.py": "",

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import git, make_repo
 
 from codeidx.benchmarks.bm25 import FileBM25
 from codeidx.benchmarks.corpus import candidate_files, index_excludes, is_test_path
@@ -18,7 +19,6 @@ from codeidx.benchmarks.patches import enclosing_functions, gold_files, parse_pa
 from codeidx.core.errors import CodeidxError
 from codeidx.index import Index
 from codeidx.indexer.parser import parse_file
-from conftest import git, make_repo
 
 BILLING = '''"""Invoices and taxes."""
 
@@ -250,9 +250,9 @@ def test_bench_mcp_times_tool_calls_over_stdio(tmp_path: Path) -> None:
 
 def test_perf_touch_keeps_every_kind_of_file_valid(tmp_path: Path) -> None:
     import configparser
-    import tomllib
     from types import SimpleNamespace
 
+    import tomllib
     import yaml
 
     from codeidx.benchmarks.perf import _touch

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import git, make_repo
 
 from codeidx.cli import cli
 from codeidx.core.config import Config
-from codeidx.core.errors import CodeidxError, IndexMismatchError, NoIndexError
+from codeidx.core.errors import IndexMismatchError, NoIndexError
 from codeidx.index import Index
-from conftest import git, make_repo
 
 FILES = {
     "shop/cart.py": '''"""Shopping cart."""

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import make_repo
 
 from codeidx.cli import cli
 from codeidx.core.errors import CodeidxError
 from codeidx.index import Index
-from conftest import make_repo
 
 FILES = {
     "app/pricing.py": "def apply_discount(amount, percent):\n    return amount * (100 - percent) / 100\n",

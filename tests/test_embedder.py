@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy
 import pytest
+from conftest import make_repo
+from llm_server import ScriptedLLMServer
 
 from codeidx.core.errors import ModelLoadError
 from codeidx.index import Index
 from codeidx.indexer import embedder as embedder_module
 from codeidx.indexer.embedder import load_embedder
-from conftest import make_repo
-from llm_server import ScriptedLLMServer
 
 FILES = {
     "billing/invoice.py": '''"""Invoices."""

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
 
 import pytest
+from conftest import make_repo
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from codeidx.index import Index
-from conftest import make_repo
 
 FILES = {
     "shop/__init__.py": "",

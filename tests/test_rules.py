@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import make_repo
 
 from codeidx.agent.audit import TEXT_LIMIT, summarize
 from codeidx.agent.workspace import git
@@ -15,7 +16,6 @@ from codeidx.core.text import head_and_tail
 from codeidx.indexer import chunker
 from codeidx.indexer.embed_cache import EmbeddingCache, embed_with_cache
 from codeidx.retriever.tokens import bundled_encodings
-from conftest import make_repo
 
 
 def test_long_text_keeps_head_and_tail_around_a_count_of_what_was_cut():

@@ -7,7 +7,6 @@ assertions read the real files the attack aimed at.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import git, make_repo
+from llm_server import ScriptedLLMServer, reply, tool_call
 
 from codeidx.agent.audit import read_run
 from codeidx.agent.guard import approver
@@ -22,8 +23,6 @@ from codeidx.agent.run import run_agent
 from codeidx.cli import cli
 from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError
-from conftest import git, make_repo
-from llm_server import ScriptedLLMServer, reply, tool_call
 
 CALC = "def add(a, b):\n    return a + b\n"
 TEST_CALC = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"

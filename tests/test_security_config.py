@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import git, make_repo
 
 from codeidx.cli import cli
 from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError
 from codeidx.core.home import MARKER, ensure_home
-from conftest import git, make_repo
 
 CODE = {"app/main.py": "def main():\n    return 1\n", "index/keep.txt": "tracked data\n", ".gitignore": "*.pyc\n"}
 

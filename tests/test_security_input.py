@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import make_repo
+from test_mcp import call, server
 
 from codeidx.cli import cli
 from codeidx.index import Index, _swap_in
 from codeidx.retriever.search import MAX_QUERY_CHARS, bound_query
 from codeidx.retriever.signals import extract
-from conftest import make_repo
-from test_mcp import call, server
 
 FILES = {
     "shop/pricing.py": '''def apply_discount(amount, code):

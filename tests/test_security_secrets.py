@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import make_repo
 
 from codeidx.agent.audit import AuditLog, load_run
 from codeidx.cli import cli
+from codeidx.core.secrets import has_private_key, is_secret_path, redact
 from codeidx.index import Index
 from codeidx.mcp_server import _render_lookup
-from codeidx.core.secrets import has_private_key, is_secret_path, redact
-from conftest import make_repo
 
 BEGIN, END = "-----" + "BEGIN ", "-----" + "END "
 KEY_BODY = ("MIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQIq3Zx7T9cLwICCAAw\n"

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import make_repo
 from qdrant_client import QdrantClient
 
 from codeidx.core.errors import IndexMismatchError
 from codeidx.index import Index
 from codeidx.indexer import store_server
-from conftest import make_repo
 
 URL = "http://qdrant.test:6333"
 pytestmark = pytest.mark.filterwarnings("ignore:Payload indexes have no effect in the local Qdrant")

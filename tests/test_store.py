@@ -28,13 +28,13 @@ from pathlib import Path
 
 import pytest
 
+from codeidx.core.models import Chunk, SearchFilters
+from codeidx.core.ranking import RRF_K
 from codeidx.indexer.chunker import CHUNK_NAMESPACE, header
 from codeidx.indexer.embedder import load_embedder
 from codeidx.indexer.sparse import sparse_query, sparse_vector
-from codeidx.core.ranking import RRF_K
 from codeidx.indexer.store_edge import UPSERT_BATCH, EdgeStore
 from codeidx.indexer.store_server import ServerStore
-from codeidx.core.models import Chunk, SearchFilters
 
 # qdrant-client's local mode warns that it ignores payload indexes; the filters still apply.
 pytestmark = pytest.mark.filterwarnings("ignore:Payload indexes have no effect:UserWarning")

@@ -4,11 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import make_repo
 
 from codeidx.core.errors import CodeidxError
 from codeidx.index import Index
 from codeidx.retriever.symbols import pinned
-from conftest import make_repo
 
 FILES = {
     "app/store.py": '''class Store:

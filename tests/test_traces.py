@@ -2,13 +2,11 @@
 raised names the first hit. And imports of JavaScript and Go files resolve in the symbol graph."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import make_repo
 
 from codeidx.index import Index
 from codeidx.retriever.signals import extract
-from conftest import make_repo
 
 FILES = {
     "web/format.js": '''// Prices for display.

@@ -4,10 +4,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from conftest import git, make_repo
+
 from codeidx.indexer.graph import FileRecord
 from codeidx.indexer.plan import make_plan
 from codeidx.indexer.walker import content_skip_reason, walk
-from conftest import git, make_repo
 
 SOURCES = {
     "app/main.py": "def main():\n    return 1\n",
