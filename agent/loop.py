@@ -72,7 +72,8 @@ def _call_tool(functions: dict, name: str, raw_arguments: str, audit: AuditLog, 
             raise ToolError(f"unknown tool {name!r}; the tools are: {', '.join(functions)}")
         result, ok = str(functions[name](**arguments)), True
     except json.JSONDecodeError as exc:
-        result, ok, arguments = f"error: the arguments are not valid JSON ({exc.msg}); send a JSON object", False, raw_arguments
+        result, ok, arguments = (f"error: the arguments are not valid JSON ({exc.msg}); send a JSON object", False,
+                                 raw_arguments)
     except ToolError as exc:
         result, ok = f"error: {exc}", False
     except Exception as exc:  # noqa: BLE001 - a broken tool call must not end the run

@@ -83,7 +83,8 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
                     cost=model.cost if model else 0.0)
         raise
     applied, diff = False, ""
-    if outcome.status == "success" and ws.commit(f"codeidx agent: {task.strip().splitlines()[0][:60]}\n\n{outcome.reason}"):
+    if outcome.status == "success" and ws.commit(f"codeidx agent: {task.strip().splitlines()[0][:60]}\n\n"
+                                                 f"{outcome.reason}"):
         diff = ws.diff_stat()
         ws.hand_over()
         if on_success:

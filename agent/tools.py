@@ -57,7 +57,8 @@ class Toolbox:
     # --- the tools ---
 
     def search_code(self, query: str, k: int = 8) -> str:
-        """Search the repository's code by meaning, identifiers or stack traces; returns the best symbols with their location.
+        """Search the repository's code by meaning, identifiers or stack traces; returns the best symbols with their
+        location.
 
         Args:
             query: what to look for: a question, an identifier, an error message
@@ -106,7 +107,8 @@ class Toolbox:
         return self.index.repo_map(focus=focus)
 
     def edit_file(self, path: str, old: str, new: str) -> str:
-        """Replace one exact occurrence of `old` with `new` in a file. `old` must match the file's text exactly (whitespace included) and occur once.
+        """Replace one exact occurrence of `old` with `new` in a file. `old` must match the file's text exactly
+        (whitespace included) and occur once.
 
         Args:
             path: file path relative to the repository root
@@ -140,7 +142,8 @@ class Toolbox:
         return f"wrote {path} ({len(content.splitlines())} lines)"
 
     def run_tests(self) -> str:
-        """Run the project's test suite and return its result and output (long output is trimmed to its head and tail)."""
+        """Run the project's test suite and return its result and output (long output is trimmed to its head and
+        tail)."""
         if not self.test_cmd:
             raise ToolError("no test command: none was configured (--test-cmd) and none could be detected")
         code, output = self._run(_split(self.test_cmd))

@@ -47,7 +47,8 @@ class Workspace:
     def create(cls, repo: Path, run_id: str) -> "Workspace":
         """A clone of `repo` at HEAD in `.codeidx/worktrees/<run_id>`, on branch codeidx/agent-<run_id>."""
         repo = repo.resolve()
-        inside = subprocess.run(["git", "-C", str(repo), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+        inside = subprocess.run(["git", "-C", str(repo), "rev-parse", "--show-toplevel"], capture_output=True,
+                                text=True)
         if inside.returncode != 0:
             raise CodeidxError(f"{repo} is not a git repository: the agent works on a branch of one (git init)")
         repo = Path(inside.stdout.strip())
@@ -84,8 +85,8 @@ class Workspace:
 
     def hand_over(self) -> None:
         """Give the user's repository the branch (the clone's objects come along)."""
-        git(self.repo, "fetch", "-q", "--no-tags", str(self.path), f"+refs/heads/{self.branch}:refs/heads/{self.branch}",
-            clean=False)
+        git(self.repo, "fetch", "-q", "--no-tags", str(self.path),
+            f"+refs/heads/{self.branch}:refs/heads/{self.branch}", clean=False)
 
     def apply_to_checkout(self) -> None:
         """Bring the branch's change into the user's working tree, as uncommitted edits."""

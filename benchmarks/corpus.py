@@ -28,7 +28,8 @@ def is_test_path(path: str) -> bool:
 def extensions_for(languages: frozenset[str]) -> tuple[str, ...]:
     unknown = set(languages) - CODE_LANGUAGES
     if unknown:
-        raise CodeidxError(f"unknown language {', '.join(sorted(unknown))}: choose from {', '.join(sorted(CODE_LANGUAGES))}")
+        raise CodeidxError(f"unknown language {', '.join(sorted(unknown))}: "
+                           f"choose from {', '.join(sorted(CODE_LANGUAGES))}")
     return tuple(ext for lang in LANGUAGES if lang.name in languages for ext in lang.extensions)
 
 

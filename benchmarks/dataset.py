@@ -26,7 +26,8 @@ def load_instances(path: str | Path, repos: Iterable[str] = (), limit: int | Non
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CodeidxError(f"cannot read dataset {path}: {exc.strerror}; pass an existing SWE-bench JSON or JSONL file") from exc
+        raise CodeidxError(f"cannot read dataset {path}: {exc.strerror}; "
+                           f"pass an existing SWE-bench JSON or JSONL file") from exc
     records = _parse(text, path)
     wanted = set(repos)
     out: list[Instance] = []
@@ -36,7 +37,8 @@ def load_instances(path: str | Path, repos: Iterable[str] = (), limit: int | Non
             raise CodeidxError(f"{path}: record {n} lacks {', '.join(missing)}: it is not in SWE-bench format")
         if wanted and rec["repo"] not in wanted:
             continue
-        out.append(Instance(rec["instance_id"], rec["repo"], rec["base_commit"], rec["problem_statement"], rec["patch"]))
+        out.append(Instance(rec["instance_id"], rec["repo"], rec["base_commit"], rec["problem_statement"],
+                            rec["patch"]))
     if not out:
         raise CodeidxError(f"{path} has no instances" + (f" for {', '.join(sorted(wanted))}" if wanted else ""))
     return out[:limit] if limit else out
@@ -49,4 +51,5 @@ def _parse(text: str, path: Path) -> list:
             return json.loads(stripped)
         return [json.loads(line) for line in text.splitlines() if line.strip()]
     except json.JSONDecodeError as exc:
-        raise CodeidxError(f"{path} is not JSON or JSON Lines (line {exc.lineno}): pass a SWE-bench dataset file") from exc
+        raise CodeidxError(f"{path} is not JSON or JSON Lines (line {exc.lineno}): "
+                           f"pass a SWE-bench dataset file") from exc

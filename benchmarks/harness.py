@@ -60,7 +60,7 @@ def run(instances: Sequence[Instance], checkout_for: Callable[[Instance], Checko
         on_result: Callable[[InstanceResult], None] = lambda r: None,
         on_skip: Callable[[Instance, str], None] = lambda i, why: None) -> list[InstanceResult]:
     results: list[InstanceResult] = []
-    for repo, group in _by_repo(instances).items():
+    for _repo, group in _by_repo(instances).items():
         checkout = checkout_for(group[0])
         group.sort(key=lambda i: checkout.commit_time(i.base_commit))
         checkout.goto(group[0].base_commit)  # the indexes live in the checkout
@@ -108,7 +108,8 @@ def _run_one(instance: Instance, checkout: Checkout, indexes: dict, settings: Se
     gold = gold_files(changes, lambda p: p in present)
     if not gold:
         return "its patch changes no candidate file that exists at the base commit"
-    files: dict[str, tuple[str, ...]] = {"bm25": tuple(p for p, _ in FileBM25.from_files(root, paths).rank(instance.query, TOP))}
+    files: dict[str, tuple[str, ...]] = {
+        "bm25": tuple(p for p, _ in FileBM25.from_files(root, paths).rank(instance.query, TOP))}
     functions: dict[str, tuple[str, ...]] = {}
     builds: dict[str, BuildCost] = {}
     query_ms: dict[str, float] = {}

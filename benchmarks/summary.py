@@ -36,7 +36,8 @@ def score(results: Sequence[InstanceResult]) -> list[SystemScores]:
         with_fns = [r for r in results if r.gold_functions and system in r.functions]
         fn_rows = [{f"acc@{k}": evaluate(r.functions[system], r.gold_functions, FUNCTION_KS)[f"acc@{k}"]
                     for k in FUNCTION_KS} for r in with_fns]
-        out.append(SystemScores(system, len(results), mean([evaluate(r.files[system], r.gold_files, KS) for r in results]),
+        out.append(SystemScores(system, len(results),
+                                mean([evaluate(r.files[system], r.gold_files, KS) for r in results]),
                                 len(with_fns), mean(fn_rows)))
     return out
 

@@ -35,12 +35,13 @@ class Checkout:
     def goto(self, commit: str) -> None:
         if not (self.path / ".git").exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            git(self.path.parent, "clone", "-q", "--shared", "--no-checkout", str(self.source.resolve()), self.path.name,
-                clean=False)
+            git(self.path.parent, "clone", "-q", "--shared", "--no-checkout", str(self.source.resolve()),
+                self.path.name, clean=False)
             with open(self.path / ".git" / "info" / "exclude", "a") as handle:
                 handle.write("/.codeidx*/\n")  # the benchmark's indexes live in the checkout
         if not self.has(commit):
-            raise CodeidxError(f"commit {commit[:12]} is not in {self.source}: fetch the full history there (git fetch --unshallow)")
+            raise CodeidxError(f"commit {commit[:12]} is not in {self.source}: "
+                               f"fetch the full history there (git fetch --unshallow)")
         git(self.path, "checkout", "-q", "-f", "--detach", commit, clean=False)
         # Untracked leftovers would be indexed; ignored files (the index itself) stay.
         git(self.path, "clean", "-q", "-f", "-d", clean=False)
@@ -49,5 +50,6 @@ class Checkout:
         return int(git(self.source, "show", "-s", "--format=%ct", commit, clean=False).strip() or 0)
 
     def has(self, commit: str) -> bool:
-        out = subprocess.run(["git", "-C", str(self.path), "cat-file", "-e", f"{commit}^{{commit}}"], capture_output=True)
+        out = subprocess.run(["git", "-C", str(self.path), "cat-file", "-e", f"{commit}^{{commit}}"],
+                             capture_output=True)
         return out.returncode == 0

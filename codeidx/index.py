@@ -256,7 +256,8 @@ class Index:
             cache.close()
         # Merging segments pays off after bulk writes; after a small edit it costs more than it saves.
         optimize = getattr(store, "optimize", None)
-        if optimize is not None and len(plan.index) + len(plan.delete) >= OPTIMIZE_AFTER * max(graph.counts()["files"], 1):
+        if (optimize is not None
+                and len(plan.index) + len(plan.delete) >= OPTIMIZE_AFTER * max(graph.counts()["files"], 1)):
             began = time.perf_counter()
             optimize()
             stats = replace(

@@ -145,7 +145,8 @@ def create_server(root: str | os.PathLike, config: Config | None = None) -> Code
     @server.tool()
     @tool_errors
     def repo_map(
-            focus: Annotated[str | None, Field(description="A query that tilts the map toward the files it concerns.")] = None,
+            focus: Annotated[str | None,
+                             Field(description="A query that tilts the map toward the files it concerns.")] = None,
             budget: Budget = 1500,
     ) -> str:
         """An overview of the repository: its files and their main classes and functions, most central first."""

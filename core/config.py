@@ -92,7 +92,8 @@ class Config:
     """Test command for the agent; detected when unset (pytest, npm test, go test, cargo test)."""
     allowed_commands: tuple[str, ...] = ("pytest", "python -m pytest", "ls", "git status", "git diff", "git log")
     """Command prefixes the agent's run_command may run."""
-    protected_paths: tuple[str, ...] = (".git/**", ".github/**", ".gitlab-ci.yml", ".ci/**", ".env*", "**/*.pem", "**/*.key", "**/id_rsa*")
+    protected_paths: tuple[str, ...] = (".git/**", ".github/**", ".gitlab-ci.yml", ".ci/**", ".env*", "**/*.pem",
+                                        "**/*.key", "**/id_rsa*")
     """Globs the agent may change only with approval."""
     allow_network: bool = False
     """Let the agent's sandboxed commands (tests, run_command) reach the network."""

@@ -24,7 +24,8 @@ class Embedder(Protocol):
 class Store(Protocol):
     """Dense + sparse vectors and payloads for chunks. Point ids are the chunk ids."""
 
-    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None: ...
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]],
+               sparse: Sequence[SparseVector]) -> None: ...
 
     def delete(self, chunk_ids: Sequence[str]) -> None: ...
 

@@ -144,7 +144,8 @@ def _fit(parsed: ParsedFile, piece: _Piece, head: str, count: Callable[[str], in
     return [_chunk(parsed, piece, part, head, i) for i, part in enumerate(parts, start=1)]
 
 
-def _split(numbered: tuple[tuple[int, str], ...], count: Callable[[str], int], room: int) -> list[tuple[tuple[int, str], ...]]:
+def _split(numbered: tuple[tuple[int, str], ...], count: Callable[[str], int],
+           room: int) -> list[tuple[tuple[int, str], ...]]:
     """Greedy packing of statements (runs of lines that start at the body's indentation)."""
     body = [t for _, t in numbered[1:] if t.strip()]
     base = min((len(t) - len(t.lstrip()) for t in body), default=0)

@@ -205,7 +205,8 @@ class Graph:
         return [_reference(r) for r in self.db.execute("SELECT * FROM refs ORDER BY path, line")]
 
     def counts(self) -> dict[str, int]:
-        return {t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("files", "symbols", "refs", "chunks")}
+        return {t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                for t in ("files", "symbols", "refs", "chunks")}
 
     def languages(self) -> dict[str, int]:
         rows = self.db.execute("SELECT language, COUNT(*) FROM files GROUP BY language ORDER BY 2 DESC")

@@ -90,7 +90,8 @@ def _symbols(path: str, language: str, source: bytes, defs: list[_Def],
         qualified = f"{parent}.{d.name}" if parent else d.name
         name = _last_segment(d.name)
         kind = d.kind
-        if kind == "function" and stack and stack[-1][0].kind in ("class", "struct", "interface", "trait", "scope", "enum"):
+        if kind == "function" and stack and stack[-1][0].kind in ("class", "struct", "interface", "trait", "scope",
+                                                                  "enum"):
             kind = "method"
         spans.append((d.start_byte, d.end_byte, qualified))
         stack.append((d, qualified))
@@ -120,11 +121,13 @@ def _enclosing(spans: list[tuple[int, int, str]], byte: int) -> str:
 def _body(node):
     inner = node
     if node.type in WRAPPERS:
-        inner = node.child_by_field_name("definition") or node.child_by_field_name("declaration") or node.named_children[-1]
+        inner = (node.child_by_field_name("definition") or node.child_by_field_name("declaration")
+                 or node.named_children[-1])
     body = inner.child_by_field_name("body")
     if body is None:
         body = next((c for c in inner.children if c.type in ("block", "declaration_list", "field_declaration_list",
-                                                             "class_body", "compound_statement", "function_body")), None)
+                                                             "class_body", "compound_statement", "function_body")),
+                    None)
     return inner, body
 
 

@@ -81,7 +81,8 @@ class EdgeStore:
 
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
         q = self.q
-        points = [q.Point(c.id, {"dense": list(d), "sparse": q.SparseVector(indices=list(s.indices), values=list(s.values))},
+        points = [q.Point(c.id, {"dense": list(d),
+                                 "sparse": q.SparseVector(indices=list(s.indices), values=list(s.values))},
                           payload_of(c)) for c, d, s in zip(chunks, dense, sparse)]
         for start in range(0, len(points), UPSERT_BATCH):
             self.shard.update(q.UpdateOperation.upsert_points(points[start:start + UPSERT_BATCH]))

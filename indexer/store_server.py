@@ -27,7 +27,8 @@ def connect(url: str, api_key: str | None = None) -> Any:
     try:
         client.get_collections()
     except Exception as exc:  # noqa: BLE001 - connection errors come in many types
-        raise StoreError(f"cannot reach Qdrant at {url}: {str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__}") from None
+        raise StoreError(f"cannot reach Qdrant at {url}: "
+                         f"{str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__}") from None
     return client
 
 
@@ -71,7 +72,8 @@ class ServerStore:
                                        filter=condition))
         if sparse is not None:
             vector = m.SparseVector(indices=list(sparse.indices), values=list(sparse.values))
-            prefetch.append(m.Prefetch(query=vector, using="sparse", limit=max(fetch, PREFETCH_FLOOR), filter=condition))
+            prefetch.append(m.Prefetch(query=vector, using="sparse", limit=max(fetch, PREFETCH_FLOOR),
+                                       filter=condition))
         if len(prefetch) == 1:
             only = prefetch[0]
             return self.client.query_points(self.collection, query=only.query, using=only.using, limit=fetch,

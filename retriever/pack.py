@@ -61,7 +61,8 @@ def render(query: str, snippets: list[Snippet], related: list[RelatedLine], repo
         parts.append("## Relevant code\n")
         for s in snippets:
             fence = "````" if "```" in s.code else "```"
-            parts.append(f"### {s.path}:{s.start_line}-{s.end_line} ({s.label})\n{fence}{s.language}\n{s.code}\n{fence}\n")
+            parts.append(f"### {s.path}:{s.start_line}-{s.end_line} ({s.label})\n"
+                         f"{fence}{s.language}\n{s.code}\n{fence}\n")
     if related:
         parts.append("## Related symbols\n")
         parts.extend(f"- `{r.path}:{r.line}` {r.qualified_name} ({_PHRASES.get(r.relation, r.relation)} {r.of}): "

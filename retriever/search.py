@@ -81,7 +81,8 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
     if mode == "full":
         top = sorted(scores, key=lambda i: -scores[i])[:k]
         add("graph", _neighbours(parts, [payloads[i] for i in top], filters), WEIGHTS["graph"])
-    ranked_ids = sorted(scores, key=lambda i: (-scores[i], payloads[i].get("path", ""), payloads[i].get("start_line", 0)))
+    ranked_ids = sorted(scores,
+                        key=lambda i: (-scores[i], payloads[i].get("path", ""), payloads[i].get("start_line", 0)))
     return [_hit(i, payloads[i], scores[i], reasons[i]) for i in ranked_ids[:k]]
 
 

@@ -30,9 +30,11 @@ _FRAME_PATTERNS = (
     re.compile(r"at (?:(?P<func>[\w.$<>]+) )?\(?(?P<path>[\w./\\@-]+\.\w+):(?P<line>\d+)(?::\d+)?\)?"),  # JS, Java
     # Anchored at the start of a token: unanchored, every position of a long token was a fresh
     # start scanning to its end, quadratic in the token (a 128K-character one took 45 s).
-    re.compile(r"(?<![\w./\\-])(?P<path>[\w./\\-]+\.(?:go|rs|c|cc|cpp|h|rb|php|py|ts|js)):(?P<line>\d+)"),  # Go, Rust, C, generic
+    # Go, Rust, C, generic
+    re.compile(r"(?<![\w./\\-])(?P<path>[\w./\\-]+\.(?:go|rs|c|cc|cpp|h|rb|php|py|ts|js)):(?P<line>\d+)"),
 )
-_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|md|toml|ya?ml|json))\b")
+_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\."
+                   r"(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|md|toml|ya?ml|json))\b")
 _WORD = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*)(?P<call>\(\))?")
 
 

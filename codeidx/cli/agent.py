@@ -14,20 +14,26 @@ from codeidx.core.errors import CodeidxError
 
 @click.command()
 @click.argument("task", required=False)
-@click.option("--task-file", type=click.Path(exists=True, dir_okay=False), help="Read a longer task (a ticket, a spec) from a file.")
+@click.option("--task-file", type=click.Path(exists=True, dir_okay=False),
+              help="Read a longer task (a ticket, a spec) from a file.")
 @click.option("--repo", default=".", type=click.Path(file_okay=False), help="Repository to work on (default: .).")
-@click.option("--model", help="Any LiteLLM model string, e.g. openai/gpt-4o-mini, anthropic/claude-sonnet-4-5, ollama/qwen2.5-coder.")
+@click.option("--model", help="Any LiteLLM model string, e.g. openai/gpt-4o-mini, anthropic/claude-sonnet-4-5, "
+                              "ollama/qwen2.5-coder.")
 @click.option("--api-base", help="Base URL of an OpenAI-compatible server, local ones included.")
-@click.option("--cheap-model", help="A cheaper model for routine sub-steps (condensing long tool output) and as fallback.")
+@click.option("--cheap-model",
+              help="A cheaper model for routine sub-steps (condensing long tool output) and as fallback.")
 @click.option("--test-cmd", help="The test command (default: configured, else detected).")
 @click.option("--max-steps", type=click.IntRange(1), help="Stop after this many model turns (default 30).")
 @click.option("--max-cost", type=click.FloatRange(0), help="Stop once this many USD are spent (default 2.0).")
 @click.option("--max-tokens", type=click.IntRange(1), help="Stop once this many tokens are used.")
 @click.option("--yes", "assume_yes", is_flag=True, help="Approve edits to protected paths without asking.")
 @click.option("--apply", is_flag=True, help="On success, also bring the change into the working tree.")
-@click.option("--on-success", help="Command to run in your repository once the branch is there (e.g. push it, open a pull request).")
-@click.option("--allow-network", is_flag=True, default=None, help="Let the sandboxed tests and commands reach the network.")
-@click.option("--unsafe-no-sandbox", is_flag=True, help="Run the repository's tests and commands with your full access (no sandbox).")
+@click.option("--on-success", help="Command to run in your repository once the branch is there "
+                                   "(e.g. push it, open a pull request).")
+@click.option("--allow-network", is_flag=True, default=None,
+              help="Let the sandboxed tests and commands reach the network.")
+@click.option("--unsafe-no-sandbox", is_flag=True,
+              help="Run the repository's tests and commands with your full access (no sandbox).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
 @handle_errors
 def agent(task: str | None, task_file: str | None, repo: str, model: str | None, api_base: str | None,

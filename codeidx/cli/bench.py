@@ -17,8 +17,10 @@ def _common(fn):
     """Options every quality benchmark takes."""
     options = [
         click.option("--work-dir", type=click.Path(file_okay=False),
-                     help="Checkouts, indexes and the benchmark's embedding cache (default: a folder beside the repositories)."),
-        click.option("--modes", default=",".join(("dense", "sparse", "hybrid", "hybrid+names", "full")), show_default=True,
+                     help="Checkouts, indexes and the benchmark's embedding cache "
+                          "(default: a folder beside the repositories)."),
+        click.option("--modes", default=",".join(("dense", "sparse", "hybrid", "hybrid+names", "full")),
+                     show_default=True,
                      help="Retrieval modes to compare, comma-separated."),
         click.option("--tokens", "windows", type=click.IntRange(16, 8192), multiple=True,
                      help="Embedding window(s) to compare, e.g. --tokens 128 --tokens 256 (default 256)."),
@@ -201,4 +203,5 @@ def mcp(path: str, runs: int, as_json: bool) -> None:
     rows = [f"| {tool} | {result['calls_per_tool']} | {result[tool]['p50_ms']:.0f} | {result[tool]['p95_ms']:.0f} |"
             for tool in ("search_code", "get_context")]
     click.echo(f"`{command}`\n\nMachine: {as_line(machine)}\n\nServer start-up to first answer: "
-               f"{result['startup_s']:.1f} s\n\n| tool | calls | p50 ms | p95 ms |\n|---|---|---|---|\n" + "\n".join(rows))
+               f"{result['startup_s']:.1f} s\n\n| tool | calls | p50 ms | p95 ms |\n|---|---|---|---|\n"
+               + "\n".join(rows))

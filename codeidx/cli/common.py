@@ -55,7 +55,8 @@ def load_config(root: str | os.PathLike, **flags: Any) -> Config:
     config = Config.load(root, **flags)
     for key, where in config.unknown.items():
         hint = closest_setting(key)
-        click.echo(f"codeidx: unknown setting {key} in {where}" + (f" (did you mean {hint}?)" if hint else ""), err=True)
+        click.echo(f"codeidx: unknown setting {key} in {where}" + (f" (did you mean {hint}?)" if hint else ""),
+                   err=True)
     untrusted = [k for k in config.untrusted if k not in config.unknown]
     if untrusted:
         file, settings = read_repo_file(Path(root))
