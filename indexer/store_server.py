@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from codeidx.core.errors import StoreError
+from codeidx.core.errors import StoreError, first_line
 from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
 from codeidx.core.ranking import RRF_K
 from codeidx.indexer.store_edge import (
@@ -23,12 +23,12 @@ from codeidx.indexer.store_edge import (
 def connect(url: str, api_key: str | None = None) -> Any:
     from qdrant_client import QdrantClient
 
-    client = QdrantClient(url=url, api_key=api_key, timeout=10)
+    # The version check would warn on stderr (a second line) before the error below says the same.
+    client = QdrantClient(url=url, api_key=api_key, timeout=10, check_compatibility=False)
     try:
         client.get_collections()
     except Exception as exc:  # noqa: BLE001 - connection errors come in many types
-        raise StoreError(f"cannot reach Qdrant at {url}: "
-                         f"{str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__}") from None
+        raise StoreError(f"cannot reach Qdrant at {url}: {first_line(exc, limit=160)}") from exc
     return client
 
 
