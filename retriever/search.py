@@ -99,8 +99,8 @@ def _exact_signals(parts: Parts, query: str, filters: SearchFilters) -> dict[str
     graph = parts.graph
     signals = extract(query)
     found: dict[str, list[str]] = {"trace": [], "name": [], "path": []}
-    # The innermost frame of a traceback is printed last and is usually where the bug is.
-    for frame in reversed(signals.frames):
+    # Frames come innermost first: where the error was raised, usually where the bug is.
+    for frame in signals.frames:
         path = graph.resolve_path(frame.path)
         sym = graph.symbol_at(path, frame.line) if path else None
         if sym is not None:

@@ -22,11 +22,15 @@ class Frame:
 class Signals:
     identifiers: tuple[str, ...]  # names that look like code: snake_case, CamelCase, dotted, called()
     paths: tuple[str, ...]
-    frames: tuple[Frame, ...]
+    frames: tuple[Frame, ...]  # innermost first, whatever order the trace printed them in
 
 
+_PYTHON_FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>[\w.<>]+))?')
 _FRAME_PATTERNS = (
-    re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>[\w.<>]+))?'),  # Python
+    _PYTHON_FRAME,
+    # Java, Kotlin, Scala: `at pkg.Class.method(File.java:7)`. The name must meet `(` at once, so a long
+    # token after `at ` is scanned once, not once per split.
+    re.compile(r"at (?P<func>[\w.$<>]+)\((?P<path>[\w$-]+\.(?:java|kt|scala|groovy)):(?P<line>\d+)\)"),
     re.compile(r"at (?:(?P<func>[\w.$<>]+) )?\(?(?P<path>[\w./\\@-]+\.\w+):(?P<line>\d+)(?::\d+)?\)?"),  # JS, Java
     # Anchored at the start of a token: unanchored, every position of a long token was a fresh
     # start scanning to its end, quadratic in the token (a 128K-character one took 45 s).
@@ -41,9 +45,10 @@ _WORD = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z
 def extract(query: str) -> Signals:
     frames = []
     for pattern in _FRAME_PATTERNS:
-        for m in pattern.finditer(query):
-            func = (m.groupdict().get("func") or "").rsplit(".", 1)[-1]
-            frames.append(Frame(m.group("path").replace("\\", "/"), int(m.group("line")), func))
+        found = [Frame(m.group("path").replace("\\", "/"), int(m.group("line")),
+                       (m.groupdict().get("func") or "").rsplit(".", 1)[-1]) for m in pattern.finditer(query)]
+        # Innermost first: Python prints it last ("most recent call last"), every other runtime first.
+        frames.extend(reversed(found) if pattern is _PYTHON_FRAME else found)
     paths = tuple(dict.fromkeys(m.group(1) for m in _PATH.finditer(query)))
     identifiers = []
     path_set = set(paths)  # a pasted log names thousands of paths: a tuple scan per word was quadratic

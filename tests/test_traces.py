@@ -137,18 +137,11 @@ def index(tmp_path_factory: pytest.TempPathFactory):
         yield idx
 
 
-# Known bugs, reported in #12; strict, so that the fix turns them into failures to remove the mark.
-INNERMOST_FIRST = pytest.mark.xfail(strict=True, reason="retriever/search.py reads frames innermost-last, as Python "
-                                    "prints them; Node, Rust and Java print the innermost first")
-NO_JAVA_FRAMES = pytest.mark.xfail(strict=True, reason="retriever/signals.py has no pattern for Java's "
-                                   "`at pkg.Class.method(File.java:7)`")
-
-
 @pytest.mark.parametrize("trace, path, name", [
-    pytest.param(NODE, "web/format.js", "formatPrice", marks=INNERMOST_FIRST),
+    (NODE, "web/format.js", "formatPrice"),
     (GO, "cart/cart.go", "Cart.Average"),
-    pytest.param(RUST, "src/stock.rs", "Stock.per_shelf", marks=INNERMOST_FIRST),
-    pytest.param(JAVA, "src/main/java/com/shop/Ledger.java", "Ledger.balancePerEntry", marks=INNERMOST_FIRST),
+    (RUST, "src/stock.rs", "Stock.per_shelf"),
+    (JAVA, "src/main/java/com/shop/Ledger.java", "Ledger.balancePerEntry"),
 ], ids=["node", "go", "rust", "java"])
 def test_the_frame_that_raised_is_the_first_hit(index: Index, trace: str, path: str, name: str) -> None:
     hits = index.search(trace, k=5)
@@ -156,13 +149,23 @@ def test_the_frame_that_raised_is_the_first_hit(index: Index, trace: str, path: 
     assert "trace" in hits[0].reasons
 
 
+PYTHON = """Traceback (most recent call last):
+  File "shop/main.py", line 5, in <module>
+    report()
+  File "shop/ledger.py", line 7, in balance
+    return total / count
+ZeroDivisionError: division by zero
+"""
+
+
 @pytest.mark.parametrize("trace, frames", [
+    (PYTHON, [("shop/ledger.py", 7, "balance"), ("shop/main.py", 5, "<module>")]),
     (NODE, [("/srv/app/web/format.js", 3, "formatPrice"), ("/srv/app/web/checkout.js", 5, "renderTotal")]),
     (GO, [("/home/bob/shop/cart/cart.go", 14, ""), ("/home/bob/shop/main.go", 11, "")]),
     (RUST, [("src/stock.rs", 8, ""), ("./src/stock.rs", 8, "")]),
-    pytest.param(JAVA, [("Ledger.java", 7, "balancePerEntry"), ("Main.java", 5, "main")], marks=NO_JAVA_FRAMES),
-], ids=["node", "go", "rust", "java"])
-def test_frames_are_read_from_each_trace_format(trace: str, frames: list[tuple[str, int, str]]) -> None:
+    (JAVA, [("Ledger.java", 7, "balancePerEntry"), ("Main.java", 5, "main")]),
+], ids=["python", "node", "go", "rust", "java"])
+def test_frames_are_read_innermost_first_from_each_trace_format(trace: str, frames: list[tuple[str, int, str]]) -> None:
     found = [(f.path, f.line, f.function) for f in extract(trace).frames]
     assert found[:len(frames)] == frames
 
