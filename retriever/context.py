@@ -73,9 +73,22 @@ def imported_files(parts: Parts, path: str) -> frozenset[str]:
     key = ("imported_files", path)
     if key not in parts.cache:  # asked again and again while expanding many hits
         files = parts.graph.file_paths()
-        parts.cache[key] = frozenset(p for ref in parts.graph.references_from(path, kind="import")
-                                     for p in _import_candidates(ref.name, path) if p in files)
+        refs = parts.graph.references_from(path, kind="import")
+        found = {p for ref in refs for p in _import_candidates(ref.name, path) if p in files}
+        if path.endswith(".go"):
+            found |= {p for ref in refs for p in _go_package_files(ref.name, files)}
+        parts.cache[key] = frozenset(found)
     return parts.cache[key]
+
+
+def _go_package_files(name: str, files) -> set[str]:
+    """A Go import names a package, which is a folder: `example.com/shop/cart` is every .go file in
+    `cart/` (or `shop/cart/`...), the module path from go.mod being a prefix the repository omits."""
+    segments = name.split("/")
+    if len(segments) < 2:  # "fmt", "strings": the standard library
+        return set()
+    folders = {"/".join(segments[i:]) for i in range(len(segments))}
+    return {f for f in files if f.endswith(".go") and posixpath.dirname(f) in folders}
 
 
 def _import_candidates(name: str, path: str) -> list[str]:
