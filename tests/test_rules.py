@@ -77,9 +77,11 @@ def test_an_error_is_one_line_and_with_debug_its_traceback_and_cause(tmp_path: P
 
 def test_the_command_line_points_tiktoken_at_the_encodings_litellm_ships(tmp_path: Path, monkeypatch):
     monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    monkeypatch.delenv("LITELLM_LOCAL_MODEL_COST_MAP", raising=False)
     CliRunner().invoke(cli, ["status", str(tmp_path)])
     assert os.environ["TIKTOKEN_CACHE_DIR"] == bundled_encodings()
     assert os.path.isdir(bundled_encodings())
+    assert os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"  # no price list fetched from GitHub at start
 
 
 class _CountingEmbedder:

@@ -26,6 +26,8 @@ def setup_process() -> None:
     encodings = bundled_encodings()
     if encodings:
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", encodings)  # tiktoken would download them otherwise
+    # LiteLLM fetches its price list from GitHub at import, retrying for seconds offline; it ships one.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 def handle_errors(fn: Callable) -> Callable:
