@@ -5,11 +5,14 @@ import os
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
 from codeidx.cli.common import setup_process
+
+if TYPE_CHECKING:
+    from codeidx.index import Index
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -60,3 +63,12 @@ def make_repo(root: Path, files: dict[str, str], commit: bool = True) -> Path:
         git(root, "add", "-A")
         git(root, "commit", "-q", "-m", "initial")
     return root
+
+
+def built_index(factory: pytest.TempPathFactory, name: str, files: dict[str, str]) -> Iterator[Index]:
+    """For a module-scoped fixture: a repository of `files`, indexed once, open for the module's reads."""
+    from codeidx.index import Index
+
+    with Index.open(make_repo(factory.mktemp(name) / "repo", files)) as index:
+        index.build()
+        yield index

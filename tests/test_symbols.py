@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import make_repo
+from conftest import built_index
 
 from codeidx.core.errors import CodeidxError
 from codeidx.index import Index
@@ -35,10 +35,7 @@ def handler(key):
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
-    repo = make_repo(tmp_path_factory.mktemp("symbols") / "app", FILES)
-    with Index.open(repo) as idx:
-        idx.build()
-        yield idx
+    yield from built_index(tmp_path_factory, "symbols", FILES)
 
 
 def test_an_exact_qualified_name_wins_over_a_longer_one_ending_the_same(index: Index) -> None:

@@ -3,7 +3,7 @@ raised names the first hit. And imports of JavaScript and Go files resolve in th
 from __future__ import annotations
 
 import pytest
-from conftest import make_repo
+from conftest import built_index
 
 from codeidx.index import Index
 from codeidx.retriever.signals import extract
@@ -131,10 +131,7 @@ JAVA = """Exception in thread "main" java.lang.ArithmeticException: / by zero
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
-    repo = make_repo(tmp_path_factory.mktemp("traces") / "shop", FILES)
-    with Index.open(repo) as idx:
-        idx.build()
-        yield idx
+    yield from built_index(tmp_path_factory, "traces", FILES)
 
 
 @pytest.mark.parametrize("trace, path, name", [
