@@ -27,7 +27,6 @@ from codeidx.core.errors import CodeidxError
 
 RAW_SAMPLE = 1000  # chunks re-embedded to measure the embedder alone
 QUERIES = 20
-CLI_RUNS = 3
 # Appending a comment changes a file's hash and the text of its last chunk. The line that starts a
 # comment in each of the indexer's languages (indexer/languages.py); Markdown takes a line of prose.
 COMMENT = {"python": "#", "ruby": "#", "config": "#", "markdown": "", "php": "//", "javascript": "//",
@@ -57,13 +56,13 @@ class PerfResult:
     search_p95_ms: float
     ask_p50_ms: float
     ask_p95_ms: float
-    cli_ask_s: float  # `codeidx ask` from a cold start, median of CLI_RUNS
+    cli_ask_s: float  # `codeidx ask` from a cold start, median of cli_runs
     peak_rss_mb: float
     stage_seconds: dict[str, float] = field(default_factory=dict, hash=False)  # the full build's busy time per stage
 
 
 def measure(source: Path, work_dir: Path, on_step: Callable[[str], None] = lambda s: None,
-            **overrides: object) -> PerfResult:
+            *, cli_runs: int, **overrides: object) -> PerfResult:
     """Measure `source` on a copy made in `work_dir` (removed afterwards)."""
     from codeidx.index import Index
 
@@ -90,7 +89,7 @@ def measure(source: Path, work_dir: Path, on_step: Callable[[str], None] = lambd
             search_ms = _times_ms(lambda q: index.search(q, k=10), queries)
             ask_ms = _times_ms(lambda q: index.ask(q), queries)
         on_step("CLI cold start")
-        cli = statistics.median(_cli_ask(copy, queries[i % len(queries)], overrides) for i in range(CLI_RUNS))
+        cli = statistics.median(_cli_ask(copy, queries[i % len(queries)], overrides) for i in range(cli_runs))
         rate = full.tokens_embedded / full.seconds if full.seconds else 0.0
         return PerfResult(
             repo=str(source), files=full.files_indexed, chunks=full.chunks, build_s=full.seconds,

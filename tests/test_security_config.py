@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -167,9 +165,8 @@ def test_an_index_folder_outside_the_repository_or_at_its_root_is_refused(tmp_pa
     repo = hostile_repo(tmp_path, {"index_dir": index_dir.format(outside=outside)})
     (repo / "link").symlink_to(outside)
     invoke("trust", str(repo))  # even a trusted file may not do this
-    result = subprocess.run([sys.executable, "-m", "codeidx", "build", str(repo)], capture_output=True, text=True,
-                            timeout=300)
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    result = invoke("build", str(repo))
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [result.stderr.strip()] and "inside the repository" in result.stderr
     assert (repo / "index" / "keep.txt").read_text() == "tracked data\n"
     assert (repo / ".gitignore").read_text() == "*.pyc\n"
@@ -200,9 +197,8 @@ def test_an_existing_folder_codeidx_did_not_make_is_not_wiped(tmp_path: Path) ->
     repo = make_repo(tmp_path / "repo", CODE)
     (repo / ".codeidx" / "index.new").mkdir(parents=True)
     (repo / ".codeidx" / "index.new" / "notes.txt").write_text("mine\n")
-    result = subprocess.run([sys.executable, "-m", "codeidx", "build", str(repo), "--full"], capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+    result = invoke("build", str(repo), "--full")
+    assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
     assert "was not made by codeidx" in result.stderr and "Traceback" not in result.stderr
     assert (repo / ".codeidx" / "index.new" / "notes.txt").read_text() == "mine\n"
     assert sorted(p.name for p in (repo / ".codeidx").iterdir()) == ["index.new"]
@@ -225,9 +221,8 @@ def test_a_forged_marker_cannot_lead_writes_or_deletes_out_of_the_folder(tmp_pat
     repo = make_repo(tmp_path / "repo", CODE)
     home = ensure_home(repo / ".codeidx")
     (home / "index.new").symlink_to(outside)  # what a repository could commit beside a marker
-    result = subprocess.run([sys.executable, "-m", "codeidx", "build", str(repo), "--full"], capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 1 and "holds symlinks codeidx did not make (index.new)" in result.stderr
+    result = invoke("build", str(repo), "--full")
+    assert result.exit_code == 1 and "holds symlinks codeidx did not make (index.new)" in result.stderr
     assert sorted(p.name for p in outside.iterdir()) == ["precious.txt"]
 
 
@@ -270,9 +265,8 @@ def test_an_out_of_range_setting_is_one_line_naming_it_and_where_it_came_from(
         user.mkdir(parents=True)
         (user / "config.toml").write_text(toml({key: value}))
         where = str(user / "config.toml")
-    result = subprocess.run([sys.executable, "-m", "codeidx", "build", str(repo)], capture_output=True, text=True,
-                            timeout=300)
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    result = invoke("build", str(repo))
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
     assert key in line and where in line
     assert not (repo / ".codeidx").exists()

@@ -143,9 +143,8 @@ def test_the_mcp_server_takes_a_huge_query_and_keeps_serving_after_an_external_f
             is_error, text = await call(session, "search_code", query="apply_discount", k=1)
             assert not is_error and json.loads(text)["hits"][0]["name"] == "apply_discount", text
             (repo / NEW_FILE[0]).write_text(NEW_FILE[1])
-            rebuilt = subprocess.run([sys.executable, "-m", "codeidx", "build", "--full", str(repo)],
-                                     capture_output=True, text=True)
-            assert rebuilt.returncode == 0, rebuilt.stderr
+            code, output = run_cli("build", "--full", str(repo))  # this test's process: not the server's
+            assert code == 0, output
             for _ in range(2):  # every call after the swap, not just the first, is answered
                 is_error, text = await call(session, "search_code", query="refund_order", k=1)
                 assert not is_error and json.loads(text)["hits"][0]["name"] == "refund_order", text

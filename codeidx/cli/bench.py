@@ -146,10 +146,12 @@ def _run_quality(instances, checkout_for, work: Path, title: str, *, modes: str,
 @click.option("--cache-dir", type=click.Path(file_okay=False),
               help="Embedding cache to use instead of an empty one: with a warm cache the build embeds "
                    "nothing, which measures latency on a large repository without hours of embedding.")
+@click.option("--cli-runs", type=click.IntRange(1), default=3, show_default=True,
+              help="Cold `codeidx ask` starts to time, each a new process; the median is reported.")
 @click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
 @handle_errors
 def perf(path: str, window: int | None, embed_model: str | None, work_dir: str | None, cache_dir: str | None,
-         as_json: bool) -> None:
+         cli_runs: int, as_json: bool) -> None:
     """Build and query speed on a copy of PATH: full build, no-op, 1% update, latency, memory.
 
     \b
@@ -162,7 +164,7 @@ def perf(path: str, window: int | None, embed_model: str | None, work_dir: str |
     command = "codeidx " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with tempfile.TemporaryDirectory(prefix="codeidx-perf-", dir=work_dir) as scratch:
         result = measure(Path(path).resolve(), Path(scratch), on_step=lambda s: _note(f"perf: {s}"),
-                         embed_max_tokens=window, embed_model=embed_model, cache_dir=cache_dir)
+                         cli_runs=cli_runs, embed_max_tokens=window, embed_model=embed_model, cache_dir=cache_dir)
     machine = describe()
     if as_json:
         echo_json({"command": command, "machine": machine, "result": result})
