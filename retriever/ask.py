@@ -9,10 +9,11 @@ from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
 from codeidx.core.ranking import FILE_POOL
 from codeidx.retriever.context import related
+from codeidx.retriever.lanes import code_first
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.parts import Parts
 from codeidx.retriever.repomap import render_map
-from codeidx.retriever.search import Hit, bound_query, rank_files, search
+from codeidx.retriever.search import Hit, Levers, bound_query, rank_files, search
 from codeidx.retriever.symbols import source_lines
 from codeidx.retriever.tokens import counter_for
 
@@ -51,12 +52,7 @@ def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = 
     if budget <= 0:
         raise CodeidxError("the budget must be a positive number of tokens")
     query = bound_query(query)  # the answer echoes the query it answered
-    pool = search(parts, query, k=k * FILE_POOL if files else k, filters=filters, mode=mode)
-    if not pool:
-        raise CodeidxError("nothing in the index matches those filters" if filters != SearchFilters()
-                           else "the index is empty: is the repository indexed?")
-    hits = pool[:k]
-    ranked_files = tuple(FileHit(p, round(s, 6)) for p, s in rank_files(pool, k)) if files else ()
+    hits, ranked_files = rank(parts, query, k, filters, files, mode)
     stale = tuple(changed)
     read = _reader(parts, set(stale))
     snippets = [Snippet(h.path, h.start_line, h.end_line, h.language, h.qualified_name or h.path,
@@ -68,6 +64,21 @@ def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = 
                                         list(stale), budget, count, read)
     return AskResult(query=query, budget=budget, tokens=count(markdown), hits=tuple(hits), files=ranked_files,
                      snippets=tuple(merged), related=tuple(kept), repo_map=rmap, stale=stale, markdown=markdown)
+
+
+def rank(parts: Parts, query: str, k: int, filters: SearchFilters = SearchFilters(), files: bool = False,
+         mode: str = "full", levers: Levers = Levers()) -> tuple[list[Hit], tuple[FileHit, ...]]:
+    """The hits `ask` shows and, with `files`, its file ranking."""
+    pool = search(parts, query, k=k * FILE_POOL if files else k, filters=filters, mode=mode, levers=levers)
+    if not pool:
+        raise CodeidxError("nothing in the index matches those filters" if filters != SearchFilters()
+                           else "the index is empty: is the repository indexed?")
+    hits = pool[:k]
+    ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, k)] if files else []
+    if mode == "full" and levers.lanes:  # docs and data in their own lane, after the code
+        hits = code_first(query, hits, lambda h: h.path)
+        ranked = code_first(query, ranked, lambda f: f.path)
+    return hits, tuple(ranked)
 
 
 def _related_lines(parts: Parts, hits: list[Hit]) -> list[RelatedLine]:
