@@ -1,4 +1,4 @@
-"""`codeidx bench localize|history|perf`: retrieval quality against BM25, and speed."""
+"""`codeidx bench localize|history|qa|perf`: retrieval quality against BM25, and speed."""
 from __future__ import annotations
 
 import json
@@ -67,6 +67,70 @@ def localize(dataset: str, repos_dir: str, only: tuple[str, ...], **opts) -> Non
         find_clone(repos, repo)  # a missing clone fails now, not after an hour of other repositories
     _run_quality(instances, lambda i: Checkout(find_clone(repos, i.repo), work / i.repo.replace("/", "__")),
                  work, f"SWE-bench localization ({Path(dataset).name})", **opts)
+
+
+@bench.command()
+@click.option("--dataset", required=True, type=click.Path(dir_okay=False),
+              help="SWE-QA questions, JSON Lines (id, repo, commit, question, gold_files).")
+@click.option("--repos", "repos_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder of local clones, REPOS/<name> or REPOS/<owner>__<name>.")
+@click.option("--repo", "only", multiple=True, help="Only these repositories (owner/name).")
+@click.option("--work-dir", type=click.Path(file_okay=False),
+              help="Checkouts, indexes and the benchmark's embedding cache "
+                   "(default: a folder beside the repositories).")
+@click.option("--limit", type=click.IntRange(1), help="At most this many questions.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write results.json and report.md here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@handle_errors
+def qa(dataset: str, repos_dir: str, only: tuple[str, ...], work_dir: str | None, limit: int | None,
+       out_dir: str | None, as_json: bool) -> None:
+    """Natural questions about code (SWE-QA): does `ask` rank the files that answer them first?
+
+    Each question is asked at its pinned commit, the whole repository indexed; gold is the files
+    the reference answer names. Reported per repository and overall, BM25 over whole `.py` files
+    beside, with one row per ranking lever turned off.
+
+    \b
+      codeidx bench qa --dataset swe-qa-dev.jsonl --repos ~/clones --out bench-out
+    """
+    from codeidx.benchmarks import qa as bench_qa
+    from codeidx.benchmarks.machine import as_line, describe
+    from codeidx.benchmarks.workspace import Checkout, find_clone
+
+    repos = Path(repos_dir)
+    if not repos.is_dir():
+        raise CodeidxError(f"{repos} is not a folder: pass the folder that holds your clones")
+    questions = bench_qa.load_questions(dataset, only, limit)
+    work = Path(work_dir or repos / ".codeidx-bench")
+    for repo in {q.repo for q in questions}:
+        find_clone(repos, repo)  # a missing clone fails now, not after an hour of other repositories
+    command = "codeidx " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    machine = describe()
+    _note(f"{len(questions)} questions; checkouts and indexes in {work / 'qa'}")
+
+    def progress(r) -> None:
+        _note(f"{r.id}: first file " + ", ".join(
+            f"{s} {'hit' if files[:1] and files[0] in r.gold_files else 'miss'}" for s, files in r.files.items()))
+
+    results, builds = bench_qa.run(
+        questions, lambda q: Checkout(find_clone(repos, q.repo), work / "qa" / q.repo.replace("/", "__")),
+        work / "embedding-cache", on_result=progress,
+        on_build=lambda b: _note(f"{b.repo}@{b.commit[:12]}: built in {b.seconds:.1f} s, "
+                                 f"{b.chunks_embedded} chunks embedded"))
+    scores = bench_qa.by_repo(results)
+    report = bench_qa.report(results, builds, command, as_line(machine), Path(dataset).name)
+    if out_dir:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "report.md").write_text(report + "\n")
+        (out / "results.json").write_text(json.dumps(to_jsonable(
+            {"command": command, "machine": machine, "scores": scores, "builds": builds, "questions": results}),
+            indent=1))
+        _note(f"wrote {out / 'report.md'} and {out / 'results.json'}")
+    if as_json:
+        echo_json({"command": command, "machine": machine, "scores": scores})
+    else:
+        click.echo(report)
 
 
 @bench.command()
