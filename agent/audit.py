@@ -47,9 +47,11 @@ class AuditLog:
     def __init__(self, repo: Path, run_id: str) -> None:
         self.path = runs_dir(repo) / f"{run_id}.jsonl"
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.stage: str | None = None  # the pipeline stage the run is in: every event names it
 
     def write(self, event: str, **fields: object) -> None:
-        record = {"event": event, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **fields}
+        stage = {"stage": self.stage} if self.stage else {}
+        record = {"event": event, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **stage, **fields}
         line = json.dumps(_bounded(record), default=lambda o: _bounded(str(o))) + "\n"
         # A write cut short (a kill, a full disk) leaves a line without its newline: start on a fresh
         # line, or the next event would be glued to the torn one and lost with it.

@@ -18,6 +18,10 @@ class ModelError(CodeidxError):
     """A model call that still failed after the Router's retries and fallbacks."""
 
 
+class AuthError(ModelError):
+    """The provider refused the key, or there is none: retrying cannot help, the user must set one."""
+
+
 @dataclass(frozen=True)
 class Endpoint:
     model: str  # any LiteLLM model string: openai/..., anthropic/..., ollama/...
@@ -26,8 +30,11 @@ class Endpoint:
 
 
 class Model:
+    """`stages` routes a pipeline stage's calls (the audit log knows which stage the run is in) to an
+    endpoint of its own; the spec stage goes to the cheap model unless it has one."""
+
     def __init__(self, main: Endpoint, cheap: Endpoint | None, audit: AuditLog, retries: int = 2,
-                 timeout: float = 120.0) -> None:
+                 timeout: float = 120.0, stages: dict[str, Endpoint] | None = None) -> None:
         from litellm import Router
 
         def entry(name: str, e: Endpoint) -> dict:
@@ -41,11 +48,17 @@ class Model:
                 params["api_key"] = e.api_key
             return {"model_name": name, "litellm_params": params}
 
-        endpoints = [entry("main", main)] + ([entry("cheap", cheap)] if cheap else [])
-        # The cheap model stands in when the main one keeps failing; the reverse would cost more.
-        self.router = Router(model_list=endpoints, num_retries=retries, retry_after=1,
-                             fallbacks=[{"main": ["cheap"]}] if cheap else [])
-        self.names = {"main": main.model, "cheap": cheap.model if cheap else None}
+        self.endpoints = {"main": main, **({"cheap": cheap} if cheap else {}),
+                          **{f"stage:{s}": e for s, e in (stages or {}).items()}}
+        for e in self.endpoints.values():
+            _check_key(e)
+        self.route = {**({"spec": "cheap"} if cheap else {}), **{s: f"stage:{s}" for s in stages or {}}}
+        # One deployment a name: the Router then never retries a 401 or 403 (it would only with a second
+        # deployment of the same name). Fallbacks are ours (_call): the Router's would send a refused key's
+        # request on to the cheap model.
+        self.router = Router(model_list=[entry(n, e) for n, e in self.endpoints.items()], num_retries=retries,
+                             retry_after=1)
+        self.names = {n: e.model for n, e in self.endpoints.items()}
         self.audit = audit
         self.cost = 0.0
         self.tokens = 0
@@ -54,12 +67,12 @@ class Model:
     def complete(self, messages: list[dict], tools: list[dict], step: int):
         """The assistant's next message (a LiteLLM message object)."""
         self.steps = step
-        response = self._call("main", step, messages=messages, tools=tools)
+        response = self._call(self.route.get(self.audit.stage, "main"), step, messages=messages, tools=tools)
         return response.choices[0].message
 
     def condense(self, text: str, step: int) -> str:
         """Long tool output, summarised by the cheap model when there is one (else returned as is)."""
-        if len(text) <= CONDENSE_AT or not self.names["cheap"]:
+        if len(text) <= CONDENSE_AT or "cheap" not in self.names:
             return text
         prompt = ("Condense this tool output for a coding agent. Keep every error message, failing test name, "
                   "file path and line number verbatim; drop repetition and noise.\n\n" + text)
@@ -67,12 +80,25 @@ class Model:
         return "[condensed by the cheap model]\n" + (response.choices[0].message.content or "")
 
     def _call(self, name: str, step: int, **kwargs):
+        try:
+            return self._call_once(name, step, **kwargs)
+        except AuthError:
+            raise
+        except ModelError:
+            # The cheap model stands in when another keeps failing; the reverse would cost more.
+            if name == "cheap" or "cheap" not in self.names:
+                raise
+            return self._call_once("cheap", step, **kwargs)
+
+    def _call_once(self, name: str, step: int, **kwargs):
         start = time.perf_counter()
         try:
             response = self.router.completion(model=name, **kwargs)
         except Exception as exc:  # noqa: BLE001 - LiteLLM maps every provider failure to its own types
             self.audit.write("model_call", step=step, model=self.names[name], ok=False,
                              error=f"{type(exc).__name__}: {exc}", latency_ms=_ms(start))
+            if getattr(exc, "status_code", None) in (401, 403):
+                raise AuthError(_auth_line(self.endpoints[name], f"refused the key (HTTP {exc.status_code})")) from exc
             raise ModelError(f"model call failed after retries ({type(exc).__name__}): {first_line(exc)}") from exc
         usage = getattr(response, "usage", None)
         prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
@@ -82,6 +108,34 @@ class Model:
         self.audit.write("model_call", step=step, model=response.model or self.names[name], role=name, ok=True,
                          prompt_tokens=prompt, completion_tokens=completion, cost=cost, latency_ms=_ms(start))
         return response
+
+
+def key_variable(e: Endpoint) -> str:
+    """The environment variable that holds the endpoint's key: CODEIDX_API_KEY for a server the user
+    named, else the provider's own (OPENAI_API_KEY for openai/..., ANTHROPIC_API_KEY for anthropic/...)."""
+    if e.api_base:
+        return "CODEIDX_API_KEY"
+    missing = _missing_keys(e.model)
+    return missing[0] if missing else f"{e.model.split('/')[0].upper()}_API_KEY"
+
+
+def _missing_keys(model: str) -> list[str]:
+    """The key variables LiteLLM wants for `model` and cannot find (not base URLs: Ollama needs none)."""
+    from litellm import validate_environment
+
+    return [k for k in validate_environment(model).get("missing_keys", []) if k.endswith("_KEY")]
+
+
+def _check_key(e: Endpoint) -> None:
+    """A hosted model without its key fails before any request: LiteLLM would report it as a server error
+    and retry it for seconds."""
+    if not (e.api_base or e.api_key) and _missing_keys(e.model):
+        raise AuthError(_auth_line(e, "has no key"))
+
+
+def _auth_line(e: Endpoint, what: str) -> str:
+    where = f" at {e.api_base}" if e.api_base else ""
+    return f"{e.model}{where} {what}: set {key_variable(e)} and run again"
 
 
 def _ms(start: float) -> float:

@@ -27,6 +27,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
+# The agent's stages whose model calls may go to a model of their own: the spec's writer, and the loop's
+# turns while it implements or answers what the test and review stages sent back.
+MODEL_STAGES = ("spec", "implement", "test", "review")
+SEVERITIES = ("low", "medium", "high")  # of review findings, lowest first
 
 # What a repository's own file may set without the user's trust: settings that shape the index and
 # the answers, never what runs, where code, keys or data go, or what is written and deleted. An
@@ -99,6 +103,10 @@ class Config:
     """Let the agent's sandboxed commands (tests, run_command) reach the network."""
     sandbox_env: tuple[str, ...] = ()
     """Environment variables passed into the agent's sandbox besides the basic ones (PATH, HOME, LANG...)."""
+    stage_models: tuple[str, ...] = ()
+    """`stage=model` entries routing a stage's model calls (spec, implement, test, review) to another model."""
+    review_threshold: str = "medium"
+    """Review findings at this severity or above (low, medium, high) block hand-over unless approved."""
     extra: dict = field(default_factory=dict, hash=False, compare=False)
     """Unknown keys from the files, kept so that newer files do not break older codeidx."""
     untrusted: tuple[str, ...] = field(default=(), compare=False)
@@ -112,6 +120,19 @@ class Config:
             if not (low <= value and (high is None or value <= high)):  # NaN is refused too
                 bounds = f"at least {low}" if high is None else f"between {low} and {high}"
                 raise OutOfRange(name, f"{name} = {value!r} is out of range: it must be {bounds}")
+        if self.review_threshold not in SEVERITIES:
+            raise OutOfRange("review_threshold", f"review_threshold = {self.review_threshold!r} is not a severity: "
+                                                 f"choose from {', '.join(SEVERITIES)}")
+        for entry in self.stage_models:
+            stage, _, model = entry.partition("=")
+            if stage.strip() not in MODEL_STAGES or not model.strip():
+                raise OutOfRange("stage_models", f"stage_models entry {entry!r} is not STAGE=MODEL with STAGE one of "
+                                                 f"{', '.join(MODEL_STAGES)}")
+
+    @property
+    def stage_model(self) -> dict[str, str]:
+        """The model each routed stage uses, from `stage_models`."""
+        return {s.strip(): m.strip() for s, _, m in (e.partition("=") for e in self.stage_models)}
 
     @classmethod
     def load(cls, root: str | os.PathLike | None = None, **overrides: Any) -> "Config":
