@@ -94,6 +94,9 @@ class Index:
         self._given_store = store
         self._store: Store | None = store
         self._embedder: Embedder | None = embedder
+        # The model recorded in the index and checked on reads: a given embedder's own name, never the
+        # configured one it replaces, so an index built with one is never read with the other's vectors.
+        self.model_name = embedder.name if embedder is not None else config.embed_model
         # What the retriever derives from the graph; emptied whenever the graph is let go, as every build does.
         self._derived: dict = {}
 
@@ -274,7 +277,7 @@ class Index:
                           collection=collection)
 
     def _new_meta(self, embedder: "Embedder") -> dict[str, str]:
-        meta = {"schema": SCHEMA_VERSION, "model": self.config.embed_model, "dim": str(embedder.dim),
+        meta = {"schema": SCHEMA_VERSION, "model": self.model_name, "dim": str(embedder.dim),
                 "max_tokens": str(self.config.embed_max_tokens), "store": self._store_kind(),
                 "collection": self.config.collection}
         if self.config.qdrant_url:
@@ -294,7 +297,7 @@ class Index:
         return f"qdrant:{self.config.qdrant_url}" if self.config.qdrant_url else EDGE_STORE
 
     def _check_compatible(self, meta: dict[str, str]) -> None:
-        wanted = {"schema": SCHEMA_VERSION, "model": self.config.embed_model,
+        wanted = {"schema": SCHEMA_VERSION, "model": self.model_name,
                   "max_tokens": str(self.config.embed_max_tokens), "store": self._store_kind()}
         for key, value in wanted.items():
             if meta.get(key, value) != value:
@@ -364,7 +367,7 @@ def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int,
 
     stats = stats or BuildStats()
     return BuildSummary(
-        root=str(index.root), model=index.config.embed_model, store=index._store_kind(), full=full,
+        root=str(index.root), model=index.model_name, store=index._store_kind(), full=full,
         files_total=files_total, files_indexed=stats.files_indexed, files_deleted=len(plan.delete),
         files_unchanged=plan.unchanged, symbols=stats.symbols, chunks=stats.chunks,
         chunks_embedded=stats.chunks_embedded, tokens_embedded=stats.tokens_embedded,
@@ -448,7 +451,7 @@ def _corruption_is_damage(index_dir: Path) -> Iterator[None]:
     except sqlite3.DatabaseError as exc:
         if type(exc) is not sqlite3.DatabaseError:  # its subclasses are locks and misuse, not damage
             raise
-        raise DamagedIndexError(_damaged(index_dir, f"index.db: {exc}")) from None
+        raise DamagedIndexError(_damaged(index_dir, f"index.db: {exc}")) from exc
 
 
 def _damaged(index_dir: Path, why: str) -> str:
@@ -460,8 +463,8 @@ def _build_lock(home: Path) -> Iterator[None]:
     with open(home / "lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise CodeidxError(f"another codeidx build is running on {home.parent}; wait for it to finish") from None
+        except BlockingIOError as exc:
+            raise CodeidxError(f"another codeidx build is running on {home.parent}; wait for it to finish") from exc
         try:
             yield
         finally:

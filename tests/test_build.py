@@ -294,6 +294,7 @@ def test_an_index_builds_and_searches_with_the_embedder_and_store_it_is_given(tm
         (repo / "shop" / "pricing.py").write_text("def apply_coupon(amount):\n    return amount\n")
         assert index.build().full is False  # no shard in the index's folder, and none expected
         assert index.search("apply_coupon", k=3)[0].qualified_name == "apply_coupon"
-        chunks = index.status().chunks
-    assert store.count() == chunks  # closing the index left the given store open for its owner
+        status = index.status()
+    assert built.model == status.model == "test-hash"  # the embedder that made the vectors, not the configured one
+    assert store.count() == status.chunks  # closing the index left the given store open for its owner
     store.close()

@@ -28,6 +28,11 @@ def setup_process() -> None:
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", encodings)  # tiktoken would download them otherwise
     # LiteLLM fetches its price list from GitHub at import, retrying for seconds offline; it ships one.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    # The model loader's warnings and loading bars would mix into our own output, --json and the MCP
+    # protocol's client log included; set before transformers is imported, which reads them then.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def handle_errors(fn: Callable) -> Callable:

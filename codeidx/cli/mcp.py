@@ -1,6 +1,8 @@
 """`codeidx mcp`: serve the index to coding agents over MCP (stdio)."""
 from __future__ import annotations
 
+import logging
+
 import click
 
 from codeidx.cli.common import handle_errors, load_config
@@ -21,4 +23,5 @@ def mcp(repo: str) -> None:
     """
     from codeidx.mcp_server import serve
 
+    logging.basicConfig(level=logging.WARNING, format="codeidx mcp: %(message)s")  # stderr: stdout is the protocol's
     serve(repo, load_config(repo))
