@@ -91,12 +91,12 @@ class Review:
 
     def as_tool_result(self) -> str:
         """What the implementation loop's model reads."""
-        ran = f"{', '.join(self.scanners) or 'no scanner'} on {len(self.scanned)} changed file(s)"
+        ran = f"Review of {len(self.scanned)} changed file(s) by {', '.join(self.scanners) or 'no scanner'}"
         old = f"; {self.preexisting} finding(s) already at the base are not shown" if self.preexisting else ""
         if not self.findings:
-            lines = [f"Review ({ran}): no findings introduced by the change{old}."]
+            lines = [f"{ran}: no findings introduced by the change{old}."]
         else:
-            lines = [f"Review ({ran}): {len(self.findings)} finding(s) introduced by the change{old}:"]
+            lines = [f"{ran}: {len(self.findings)} finding(s) introduced by the change{old}:"]
             lines += [f.describe() for f in self.findings[:MAX_RESULT_LINES]]
             if len(self.findings) > MAX_RESULT_LINES:
                 lines.append(f"... and {len(self.findings) - MAX_RESULT_LINES} more")
@@ -143,8 +143,8 @@ def review_change(root: Path, base: str, paths: list[str] | None = None, *,
         work = Path(tmp)
         layout = _lay_out(work, head, base_text)
         found, ran = _run_scanners(work, layout, locate, timeout, skipped)
-    lines = {key: text.decode("utf-8", "replace").split("\n") for key, text in
-             [*((("head", p), t) for p, t in head.items()), *((("base", p), t) for p, t in base_text.items())]}
+    lines = {(side, path): data.decode("utf-8", "replace").split("\n")
+             for side, texts in (("head", head), ("base", base_text)) for path, data in texts.items()}
     introduced, preexisting = _subtract(found, lines)
     return Review(RECORD_VERSION, introduced, preexisting, tuple(sorted(head)), tuple(skipped), ran)
 
@@ -174,8 +174,9 @@ def _resolve(root: Path, base: str) -> tuple[Path, str]:
 
 
 def _names(raw: bytes, skipped: list[str]) -> list[str]:
+    """git's NUL-separated names as text; a name that is not UTF-8 is reported and left out."""
     names = []
-    for name in raw.split(b"\0"):
+    for name in raw.rstrip(b"\0").split(b"\0") if raw else ():
         try:
             names.append(name.decode("utf-8"))
         except UnicodeDecodeError:
@@ -185,8 +186,7 @@ def _names(raw: bytes, skipped: list[str]) -> list[str]:
 
 def _changed_files(root: Path, commit: str, skipped: list[str]) -> list[tuple[str, str | None]]:
     """(path now, path at base or None) for each file changed or added since `commit`; deleted files are gone."""
-    fields = _names(_git(root, "diff", "--name-status", "-z", "-M", "--no-ext-diff", commit, "--").rstrip(b"\0"),
-                    skipped)
+    fields = _names(_git(root, "diff", "--name-status", "-z", "-M", "--no-ext-diff", commit, "--"), skipped)
     files: dict[str, str | None] = {}
     i = 0
     while i < len(fields):
@@ -198,8 +198,7 @@ def _changed_files(root: Path, commit: str, skipped: list[str]) -> list[tuple[st
         if status != "D" and i + 1 < len(fields):
             files[fields[i + 1]] = fields[i + 1] if status != "A" else None
         i += 2
-    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z").rstrip(b"\0")
-    for path in _names(untracked, skipped) if untracked else ():
+    for path in _names(_git(root, "ls-files", "--others", "--exclude-standard", "-z"), skipped):
         files.setdefault(path, None)
     return sorted(files.items())
 
@@ -272,7 +271,8 @@ def _lay_out(work: Path, head: dict[str, bytes], base: dict[str, bytes]) -> dict
             (work / side / str(n)).mkdir(parents=True)
             (work / scan).write_bytes(data)
             layout[scan] = (side, path)
-    (work / ".semgrepignore").write_text("")  # an empty one: semgrep's default list would skip tests/ and more
+    # An empty one in place of semgrep's default list (tests/, *.min.js, ...), which applies where none exists.
+    (work / ".semgrepignore").write_text("")
     return layout
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from codeidx.agent.review import Finding, Review, find_scanner, review_change
+from codeidx.agent.review import MAX_FILES, Finding, Review, find_scanner, review_change
 from codeidx.core.errors import CodeidxError
 from tests.conftest import git, make_repo
 
@@ -82,6 +82,7 @@ def change(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Review]:
         # A model cannot silence a finding with a comment.
         "app/silenced.py": ("# ruff: noqa\nimport subprocess\n\n\ndef run(cmd):\n"
                             "    subprocess.run(cmd, shell=True)  # nosec  # noqa: S602  # nosemgrep\n"),
+        "app/broken.py": "def f(:\n    pass\n",
         "web/handler.js": "function handle(userInput) {\n  return eval(userInput);\n}\n",
         "svc/client.go": "package svc\n\nvar conf = &tls.Config{InsecureSkipVerify: true}\n",
         # A repository's settings that would switch the scanners off.
@@ -148,6 +149,11 @@ def test_the_repositorys_configuration_switches_nothing_off(change) -> None:
     assert "pyproject.toml" in review.scanned and ".semgrepignore" in review.scanned
 
 
+def test_a_syntax_error_the_change_made_is_a_high_finding(change) -> None:
+    _, review = change
+    assert found(review, "app/broken.py", "ruff") == {("invalid-syntax", "high")}
+
+
 def test_javascript_eval_and_go_insecure_tls_are_found_by_semgrep(change) -> None:
     _, review = change
     assert found(review, "web/handler.js") == {("codeidx.js.eval", "high")}
@@ -192,7 +198,7 @@ def test_blocking_keeps_the_findings_at_or_above_the_threshold(change) -> None:
 def test_the_tool_result_lists_findings_and_what_was_not_scanned(change) -> None:
     _, review = change
     result = review.as_tool_result()
-    assert result.startswith(f"Review (ruff, bandit, semgrep on {len(review.scanned)} changed file(s)): "
+    assert result.startswith(f"Review of {len(review.scanned)} changed file(s) by ruff, bandit, semgrep: "
                              f"{len(review.findings)} finding(s) introduced by the change; 6 finding(s) already")
     assert "Not scanned: blob.bin: a binary file, not scanned" in result
     assert "explain in finish" in result
@@ -239,6 +245,23 @@ def test_given_paths_are_the_only_files_scanned(small) -> None:
     assert review.scanned == ("b.py",)
     assert [(f.tool, f.rule, f.severity) for f in review.findings] == [("ruff", "S307", "high")]
     assert found(review_change(root, base, [], locate=only_ruff), "a.py") == set()
+
+
+def test_a_change_of_more_files_than_the_limit_is_cut_and_says_so(small) -> None:
+    root, base = small
+    for n in range(MAX_FILES + 4):
+        (root / f"m{n:03}.py").write_text(f"x{n} = {n}\n")
+    review = review_change(root, base, locate=lambda name: find_scanner(name) if name == "ruff" else None)
+    assert len(review.scanned) == MAX_FILES and review.scanned[0] == "a.py"
+    assert review.skipped[0] == f"5 more changed files not scanned: at most {MAX_FILES} a review"
+
+
+def test_nothing_changed_runs_no_scanner(small) -> None:
+    root, _ = small
+    git(root, "commit", "-qam", "the change")
+    review = review_change(root, "HEAD")
+    assert (review.findings, review.scanned, review.scanners, review.skipped) == ((), (), (), ())
+    assert review.as_tool_result() == "Review of 0 changed file(s) by no scanner: no findings introduced by the change."
 
 
 def test_bad_input_is_one_clear_error(small, tmp_path: Path) -> None:
