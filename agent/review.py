@@ -154,7 +154,7 @@ def review_change(root: Path, base: str, paths: list[str] | None = None, *,
 def _git(root: Path, *args: str, stdin: bytes | None = None, check: bool = True) -> bytes:
     # Bytes, not text: a file name need not be UTF-8, and one must not end the review.
     done = subprocess.run(["git", "-C", str(root), *QUIET_GIT, *args], input=stdin, capture_output=True,
-                          env={**os.environ, **CLEAN_GIT_ENV})
+                          env={**os.environ, **CLEAN_GIT_ENV, "GIT_LITERAL_PATHSPECS": "1"})
     if check and done.returncode != 0:
         raise CodeidxError(f"git {args[0]} failed in {root}: "
                            f"{first_line(done.stderr.decode('utf-8', 'replace'), last=True)}")
@@ -162,44 +162,40 @@ def _git(root: Path, *args: str, stdin: bytes | None = None, check: bool = True)
 
 
 def _resolve(root: Path, base: str) -> tuple[Path, str]:
-    top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True,
-                         env={**os.environ, **CLEAN_GIT_ENV})
-    if top.returncode != 0:
+    top = _git(root, "rev-parse", "--show-toplevel", check=False).decode("utf-8", "replace").strip()
+    if not top:
         raise CodeidxError(f"{root} is not a git work tree: review compares a change with its base commit")
-    root = Path(top.stdout.strip())
+    root = Path(top)
     commit = _git(root, "rev-parse", "--verify", "-q", "--end-of-options", f"{base}^{{commit}}", check=False)
     if not commit.strip():
         raise CodeidxError(f"{base!r} is not a commit in {root}: pass the commit the change started from")
     return root, commit.decode().strip()
 
 
-def _names(raw: bytes, skipped: list[str]) -> list[str]:
-    """git's NUL-separated names as text; a name that is not UTF-8 is reported and left out."""
-    names = []
-    for name in raw.rstrip(b"\0").split(b"\0") if raw else ():
-        try:
-            names.append(name.decode("utf-8"))
-        except UnicodeDecodeError:
-            skipped.append(f"{name.decode('utf-8', 'replace')}: a file name that is not UTF-8, not scanned")
-    return names
+def _name(raw: bytes, skipped: list[str]) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        skipped.append(f"{raw.decode('utf-8', 'replace')}: a file name that is not UTF-8, not scanned")
+        return None
 
 
 def _changed_files(root: Path, commit: str, skipped: list[str]) -> list[tuple[str, str | None]]:
     """(path now, path at base or None) for each file changed or added since `commit`; deleted files are gone."""
-    fields = _names(_git(root, "diff", "--name-status", "-z", "-M", "--no-ext-diff", commit, "--"), skipped)
+    fields = _git(root, "diff", "--name-status", "-z", "-M", "--no-ext-diff", commit, "--").split(b"\0")
     files: dict[str, str | None] = {}
     i = 0
-    while i < len(fields):
+    while i + 1 < len(fields):
         status = fields[i][:1]
-        if status in ("R", "C"):
-            files[fields[i + 2]] = fields[i + 1] if status == "R" else None
-            i += 3
-            continue
-        if status != "D" and i + 1 < len(fields):
-            files[fields[i + 1]] = fields[i + 1] if status != "A" else None
-        i += 2
-    for path in _names(_git(root, "ls-files", "--others", "--exclude-standard", "-z"), skipped):
-        files.setdefault(path, None)
+        if status in (b"R", b"C"):  # renamed or copied: the name at base, then the name now
+            old, new, i = fields[i + 1], fields[i + 2], i + 3
+        else:
+            old, new, i = fields[i + 1], fields[i + 1], i + 2
+        if status != b"D" and (path := _name(new, skipped)) is not None:
+            files[path] = None if status in (b"A", b"C") else _name(old, [])
+    for raw in _git(root, "ls-files", "--others", "--exclude-standard", "-z").split(b"\0"):
+        if raw and (path := _name(raw, skipped)) is not None:
+            files.setdefault(path, None)
     return sorted(files.items())
 
 
@@ -218,13 +214,18 @@ def _head_text(root: Path, path: str, skipped: list[str]) -> bytes | None:
     if not target.resolve().is_relative_to(root.resolve()) or target.is_symlink():
         skipped.append(f"{path}: a symbolic link, not scanned")
         return None
-    if not target.is_file():  # deleted, or a folder (a submodule)
+    if not target.is_file():  # deleted, or a folder (a submodule), or a pipe
         return None
-    size = target.stat().st_size
-    if size > MAX_FILE_BYTES:
+    try:
+        with target.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # read, not stat: the file may grow meanwhile
+    except OSError as exc:
+        skipped.append(f"{path}: cannot be read ({first_line(exc)}), not scanned")
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        size = target.stat().st_size
         skipped.append(f"{path}: {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES // 1_000_000} MB limit, not scanned")
         return None
-    data = target.read_bytes()
     if b"\0" in data[:8192]:
         skipped.append(f"{path}: a binary file, not scanned")
         return None
@@ -233,8 +234,10 @@ def _head_text(root: Path, path: str, skipped: list[str]) -> bytes | None:
 
 def _base_texts(root: Path, commit: str, wanted: dict[str, str]) -> dict[str, bytes]:
     """The base commit's text of each file (keyed by its path now), for files that were regular files there."""
+    if not wanted:
+        return {}
     blobs: list[tuple[str, str]] = []  # (blob id, path now); two files may share a blob
-    for entry in _git(root, "ls-tree", "-r", "-l", "-z", commit).split(b"\0"):
+    for entry in _git(root, "ls-tree", "-r", "-l", "-z", commit, "--", *wanted).split(b"\0"):
         meta, _, name = entry.partition(b"\t")
         parts = meta.split()
         path = wanted.get(name.decode("utf-8", "replace"))

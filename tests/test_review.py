@@ -256,6 +256,18 @@ def test_a_change_of_more_files_than_the_limit_is_cut_and_says_so(small) -> None
     assert review.skipped[0] == f"5 more changed files not scanned: at most {MAX_FILES} a review"
 
 
+def test_links_and_names_that_are_not_utf8_are_skipped_and_the_rest_scanned(small) -> None:
+    root, base = small
+    (root / "leak.py").symlink_to("/etc/passwd")
+    with open(bytes(root / "odd") + b"\xff.py", "w") as odd:
+        odd.write("eval(input())\n")
+    review = review_change(root, base, locate=lambda name: find_scanner(name) if name == "ruff" else None)
+    assert review.scanned == ("a.py",)
+    assert review.skipped[:2] == ("odd\ufffd.py: a file name that is not UTF-8, not scanned",
+                                  "leak.py: a symbolic link, not scanned")
+    assert [f.path for f in review.findings] == ["a.py"]
+
+
 def test_nothing_changed_runs_no_scanner(small) -> None:
     root, _ = small
     git(root, "commit", "-qam", "the change")
