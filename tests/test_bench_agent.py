@@ -1,0 +1,132 @@
+"""`codeidx bench agent`: tasks made from a real repository's own pytest suite, a run of the agent on them
+through LiteLLM against the scripted server, and the report and comparison of runs."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import git, make_repo
+
+from codeidx.benchmarks.agent_tasks import read_tasks
+from codeidx.cli.bench_agent import agent
+from codeidx.core.errors import CodeidxError
+
+CALC = '''"""Arithmetic helpers."""
+
+
+def add(a, b):
+    """The sum of a and b."""
+    return a + b
+
+
+def clamp(x, low, high):
+    """Limit x to the range from low to high."""
+    if x < low:
+        return low
+    if x > high:
+        return high
+    return x
+
+
+def is_even(n):
+    return n % 2 == 0
+'''
+TEST_CALC = '''from calc import add, clamp, is_even
+
+
+def test_add():
+    assert add(2, 3) == 5
+
+
+def test_clamp():
+    assert clamp(5, 0, 3) == 3
+    assert clamp(-1, 0, 3) == 0
+    assert clamp(2, 0, 3) == 2
+
+
+def test_even():
+    assert is_even(4) and not is_even(3)
+
+
+def test_already_broken():
+    assert add(1, 1) == 3
+'''
+TEST_CMD = f"{sys.executable} -m pytest -q -p no:cacheprovider"
+BROKEN = "tests/test_calc.py::test_already_broken"
+
+
+@pytest.fixture(scope="module")
+def calc_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_repo(tmp_path_factory.mktemp("bench-agent") / "calc", {"calc.py": CALC, "tests/test_calc.py": TEST_CALC})
+
+
+def _make(repo: Path, out: Path, *extra: str) -> dict:
+    done = CliRunner().invoke(agent, ["make-tasks", str(repo), "--test-cmd", TEST_CMD, "--count", "3", "--seed", "7",
+                                      "--out", str(out), "--json", *extra], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    return json.loads(done.output)
+
+
+@pytest.fixture(scope="module")
+def made(calc_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("tasks") / "tasks.jsonl"
+    return out, _make(calc_repo, out)
+
+
+def _pytest(folder: Path, *ids: str) -> int:
+    """Our own fixture's tests, run directly: an oracle independent of the sandboxed runner under test."""
+    return subprocess.run([*TEST_CMD.split(), *ids], cwd=folder, capture_output=True).returncode
+
+
+def test_tasks_break_tests_that_pass_at_the_base_and_the_patch_applies(made, calc_repo: Path, tmp_path: Path) -> None:
+    out, summary = made
+    tasks = read_tasks(out)
+    assert summary["tasks"] == len(tasks) == 3 and summary["stats"]["kept"] == 3
+    assert summary["stats"]["known_failures"] == 1
+    assert len({t.id for t in tasks}) == 3 and len({t.patch for t in tasks}) == 3
+    head = git(calc_repo, "rev-parse", "HEAD").strip()
+    assert git(calc_repo, "status", "--porcelain") == ""  # the user's checkout is untouched
+    for task in tasks:
+        assert task.base_commit == head and task.gold_file == "calc.py"
+        assert task.gold_function in {"add", "clamp", "is_even"}
+        assert task.known_failures == (BROKEN,) and BROKEN not in task.fail_to_pass
+        assert task.fail_to_pass and task.pass_to_pass == 3 - len(task.fail_to_pass)
+        assert "These tests fail:\n" + task.fail_to_pass[0] in task.task and "assert" in task.task
+        clone = tmp_path / task.id
+        git(tmp_path, "clone", "-q", str(calc_repo), str(clone))
+        assert _pytest(clone, *task.fail_to_pass) == 0
+        subprocess.run(["git", "-C", str(clone), "apply", "-"], input=task.patch, text=True, check=True)
+        assert git(clone, "diff", "--name-only").split() == ["calc.py"]
+        for test in task.fail_to_pass:
+            assert _pytest(clone, test) == 1, test
+
+
+def test_the_same_seed_makes_the_same_tasks_and_issue_style_names_no_file(made, calc_repo: Path, tmp_path: Path) -> None:
+    out, _ = made
+    _make(calc_repo, tmp_path / "again.jsonl")
+    assert (tmp_path / "again.jsonl").read_text() == out.read_text()
+    _make(calc_repo, tmp_path / "issue.jsonl", "--style", "issue", "--count", "1")
+    task = read_tasks(tmp_path / "issue.jsonl")[0]
+    assert task.style == "issue" and "calc" not in task.task and "gives the wrong result" in task.task
+    test_name = task.fail_to_pass[0].split("::")[-1]
+    assert f"{test_name} fails." in task.task
+
+
+def test_make_tasks_bad_input_is_one_line(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    done = CliRunner().invoke(agent, ["make-tasks", str(plain), "--test-cmd", TEST_CMD, "--out", str(tmp_path / "t")])
+    assert done.exit_code == 1 and done.output.startswith("Error: ") and done.output.count("\n") == 1
+    failing = make_repo(tmp_path / "failing", {"calc.py": CALC, "tests/test_calc.py": "import nowhere\n"})
+    for test_cmd, why in ((TEST_CMD, "ran no passing test at HEAD"), ("false", "without naming a failing test")):
+        done = CliRunner().invoke(agent, ["make-tasks", str(failing), "--test-cmd", test_cmd, "--out", str(tmp_path / "t")])
+        assert done.exit_code == 1 and why in done.output and done.output.count("\n") == 1
+    assert not (tmp_path / "t").exists()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"version": 1, "id": "x"}\n')
+    with pytest.raises(CodeidxError, match="is not a task"):
+        read_tasks(bad)
