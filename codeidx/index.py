@@ -169,15 +169,15 @@ class Index:
 
     def close(self) -> None:
         # After a full build swapped in a new index, these handles' files are gone; they were only
-        # read, so a close that cannot flush loses nothing.
-        swapped = self._swapped()
+        # read, so a close that cannot flush loses nothing. Asked after the failure: the swap may
+        # land while the handles close.
         for handle in (self._store, self._graph):
             if handle is None or handle is self._given_store:
                 continue
             try:
                 handle.close()
             except Exception:
-                if not swapped:
+                if not self._swapped():
                     raise
         self._store, self._graph = self._given_store, None
         self._derived.clear()

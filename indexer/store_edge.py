@@ -61,6 +61,7 @@ class EdgeStore:
 
         self.q = q
         self.path = path
+        self._written = False  # a reader never writes: its close must not touch files a rebuild may have removed
         try:
             if (path / "edge_config.json").exists():
                 self.shard = q.EdgeShard.load(str(path))
@@ -84,10 +85,12 @@ class EdgeStore:
         points = [q.Point(c.id, {"dense": list(d),
                                  "sparse": q.SparseVector(indices=list(s.indices), values=list(s.values))},
                           payload_of(c)) for c, d, s in zip(chunks, dense, sparse)]
+        self._written = True
         for start in range(0, len(points), UPSERT_BATCH):
             self.shard.update(q.UpdateOperation.upsert_points(points[start:start + UPSERT_BATCH]))
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
+        self._written = True
         for start in range(0, len(chunk_ids), UPSERT_BATCH):
             self.shard.update(self.q.UpdateOperation.delete_points(list(chunk_ids[start:start + UPSERT_BATCH])))
 
@@ -136,5 +139,6 @@ class EdgeStore:
         self.shard.optimize()
 
     def close(self) -> None:
-        self.shard.flush()
+        if self._written:
+            self.shard.flush()
         self.shard.close()
