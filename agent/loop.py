@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from codeidx.agent.audit import AuditLog
+from codeidx.agent.contracts import NeedsHuman
 from codeidx.agent.schema import tool_schema
 from codeidx.agent.tools import Toolbox, ToolError
 from codeidx.core.protocols import Model
@@ -27,7 +28,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # success | limit | no_finish
+    status: str  # success | limit | no_finish | needs_human | error
     reason: str
     steps: int
 
@@ -76,6 +77,8 @@ def _call_tool(functions: dict, name: str, raw_arguments: str, audit: AuditLog, 
                                  raw_arguments)
     except ToolError as exc:
         result, ok = f"error: {exc}", False
+    except NeedsHuman:  # a gate that only a person can open: the run stops, not the tool call
+        raise
     except Exception as exc:  # noqa: BLE001 - a broken tool call must not end the run
         result, ok = f"error: {name} failed: {type(exc).__name__}: {exc}", False
     result = redact(result)  # what a file or a test printed goes to a model provider: no secrets in it

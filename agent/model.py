@@ -51,7 +51,7 @@ class Model:
         self.endpoints = {"main": main, **({"cheap": cheap} if cheap else {}),
                           **{f"stage:{s}": e for s, e in (stages or {}).items()}}
         for e in self.endpoints.values():
-            _check_key(e)
+            check_key(e)
         self.route = {**({"spec": "cheap"} if cheap else {}), **{s: f"stage:{s}" for s in stages or {}}}
         # One deployment a name: the Router then never retries a 401 or 403 (it would only with a second
         # deployment of the same name). Fallbacks are ours (_call): the Router's would send a refused key's
@@ -126,7 +126,7 @@ def _missing_keys(model: str) -> list[str]:
     return [k for k in validate_environment(model).get("missing_keys", []) if k.endswith("_KEY")]
 
 
-def _check_key(e: Endpoint) -> None:
+def check_key(e: Endpoint) -> None:
     """A hosted model without its key fails before any request: LiteLLM would report it as a server error
     and retry it for seconds."""
     if not (e.api_base or e.api_key) and _missing_keys(e.model):

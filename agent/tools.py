@@ -37,7 +37,8 @@ class TestState:
 
 class Toolbox:
     def __init__(self, root: Path, index, sandbox: Sandbox, test_cmd: str | None, allowed_commands: tuple[str, ...],
-                 protected: ProtectedPaths, approve: Approver, on_approval: Callable[[str, bool], None]) -> None:
+                 protected: ProtectedPaths, approve: Approver, on_approval: Callable[[str, bool], None],
+                 gate: Callable[[str], None] = lambda argued: None) -> None:
         self.root = root.resolve()
         self.index = index
         self.sandbox = sandbox
@@ -46,6 +47,7 @@ class Toolbox:
         self.protected = protected
         self.approve = approve
         self.on_approval = on_approval
+        self.gate = gate  # the checks a green change must pass to be finished; raises ToolError to refuse
         self.tests = TestState()
         self.finished: str | None = None
         self._stale = False  # the index lags behind edits until the next search
@@ -144,11 +146,15 @@ class Toolbox:
     def run_tests(self) -> str:
         """Run the project's test suite and return its result and output (long output is trimmed to its head and
         tail)."""
-        if not self.test_cmd:
-            raise ToolError("no test command: none was configured (--test-cmd) and none could be detected")
-        code, output = self._run(_split(self.test_cmd))
+        code, output = self.test_output()
         self.tests = TestState(ran=True, passed=code == 0)
         return f"{'PASSED' if code == 0 else 'FAILED'} (exit {code}): {self.test_cmd}\n{output}"
+
+    def test_output(self, sandbox: Sandbox | None = None) -> tuple[int, str]:
+        """The test command's exit status and output, in this worktree's sandbox or another's."""
+        if not self.test_cmd:
+            raise ToolError("no test command: none was configured (--test-cmd) and none could be detected")
+        return self._run(_split(self.test_cmd), sandbox or self.sandbox)
 
     def run_command(self, command: str) -> str:
         """Run one allowed command (no shell) in the repository and return its exit code and output.
@@ -163,16 +169,19 @@ class Toolbox:
         code, output = self._run(argv)
         return f"exit {code}\n{output}"
 
-    def finish(self, summary: str) -> str:
-        """Declare the task done once the tests pass; the tests are run again to confirm.
+    def finish(self, summary: str, argued: str = "") -> str:
+        """Declare the task done once the tests pass; the tests are run again to confirm, then the change's tests
+        are checked and the change is reviewed by static analysis.
 
         Args:
             summary: what was changed and why, for the person reviewing it
+            argued: only for review findings you hold are wrong: one line each (rule, path:line, why)
         """
         if not self.tests.ran or self.tests.changed_since or not self.tests.passed:
             result = self.run_tests()
             if not self.tests.passed:
                 raise ToolError("finish refused: the tests do not pass yet.\n" + result)
+        self.gate(argued)
         self.finished = summary
         return "finished"
 
@@ -203,9 +212,9 @@ class Toolbox:
         self.tests.changed_since = True
         self._stale = True
 
-    def _run(self, argv: list[str]) -> tuple[int, str]:
+    def _run(self, argv: list[str], sandbox: Sandbox | None = None) -> tuple[int, str]:
         try:
-            done = self.sandbox.run(argv, timeout=COMMAND_TIMEOUT, keep=OUTPUT_LIMIT)
+            done = (sandbox or self.sandbox).run(argv, timeout=COMMAND_TIMEOUT, keep=OUTPUT_LIMIT)
         except CodeidxError as exc:
             raise ToolError(str(exc)) from None
         except subprocess.TimeoutExpired:

@@ -46,14 +46,7 @@ class Workspace:
     @classmethod
     def create(cls, repo: Path, run_id: str) -> "Workspace":
         """A clone of `repo` at HEAD in `.codeidx/worktrees/<run_id>`, on branch codeidx/agent-<run_id>."""
-        repo = repo.resolve()
-        inside = subprocess.run(["git", "-C", str(repo), "rev-parse", "--show-toplevel"], capture_output=True,
-                                text=True)
-        if inside.returncode != 0:
-            raise CodeidxError(f"{repo} is not a git repository: the agent works on a branch of one (git init)")
-        repo = Path(inside.stdout.strip())
-        if not git(repo, "rev-parse", "--verify", "-q", "HEAD", check=False, clean=False).strip():
-            raise CodeidxError(f"{repo} has no commit yet: commit once so the agent can branch from it")
+        repo = cls.toplevel(repo)
         base = git(repo, "rev-parse", "HEAD", clean=False).strip()
         branch = f"codeidx/agent-{run_id}"
         path = ensure_home(repo / ".codeidx") / "worktrees" / run_id
@@ -62,6 +55,19 @@ class Workspace:
         identity = tuple(git(repo, "config", key, check=False, clean=False).strip() or fallback
                          for key, fallback in zip(("user.name", "user.email"), DEFAULT_IDENTITY))
         return cls(repo, path, branch, base, identity)
+
+    @staticmethod
+    def toplevel(repo: Path) -> Path:
+        """The root of the git repository `repo` is in; an error naming the fix when it has no commit to branch from."""
+        repo = repo.resolve()
+        inside = subprocess.run(["git", "-C", str(repo), "rev-parse", "--show-toplevel"], capture_output=True,
+                                text=True)
+        if inside.returncode != 0:
+            raise CodeidxError(f"{repo} is not a git repository: the agent works on a branch of one (git init)")
+        repo = Path(inside.stdout.strip())
+        if not git(repo, "rev-parse", "--verify", "-q", "HEAD", check=False, clean=False).strip():
+            raise CodeidxError(f"{repo} has no commit yet: commit once so the agent can branch from it")
+        return repo
 
     @property
     def borrowed(self) -> tuple[Path, ...]:
@@ -79,6 +85,20 @@ class Workspace:
         git(self.path, "-c", f"user.name={name}", "-c", f"user.email={email}", "commit", "-q", "--no-verify",
             "-m", message)
         return True
+
+    def changed_paths(self) -> tuple[str, ...]:
+        """Files the agent added, edited or deleted since the base, committed or not."""
+        tracked = git(self.path, "diff", "--name-only", "--no-renames", self.base).splitlines()
+        added = git(self.path, "ls-files", "--others", "--exclude-standard").splitlines()
+        return tuple(sorted(set(tracked + added)))
+
+    def base_copy(self) -> Path:
+        """A fresh clone of the base commit beside the agent's (borrowing the same objects), for checks
+        that need the code before the change; the caller deletes it."""
+        copy = self.path.with_name(self.path.name + "-base")
+        git(self.repo, "clone", "-q", "--shared", "--no-checkout", str(self.repo), str(copy))
+        git(copy, "checkout", "-q", "--detach", self.base)
+        return copy
 
     def diff_stat(self) -> str:
         return git(self.path, "diff", "--stat", self.base, "HEAD").strip()

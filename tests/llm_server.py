@@ -25,17 +25,30 @@ def reply(content: str | None = None, tool_calls: list[dict] | None = None) -> d
     return {"role": "assistant", "content": content, "tool_calls": tool_calls or None}
 
 
+# What the spec writer answers unless a test scripts it: a spec that passes validation anywhere.
+DEFAULT_SPEC = {"goal": "do the task", "acceptance_criteria": "the task is done\nthe tests pass",
+                "test_plan": "run the test suite"}
+
+
 class ScriptedLLMServer:
     """Start with `with ScriptedLLMServer([reply(...), ...]) as server:`; `server.requests` records bodies.
 
-    A reply may also be an int HTTP status (e.g. 429 or 500) to script a provider error.
+    A reply may also be an int HTTP status (e.g. 401, 429 or 500) to script a provider error.
+
+    The agent's spec writer (a request offering the `write_spec` tool) is served as a model of its own:
+    from `spec_script`, then with a valid spec, and recorded in `spec_requests` and
+    `spec_authorizations`, so a loop's script and request counts are the loop's alone.
     """
 
-    def __init__(self, script: list[dict | int] | None = None, embedding_dim: int = 8) -> None:
+    def __init__(self, script: list[dict | int] | None = None, embedding_dim: int = 8,
+                 spec_script: list[dict | int] | None = None) -> None:
         self.script = list(script or [])
+        self.spec_script = list(spec_script or [])
         self.embedding_dim = embedding_dim
         self.requests: list[dict[str, Any]] = []
         self.authorizations: list[str | None] = []  # each request's Authorization header
+        self.spec_requests: list[dict[str, Any]] = []
+        self.spec_authorizations: list[str | None] = []
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -55,11 +68,12 @@ class ScriptedLLMServer:
     def chat_requests(self) -> list[dict[str, Any]]:
         return [r for r in self.requests if "messages" in r]
 
-    def _next(self) -> dict | int:
+    def _next(self, spec: bool) -> dict | int:
         with self._lock:
-            if not self.script:
-                return reply("(script exhausted)")
-            return self.script.pop(0)
+            queue = self.spec_script if spec else self.script
+            if not queue:
+                return reply(tool_calls=[tool_call("write_spec", DEFAULT_SPEC)]) if spec else reply("(script exhausted)")
+            return queue.pop(0)
 
     def _embed(self, text: str) -> list[float]:
         digest = hashlib.sha256(text.encode()).digest()
@@ -85,9 +99,11 @@ class ScriptedLLMServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
+                spec = [t.get("function", {}).get("name") for t in body.get("tools") or []] == ["write_spec"]
                 with server._lock:
-                    server.requests.append(body)
-                    server.authorizations.append(self.headers.get("Authorization"))
+                    (server.spec_requests if spec else server.requests).append(body)
+                    (server.spec_authorizations if spec else server.authorizations).append(
+                        self.headers.get("Authorization"))
                 if self.path.endswith("/embeddings"):
                     inputs = body.get("input", [])
                     inputs = [inputs] if isinstance(inputs, str) else inputs
@@ -97,7 +113,7 @@ class ScriptedLLMServer:
                                      "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
                     return
                 if self.path.endswith("/chat/completions"):
-                    nxt = server._next()
+                    nxt = server._next(spec)
                     if isinstance(nxt, int):
                         self._send(nxt, {"error": {"message": f"scripted error {nxt}", "type": "scripted", "code": nxt}})
                         return

@@ -36,6 +36,9 @@ def test_add():
     assert add(2, 3) == 5
 '''
 TEST_CMD = f"{sys.executable} -m pytest -q -p no:cacheprovider"
+SPEC_FIELDS = {"goal": "add() returns the sum of its arguments", "acceptance_criteria": "- test_add passes",
+               "test_plan": "run tests/test_calc.py", "files": "calc.py"}
+SPEC = reply(tool_calls=[tool_call("write_spec", SPEC_FIELDS)])
 FIX = [reply(tool_calls=[tool_call("run_tests", {})]),
        reply(tool_calls=[tool_call("edit_file", {"path": "calc.py", "old": "return a - b", "new": "return a + b"})]),
        reply(tool_calls=[tool_call("run_tests", {})]),
@@ -58,14 +61,16 @@ def _tool_results(server: ScriptedLLMServer) -> list[str]:
 
 
 def test_fixes_a_failing_test_on_its_own_branch(repo: Path) -> None:
-    with ScriptedLLMServer(list(FIX)) as server:
+    with ScriptedLLMServer(list(FIX), spec_script=[SPEC]) as server:
         result = _run(repo, server)
     assert result.status == "success" and result.reason == "add() subtracted; it adds now"
     assert (repo / "calc.py").read_text() == CALC  # the user's checkout is untouched
     assert git(repo, "show", f"{result.branch}:calc.py").count("return a + b") == 1
     assert "calc.py | 2 +-" in result.diff_stat
-    first = server.chat_requests()[0]
+    spec_request, first = server.spec_requests[0], server.chat_requests()[0]
+    assert "def add(a, b)" in spec_request["messages"][1]["content"] and "- calc.py" in spec_request["messages"][1]["content"]
     assert "def add(a, b)" in first["messages"][1]["content"]  # the index's context, before any tool call
+    assert "# Spec\n**Goal.** add() returns the sum of its arguments" in first["messages"][1]["content"]
     schemas = {t["function"]["name"]: t["function"] for t in first["tools"]}
     assert set(schemas) == {"search_code", "read_file", "repo_map", "edit_file", "write_file", "run_tests",
                             "run_command", "finish"}
@@ -75,7 +80,13 @@ def test_fixes_a_failing_test_on_its_own_branch(repo: Path) -> None:
     assert results[0].startswith("FAILED") and "assert -1 == 5" in results[0]
     assert results[2].startswith("PASSED")
     events = read_run(repo, result.run_id)
-    assert [e["event"] for e in events] == ["run_start"] + ["model_call", "tool_call"] * 4 + ["end"]
+    assert [(e.get("stage"), e["event"]) for e in events if e["event"] not in ("model_call", "tool_call")] == [
+        (None, "run_start"), ("spec", "stage"), ("spec", "spec"), ("test", "stage"), ("test", "test_baseline"),
+        ("implement", "stage"), ("test", "stage"), ("test", "test_evidence"), ("handover", "stage"),
+        ("handover", "handover"), ("handover", "end")]
+    assert next(e for e in events if e["event"] == "test_baseline")["record"] == {
+        "exit_code": 1, "failing": ["tests/test_calc.py::test_add"]}
+    assert [e["stage"] for e in events if e["event"] == "model_call"] == ["spec"] + ["implement"] * 4
     calls = [e for e in events if e["event"] == "model_call"]
     assert all(c["prompt_tokens"] == 100 and c["completion_tokens"] == 20 and c["cost"] > 0 for c in calls)
     assert result.cost == pytest.approx(sum(c["cost"] for c in calls))
@@ -83,15 +94,16 @@ def test_fixes_a_failing_test_on_its_own_branch(repo: Path) -> None:
 
 
 def test_run_agent_drives_the_model_it_is_given(repo: Path) -> None:
-    calls = [("edit_file", {"path": "calc.py", "old": "return a - b", "new": "return a + b"}),
-             ("finish", {"summary": "add() adds"})]
+    calls = iter([("write_spec", SPEC_FIELDS),
+                  ("edit_file", {"path": "calc.py", "old": "return a - b", "new": "return a + b"}),
+                  ("finish", {"summary": "add() adds"})])
 
     class ScriptedModel:  # what the Model protocol asks, and no more: no LiteLLM, no server
         cost, tokens, steps = 0.0, 0, 0
 
         def complete(self, messages: list[dict], tools: list[dict], step: int) -> SimpleNamespace:
             self.steps = step
-            name, arguments = calls[step - 1]
+            name, arguments = next(calls)
             call = SimpleNamespace(id=str(step), function=SimpleNamespace(name=name, arguments=json.dumps(arguments)))
             return SimpleNamespace(content=None, tool_calls=[call],
                                    model_dump=lambda **_: {"role": "assistant", "content": name})
@@ -158,12 +170,13 @@ def test_cheap_model_condenses_long_tool_output(repo: Path) -> None:
     with ScriptedLLMServer(script) as server:
         result = _run(repo, server, max_steps=2, cheap_model="openai/gpt-4o-mini-cheap")
     requests = server.chat_requests()
+    assert server.spec_requests[0]["model"] == "gpt-4o-mini-cheap"  # the cheap model writes the spec
     assert requests[1]["model"] == "gpt-4o-mini-cheap" and "ROW_599" in requests[1]["messages"][0]["content"]
     assert requests[2]["model"] == "gpt-4o-mini"
     assert requests[2]["messages"][-1]["content"] == ("[condensed by the cheap model]\n"
                                                       "table.py defines ROW_0 to ROW_599, one integer constant per line.")
     roles = [e["role"] for e in read_run(repo, result.run_id) if e["event"] == "model_call"]
-    assert roles == ["main", "cheap", "main"]
+    assert roles == ["cheap", "main", "cheap", "main"]
 
 
 def test_finish_is_refused_while_tests_fail(repo: Path) -> None:
@@ -182,12 +195,12 @@ def test_step_and_cost_limits_stop_the_run_and_keep_the_work(repo: Path) -> None
     assert steps.status == "limit" and steps.reason == "step limit reached: 2 steps without finishing"
     assert "return a * b" in (Path(steps.worktree) / "calc.py").read_text()  # kept for inspection
     with ScriptedLLMServer([reply(tool_calls=[tool_call("run_tests", {})])] * 5) as server:
-        cost = _run(repo, server, max_cost=0.00005)  # one scripted call costs $0.000027
+        cost = _run(repo, server, max_cost=0.00008)  # one scripted call costs $0.000027; the spec's counts
     assert cost.status == "limit" and cost.reason.startswith("cost limit reached") and cost.steps == 2
     assert len(server.chat_requests()) == 2
     with ScriptedLLMServer([reply(tool_calls=[tool_call("run_tests", {})])] * 5) as server:
-        tokens = _run(repo, server, max_tokens=200)  # one scripted call uses 120 tokens
-    assert tokens.status == "limit" and tokens.reason == "token limit reached: 240 tokens, limit 200"
+        tokens = _run(repo, server, max_tokens=300)  # one scripted call uses 120 tokens
+    assert tokens.status == "limit" and tokens.reason == "token limit reached: 360 tokens, limit 300"
 
 
 def test_model_errors_are_retried_then_end_the_run_in_one_line(repo: Path) -> None:
@@ -203,7 +216,7 @@ def test_model_errors_are_retried_then_end_the_run_in_one_line(repo: Path) -> No
 
 
 def test_a_refused_key_ends_the_run_at_once_naming_the_variable_to_set(repo: Path, monkeypatch) -> None:
-    # One request: no retry, and no fallback to the cheap model, which would be refused the same way.
+    # One request: no retry, and no fallback to the cheap model (which wrote the spec).
     with ScriptedLLMServer([401] + list(FIX)) as server:
         refused = _run(repo, server, cheap_model="openai/gpt-4o-mini-cheap")
     assert refused.status == "error" and len(server.chat_requests()) == 1
@@ -212,8 +225,9 @@ def test_a_refused_key_ends_the_run_at_once_naming_the_variable_to_set(repo: Pat
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     missing = CliRunner().invoke(cli, ["agent", "make test_add pass", "--repo", str(repo), "--test-cmd", TEST_CMD,
                                        "--model", "openai/gpt-4o-mini"])
-    assert missing.exit_code == 1 and "Traceback" not in missing.output
-    assert "Stopped: openai/gpt-4o-mini has no key: set OPENAI_API_KEY and run again\n" in missing.output
+    # Found before anything is made: one line, no clone.
+    assert missing.exit_code == 1 and missing.output == "Error: openai/gpt-4o-mini has no key: set OPENAI_API_KEY and run again\n"
+    assert len(list((repo / ".codeidx" / "worktrees").iterdir())) == 1  # the refused run's clone only
 
 
 def test_a_model_that_stops_calling_tools_ends_the_run_after_one_nudge(repo: Path) -> None:
@@ -242,20 +256,21 @@ def test_not_a_git_repository(tmp_path: Path) -> None:
 
 def test_cli_end_to_end_with_apply_on_success_and_runs(repo: Path, tmp_path: Path) -> None:
     marker = tmp_path / "handed-over"
-    on_success = f"{sys.executable} -c \"import os, pathlib; pathlib.Path({str(marker)!r}).write_text(os.environ['CODEIDX_BRANCH'])\""
-    with ScriptedLLMServer(list(FIX)) as server:
-        done = subprocess.run(
-            [sys.executable, "-m", "codeidx", "agent", "make test_add pass", "--repo", str(repo),
-             "--model", "openai/gpt-4o-mini", "--api-base", server.url, "--test-cmd", TEST_CMD, "--apply",
-             "--on-success", on_success, "--json"],
-            # No key at all: a keyless local server just works.
-            capture_output=True, text=True,
-            env={k: v for k, v in os.environ.items() if k not in ("CODEIDX_API_KEY", "OPENAI_API_KEY")})
-    assert done.returncode == 0, done.stderr
+    on_success = (f"{sys.executable} -c \"import os, pathlib; pathlib.Path({str(marker)!r}).write_text("
+                  f"os.environ['CODEIDX_BRANCH'] + ' ' + os.environ['CODEIDX_SUMMARY'])\"")
+    with ScriptedLLMServer(list(FIX), spec_script=[SPEC]) as server:
+        # In-process (the entry point's own function), with no key at all: a keyless local server just works.
+        done = CliRunner().invoke(
+            cli, ["agent", "make test_add pass", "--repo", str(repo), "--model", "openai/gpt-4o-mini",
+                  "--api-base", server.url, "--test-cmd", TEST_CMD, "--apply", "--on-success", on_success, "--json"],
+            env={"CODEIDX_API_KEY": None, "OPENAI_API_KEY": None})
+    assert done.exit_code == 0, done.output
+    assert set(server.authorizations + server.spec_authorizations) == {"Bearer codeidx-no-key"}
     summary = json.loads(done.stdout)
     assert summary["status"] == "success" and summary["applied"] is True
     assert "return a + b" in (repo / "calc.py").read_text()  # --apply brought the change in
-    assert marker.read_text() == summary["branch"]
+    assert marker.read_text() == f"{summary['branch']} {summary['summary']}"
+    assert summary["summary"] == str(runs_dir(repo) / f"{summary['run_id']}.md")
 
     runner = CliRunner()
     listed = runner.invoke(cli, ["runs", "--repo", str(repo), "--json"])
@@ -263,7 +278,8 @@ def test_cli_end_to_end_with_apply_on_success_and_runs(repo: Path, tmp_path: Pat
     assert [r.status for r in list_runs(repo)] == ["success"]
     shown = runner.invoke(cli, ["runs", "--repo", str(repo), "show", summary["run_id"]])
     assert shown.exit_code == 0
-    assert "tool    edit_file(" in shown.output and "end     success" in shown.output
+    assert "implement tool    edit_file(" in shown.output and "handover  end     success" in shown.output
+    assert "spec      spec  {\"goal\": \"add() returns the sum" in shown.output
     missing = runner.invoke(cli, ["runs", "--repo", str(repo), "show", "nope"])
     assert missing.exit_code == 1 and "no run 'nope'" in missing.output
 
