@@ -23,22 +23,16 @@ from codeidx.benchmarks.bm25 import FileBM25
 from codeidx.benchmarks.metrics import mean, percentile, reciprocal_rank
 from codeidx.benchmarks.workspace import Checkout
 from codeidx.core.errors import CodeidxError
+from codeidx.core.ranking import LEVERS
 from codeidx.retriever.lanes import is_prose
-from codeidx.retriever.search import NO_LEVERS, Levers
 
 TOP = 10  # rankings are kept to this depth
 KS = (1, 5, 10)
 WINDOW = 256  # the default embedding window
 INDEX_DIR = f".codeidx-bench-qa-{WINDOW}"
-# The systems compared: `ask` as users get it, the ranking before the levers, and each lever
-# alone removed (an ablation row says what that lever is worth beside the others).
-SYSTEMS: dict[str, Levers] = {
-    "ask": Levers(),
-    "no levers": NO_LEVERS,
-    "- lanes": Levers(lanes=False),
-    "- file lexical": Levers(file_lexical=False),
-    "- file names": Levers(file_names=False),
-}
+# The modes compared: `full` is what `ask` gives users, `hybrid+names+graph` the ranking before the
+# file-level levers, and each `full-no-<lever>` says what that lever is worth beside the others.
+SYSTEMS = ("hybrid+names+graph", "full", *(f"full-no-{lever}" for lever in LEVERS))
 REQUIRED = ("id", "repo", "commit", "question", "gold_files")
 
 
@@ -107,7 +101,7 @@ def load_questions(path: str | Path, repos: Iterable[str] = (), limit: int | Non
 
 
 def run(questions: Sequence[Question], checkout_for: Callable[[Question], Checkout], cache_dir: Path | None,
-        systems: dict[str, Levers] = SYSTEMS, on_result: Callable[[QuestionResult], None] = lambda r: None,
+        systems: Sequence[str] = SYSTEMS, on_result: Callable[[QuestionResult], None] = lambda r: None,
         on_build: Callable[[RepoBuild], None] = lambda b: None) -> tuple[list[QuestionResult], list[RepoBuild]]:
     results: list[QuestionResult] = []
     builds: list[RepoBuild] = []
@@ -127,7 +121,7 @@ def run(questions: Sequence[Question], checkout_for: Callable[[Question], Checko
     return results, builds
 
 
-def _ask_all(questions: list[Question], root: Path, cache_dir: Path | None, systems: dict[str, Levers],
+def _ask_all(questions: list[Question], root: Path, cache_dir: Path | None, systems: Sequence[str],
              on_result: Callable[[QuestionResult], None]) -> tuple[tuple, list[QuestionResult]]:
     from codeidx.index import Index
     from codeidx.retriever.ask import rank
@@ -147,9 +141,9 @@ def _ask_all(questions: list[Question], root: Path, cache_dir: Path | None, syst
             files = {"bm25": tuple(p for p, _ in bm25.rank(q.text, TOP))}
             hits = {"bm25": files["bm25"]}
             query_ms = {}
-            for name, levers in systems.items():
+            for name in systems:
                 start = time.perf_counter()
-                found, ranked = rank(parts, q.text, TOP, files=True, levers=levers)
+                found, ranked = rank(parts, q.text, TOP, files=True, mode=name)
                 query_ms[name] = round((time.perf_counter() - start) * 1000, 2)
                 files[name] = tuple(f.path for f in ranked)
                 hits[name] = tuple(h.path for h in found)

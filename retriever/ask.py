@@ -67,15 +67,15 @@ def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = 
 
 
 def rank(parts: Parts, query: str, k: int, filters: SearchFilters = SearchFilters(), files: bool = False,
-         mode: str = "full", levers: Levers = Levers()) -> tuple[list[Hit], tuple[FileHit, ...]]:
+         mode: str = "full") -> tuple[list[Hit], tuple[FileHit, ...]]:
     """The hits `ask` shows and, with `files`, its file ranking."""
-    pool = search(parts, query, k=k * FILE_POOL if files else k, filters=filters, mode=mode, levers=levers)
+    pool = search(parts, query, k=k * FILE_POOL if files else k, filters=filters, mode=mode)
     if not pool:
         raise CodeidxError("nothing in the index matches those filters" if filters != SearchFilters()
                            else "the index is empty: is the repository indexed?")
     hits = pool[:k]
     ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, k)] if files else []
-    if mode == "full" and levers.lanes:  # docs and data in their own lane, after the code
+    if Levers.of(mode).lanes:  # docs and data in their own lane, after the code
         hits = code_first(query, hits, lambda h: h.path)
         ranked = code_first(query, ranked, lambda f: f.path)
     return hits, tuple(ranked)

@@ -1,9 +1,10 @@
 """File-level evidence: which files the query points at as wholes, not chunk by chunk.
 
 Two ranked lists of files, fused with the symbol hits like any other signal:
-- lexical: a deep sparse query over the chunks, each file scored by the sum of its chunks' scores,
-  so a file that holds many of the query's words across its functions ranks like a whole-file
-  BM25 document would;
+- lexical: a deep sparse query over the chunks, each file scored by the sum of its chunks' scores
+  over the square root of its chunk count, so a file that holds many of the query's words across
+  its functions ranks like a whole-file BM25 document would, and a long file is not ranked
+  first for being long;
 - names: the query's words in file and folder names (`blueprints.py` for "the blueprint
   collection class"), each word weighted by how few paths hold it.
 """
@@ -12,9 +13,9 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from pathlib import PurePosixPath
+from typing import Callable
 
 from codeidx.core.models import SearchFilters, SparseVector, StoreHit
-from codeidx.core.protocols import Store
 from codeidx.indexer.sparse import code_tokens
 from codeidx.retriever.parts import Parts
 
@@ -23,17 +24,18 @@ FILES = 20  # files each list contributes
 DIR_SHARE = 0.5  # a word in a folder name counts this much of one in the file name
 
 
-def lexical(store: Store, sparse: SparseVector, filters: SearchFilters) -> tuple[list[str], list[StoreHit]]:
-    """Files by the summed sparse score of their chunks, best first, and the chunks read."""
-    deep = store.query(None, sparse, DEEP, filters)
+def lexical(parts: Parts, sparse: SparseVector, filters: SearchFilters,
+            keep: Callable[[str], bool]) -> tuple[list[str], list[StoreHit]]:
+    """Files by the length-normalised sparse score of their chunks, best first, and the chunks read."""
+    deep = parts.store.query(None, sparse, DEEP, filters)
     per_file: dict[str, float] = defaultdict(float)
     for hit in deep:
         per_file[hit.payload.get("path", "")] += hit.score
-    ranked = sorted(per_file, key=lambda p: (-per_file[p], p))
-    return ranked[:FILES], deep
+    norm = {p: s / math.sqrt(max(1, len(parts.graph.chunk_ids_for(p)))) for p, s in per_file.items() if keep(p)}
+    return sorted(norm, key=lambda p: (-norm[p], p))[:FILES], deep
 
 
-def by_name(parts: Parts, query: str) -> list[str]:
+def by_name(parts: Parts, query: str, keep: Callable[[str], bool]) -> list[str]:
     """Files whose name or folders hold the query's words, the rarer the word the more it counts."""
     if "path_words" not in parts.cache:  # the indexed paths change only with the index
         parts.cache["path_words"] = _path_words(parts.graph.file_paths())
@@ -41,6 +43,8 @@ def by_name(parts: Parts, query: str) -> list[str]:
     wanted = {_stem(t) for t in code_tokens(query)}
     scores: dict[str, float] = {}
     for path, (stem, folders) in words.items():
+        if not keep(path):
+            continue
         score = sum(_idf(w, df, total) for w in stem & wanted)
         score += DIR_SHARE * sum(_idf(w, df, total) for w in (folders - stem) & wanted)
         if score > 0:

@@ -29,18 +29,18 @@ _CUT = "\n[...]\n"
 
 @dataclass(frozen=True)
 class Levers:
-    """The ranking mechanisms of mode `full` beyond hybrid search, names and the graph; each can be
-    turned off alone, which is how the benchmarks measure what it brings."""
+    """What mode `full` adds to hybrid search, names and the graph; a `full-no-<lever>` mode turns one off."""
 
     lanes: bool = True  # code first: tests damped unless asked for, docs and data after the code
     file_lexical: bool = True  # files by the summed lexical score of their chunks
     file_names: bool = True  # files whose names hold the query's words
 
-    def names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in dataclasses.fields(self) if getattr(self, f.name))
-
-
-NO_LEVERS = Levers(lanes=False, file_lexical=False, file_names=False)
+    @classmethod
+    def of(cls, mode: str) -> "Levers":
+        if mode == "full" or mode.startswith("full-no-"):
+            off = mode.removeprefix("full-no-").replace("-", "_")
+            return cls(**{f.name: f.name != off for f in dataclasses.fields(cls)})
+        return cls(lanes=False, file_lexical=False, file_names=False)
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,8 @@ class Hit:
 
 
 def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = SearchFilters(),
-           mode: str = "full", levers: Levers = Levers()) -> list[Hit]:
-    """The `k` best chunks for `query`; `mode` picks the evidence and `levers` what `full` adds (for ablations)."""
+           mode: str = "full") -> list[Hit]:
+    """The `k` best chunks for `query`; `mode` picks the evidence (for ablations)."""
     if not query.strip():
         raise CodeidxError("the query is empty: ask a question, paste a bug report or a stack trace")
     if mode not in MODES:
@@ -93,10 +93,12 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
             scores[hit.chunk_id] += hit.score  # Qdrant's fused score already is the RRF sum of both lists
             payloads[hit.chunk_id] = hit.payload
             reasons[hit.chunk_id].extend(side for side, ids in sides.items() if hit.chunk_id in ids)
-    if mode in ("hybrid+names", "full"):
+    strength = MODES.index(mode)  # each mode from hybrid+names on adds to the one before (the ablations too)
+    if strength >= MODES.index("hybrid+names"):
         for kind, ranked in _exact_signals(parts, query, filters).items():
             add(kind, ranked, WEIGHTS[kind])
-    if mode == "full":
+    if strength >= MODES.index("hybrid+names+graph"):
+        levers = Levers.of(mode)
         _add_files(parts, query, sparse, filters, levers, scores, reasons, payloads)
         top = sorted(scores, key=lambda i: -scores[i])[:k]
         add("graph", _neighbours(parts, [payloads[i] for i in top], filters), WEIGHTS["graph"])
@@ -146,12 +148,15 @@ def _add_files(parts: Parts, query: str, sparse, filters: SearchFilters, levers:
     """File-level evidence, each ranked file's weight given to its best chunk (found, or read)."""
     lists: dict[str, list[str]] = {}
     spare: dict[str, StoreHit] = {}  # each file's best chunk in the deep lexical list
+    # Whole-file evidence is about code: a long document holds every word of a question somewhere.
+    keep = (lambda path: True) if lanes.asks_for_docs(query) or not levers.lanes else \
+        (lambda path: not lanes.is_context(path))
     if levers.file_lexical:
-        lists["file"], deep = files.lexical(parts.store, sparse, filters)
+        lists["file"], deep = files.lexical(parts, sparse, filters, keep)
         for hit in deep:
             spare.setdefault(hit.payload.get("path", ""), hit)
     if levers.file_names:
-        lists["filename"] = files.by_name(parts, query)
+        lists["filename"] = files.by_name(parts, query, keep)
     best: dict[str, str] = {}
     for cid in sorted(scores, key=lambda i: -scores[i]):
         best.setdefault(payloads[cid].get("path", ""), cid)

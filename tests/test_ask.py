@@ -248,3 +248,35 @@ def test_a_real_process_without_an_index_says_to_build_in_one_line(tmp_path: Pat
     assert result.returncode == 1 and result.stdout == ""
     [line] = result.stderr.strip().splitlines()
     assert "codeidx build" in line and "Traceback" not in result.stderr
+
+
+def test_code_comes_before_the_docs_unless_the_question_asks_for_docs(index: Index) -> None:
+    behaviour = index.ask("how are failed requests retried with exponential backoff?", files=True, k=8)
+    paths = [h.path for h in behaviour.hits]
+    assert paths[0] == "netlib/retry.py" and "docs/guide.md" in paths
+    assert all(not p.endswith(".md") for p in paths[:paths.index("docs/guide.md")])
+    assert paths[paths.index("docs/guide.md"):] == ["docs/guide.md"] * (len(paths) - paths.index("docs/guide.md"))
+    assert behaviour.files[-1].path == "docs/guide.md"  # the file ranking keeps the same lanes
+    docs = index.ask("what do the docs say about retrying failed requests?", k=8)
+    assert docs.hits[0].path == "docs/guide.md"
+
+
+def test_file_names_match_the_questions_words_singular_or_plural(index: Index) -> None:
+    from codeidx.retriever import files
+    from codeidx.retriever.parts import Parts
+
+    parts = Parts(index.root, index.graph, index.store, index.embedder, index.config.tokenizer_model)
+    assert files.by_name(parts, "what does a user session keep?", lambda p: True)[0] == "netlib/sessions.py"
+    assert files.by_name(parts, "which adapter sends it?", lambda p: True)[0] == "netlib/adapters.py"
+    assert files.by_name(parts, "which adapter sends it?", lambda p: p != "netlib/adapters.py") == []
+
+
+def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
+    from codeidx.retriever import lanes
+
+    assert [lanes.is_test(p) for p in ("tests/test_app.py", "src/testing.py", "pkg/conftest.py", "pkg/app.py")] == \
+        [True, False, True, False]
+    assert [lanes.is_context(p) for p in ("README", "docs/api.rst", "tests/data/a.py", "config.yaml", "app.py")] == \
+        [True, True, True, True, False]
+    assert lanes.test_weight("why does the retry loop stop?")("tests/test_retry.py") == lanes.TEST_DAMPING
+    assert lanes.test_weight("which test checks the retry loop?")("tests/test_retry.py") == 1.0

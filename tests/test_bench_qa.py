@@ -77,17 +77,17 @@ def test_bench_qa_scores_each_question_against_its_answer_files(tmp_path: Path) 
     # BM25 ranks the three .py files: the README is not among them, the test file only for the tax question.
     assert answered["q1"]["files"]["bm25"][0] == "shop/billing.py"
     assert set(answered["q2"]["files"]["bm25"]) <= {"shop/billing.py", "shop/network.py", "tests/test_billing.py"}
-    for system in ("bm25", "ask"):
+    for system in ("bm25", "full"):
         assert answered["q1"]["files"][system][0] == "shop/billing.py"
         assert answered["q2"]["files"][system][0] == "shop/network.py"
         assert overall[system]["hit"]["hit@1"] == overall[system]["first_hit"] == 2 / 3  # q3 cannot be answered
         assert overall[system]["hit"]["mrr"] == 2 / 3
     assert overall["bm25"]["prose_share"] is None
-    # The README shares the tax question's words; `ask` shows it, after the code.
-    q1_hits = answered["q1"]["hits"]["ask"]
+    # The README shares the tax question's words; `ask` (mode full) shows it, after the code.
+    q1_hits = answered["q1"]["hits"]["full"]
     assert "README.md" in q1_hits and q1_hits[-1] == "README.md"
-    shown = [p for q in saved["questions"] for p in q["hits"]["ask"]]
-    assert overall["ask"]["prose_share"] == shown.count("README.md") / len(shown)
+    shown = [p for q in saved["questions"] for p in q["hits"]["full"]]
+    assert overall["full"]["prose_share"] == shown.count("README.md") / len(shown)
     assert saved["builds"][0]["commit"] == commit and saved["builds"][0]["files_indexed"] == 4
     assert "### SWE-QA (qa.jsonl)" in (out / "report.md").read_text()
     assert git(repo, "status", "--porcelain") == ""  # the user's clone is never touched
