@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import git, make_repo
+from llm_server import ScriptedLLMServer, reply, tool_call
 
 from codeidx.benchmarks.agent_tasks import read_tasks
 from codeidx.cli.bench_agent import agent
@@ -65,7 +66,7 @@ def calc_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _make(repo: Path, out: Path, *extra: str) -> dict:
-    done = CliRunner().invoke(agent, ["make-tasks", str(repo), "--test-cmd", TEST_CMD, "--count", "3", "--seed", "7",
+    done = CliRunner().invoke(agent, ["make-tasks", str(repo), "--test-cmd", TEST_CMD, "--count", "2", "--seed", "7",
                                       "--out", str(out), "--json", *extra], catch_exceptions=False)
     assert done.exit_code == 0, done.output
     return json.loads(done.output)
@@ -85,9 +86,9 @@ def _pytest(folder: Path, *ids: str) -> int:
 def test_tasks_break_tests_that_pass_at_the_base_and_the_patch_applies(made, calc_repo: Path, tmp_path: Path) -> None:
     out, summary = made
     tasks = read_tasks(out)
-    assert summary["tasks"] == len(tasks) == 3 and summary["stats"]["kept"] == 3
+    assert summary["tasks"] == len(tasks) == 2 and summary["stats"]["kept"] == 2
     assert summary["stats"]["known_failures"] == 1
-    assert len({t.id for t in tasks}) == 3 and len({t.patch for t in tasks}) == 3
+    assert len({t.id for t in tasks}) == 2 and len({t.patch for t in tasks}) == 2
     head = git(calc_repo, "rev-parse", "HEAD").strip()
     assert git(calc_repo, "status", "--porcelain") == ""  # the user's checkout is untouched
     for task in tasks:
@@ -130,3 +131,44 @@ def test_make_tasks_bad_input_is_one_line(tmp_path: Path) -> None:
     bad.write_text('{"version": 1, "id": "x"}\n')
     with pytest.raises(CodeidxError, match="is not a task"):
         read_tasks(bad)
+
+
+
+def test_a_run_scores_each_task_by_its_tests_and_the_report_adds_up(made, tmp_path: Path) -> None:
+    out_file, _ = made
+    fixed, unfixed = read_tasks(out_file)
+    # The loop's replies, two steps a task (the scripted server writes the specs): the first task's file is
+    # written back whole, the second's is never touched.
+    script = [reply(tool_calls=[tool_call("write_file", {"path": "calc.py", "content": CALC})]),
+              *[reply(tool_calls=[tool_call("run_tests", {})])] * 3]
+    out = tmp_path / "run"
+    args = ["run", str(out_file), "--model", "openai/gpt-4o-mini", "--out", str(out), "--max-steps", "2", "--json"]
+    with ScriptedLLMServer(script) as server:
+        done = CliRunner().invoke(agent, [*args, "--api-base", server.url], catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        assert len(server.chat_requests()) == 4
+        again = CliRunner().invoke(agent, [*args, "--api-base", server.url], catch_exceptions=False)
+        assert again.exit_code == 0 and len(server.chat_requests()) == 4  # finished pairs are not run again
+    rows = json.loads((out / "results.json").read_text())["results"]
+    assert [(r["task_id"], r["resolved"], r["fail_to_pass_ok"], r["suite_green"]) for r in rows] == [
+        (fixed.id, True, True, True), (unfixed.id, False, False, False)]
+    assert [r["tool_calls"] for r in rows] == [{"run_tests": 1, "write_file": 1}, {"run_tests": 2}]
+    assert all(r["status"] == "limit" and r["steps"] == 2 and r["prompt_tokens"] == 300  # the spec's call and two steps
+               and r["completion_tokens"] == 60 and r["cost"] > 0 and r["context_file"] for r in rows)
+    assert all((out / r["audit_log"]).is_file() for r in rows)
+    score = json.loads(done.output)["scores"][0]
+    assert score["resolve_rate"] == 0.5 and score["mean_steps"] == 2 and score["mean_prompt_tokens"] == 300
+    assert score["cost"] == pytest.approx(sum(r["cost"] for r in rows))
+    report = (out / "report.md").read_text()
+    assert "| openai/gpt-4o-mini | 2 | 1 | 0.500 |" in report and (out / "resolve_vs_cost.png").stat().st_size > 0
+    assert not (out / "work").exists()  # the clones go once scored
+
+    later = tmp_path / "later"
+    later.mkdir()
+    flipped = [{**r, "resolved": not r["resolved"], "steps": 4} for r in rows]
+    (later / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in flipped))
+    compared = CliRunner().invoke(agent, ["compare", str(out), str(later), "--json"], catch_exceptions=False)
+    result = json.loads(compared.output)
+    assert result["regressed"] == [f"{fixed.id} openai/gpt-4o-mini"] and result["improved"] == [
+        f"{unfixed.id} openai/gpt-4o-mini"]
+    assert result["resolve_rate"] == [0.5, 0.5] and result["mean_steps"] == [2, 4]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from codeidx.cli.common import echo_json, handle_errors
+from codeidx.cli.common import echo_json, handle_errors, to_jsonable
 from codeidx.core.errors import CodeidxError
 
 
@@ -69,3 +69,80 @@ def make_tasks_command(path: str, test_cmd: str, out_file: str, count: int, seed
     discarded = ", ".join(f"{n} {why}" for why, n in sorted(stats.discarded.items())) or "none"
     click.echo(f"wrote {len(tasks)} tasks to {out_file}: {stats.tried} of {stats.candidates} mutations tried "
                f"(discarded: {discarded}), {stats.known_failures} tests failing already, {stats.seconds:.1f} s")
+
+
+@agent.command("run")
+@click.argument("tasks_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", "models", multiple=True, required=True,
+              help="A model LiteLLM routes, e.g. openai/gpt-4o-mini; repeat to compare models.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="results.jsonl, results.json, report.md and resolve_vs_cost.png go here; a run already "
+                   "there is continued.")
+@click.option("--api-base", help="An OpenAI-compatible server for the models (vLLM, llama.cpp, Ollama's /v1).")
+@click.option("--test-cmd", help="Test command instead of the one the tasks were made with.")
+@click.option("--repo", type=click.Path(exists=True, file_okay=False),
+              help="The tasks' repository, when it is no longer where the tasks were made.")
+@click.option("--max-steps", type=click.IntRange(1), help="Steps per run (default: your configuration's).")
+@click.option("--max-cost", type=click.FloatRange(0), help="USD per run (default: your configuration's).")
+@click.option("--limit", type=click.IntRange(1), help="Only the first N tasks.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@handle_errors
+def run_command(tasks_file: str, models: tuple[str, ...], out_dir: str, api_base: str | None, test_cmd: str | None,
+                repo: str | None, max_steps: int | None, max_cost: float | None, limit: int | None,
+                as_json: bool) -> None:
+    """Run the agent on every task with every model; score each run by the tests, independently of the agent.
+
+    Each task runs in a fresh clone at its base with the bug committed. Resolved: its failing tests
+    pass and nothing else fails. Each finished (task, model) is appended to OUT/results.jsonl at
+    once: interrupt whenever, and run again to go on.
+
+    \b
+      codeidx bench agent run tasks.jsonl --model openai/gpt-4o-mini --model openai/gpt-4o --out runs/today
+      codeidx bench agent run tasks.jsonl --model openai/qwen2.5-coder --api-base http://localhost:8000/v1 --out runs/q
+    """
+    import json
+    import shlex
+
+    from codeidx.benchmarks import agent_report
+    from codeidx.benchmarks.agent_eval import Settings, run_tasks
+    from codeidx.benchmarks.agent_tasks import read_tasks
+    from codeidx.benchmarks.machine import as_line, describe
+
+    tasks = read_tasks(tasks_file)[:limit]
+    out = Path(out_dir)
+    settings = Settings(out, api_base, test_cmd, Path(repo) if repo else None, max_steps, max_cost)
+    rows = run_tasks(tasks, list(dict.fromkeys(models)), settings, say=_say())
+    wanted = {(t.id, m) for t in tasks for m in models}
+    rows = [r for r in rows if (r.task_id, r.model) in wanted]  # the folder may hold other tasks' rows
+    command = "codeidx " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    machine = describe()
+    scores = agent_report.score(rows)
+    (out / "results.json").write_text(json.dumps(to_jsonable(
+        {"command": command, "machine": machine, "scores": scores, "results": rows}), indent=1))
+    agent_report.plot(rows, out / "resolve_vs_cost.png")
+    report = agent_report.report(rows, command, as_line(machine))
+    (out / "report.md").write_text(report + "\n\n![resolve rate against cost](resolve_vs_cost.png)\n")
+    if as_json:
+        echo_json({"command": command, "machine": machine, "scores": scores})
+    else:
+        click.echo(report)
+
+
+@agent.command("compare")
+@click.argument("run_a", type=click.Path(exists=True))
+@click.argument("run_b", type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@handle_errors
+def compare_command(run_a: str, run_b: str, as_json: bool) -> None:
+    """Two runs on the same tasks: what regressed, what improved, and the change in resolve rate, cost and steps.
+
+    \b
+      codeidx bench agent compare runs/before runs/after
+    """
+    from codeidx.benchmarks.agent_report import compare, comparison_text, load_run
+
+    result = compare(load_run(Path(run_a)), load_run(Path(run_b)))
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(comparison_text(result, run_a, run_b))

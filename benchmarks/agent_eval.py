@@ -1,0 +1,188 @@
+"""Run the agent on tasks, each in a fresh clone of its repository with the bug applied, and score it.
+
+Whether a task is resolved is decided here, not by the agent: in the worktree the agent leaves, the
+task's failing tests and then the whole suite run in the sandbox (resolved: every fail_to_pass
+test passes and nothing fails but the tests that failed before the bug). Each (task, model) row
+is appended to `results.jsonl` as soon as it is scored, so an interrupted run keeps what it
+finished and a new run skips it.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shutil
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Callable
+
+from codeidx.agent.workspace import git
+from codeidx.benchmarks.agent_tasks import Task
+from codeidx.benchmarks.suite import Suite
+from codeidx.core.errors import CodeidxError
+
+RESULT_VERSION = 1
+RESULTS_FILE = "results.jsonl"
+IDENTITY = ("-c", "user.name=codeidx bench", "-c", "user.email=bench@codeidx.invalid")
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    task_id: str
+    model: str
+    resolved: bool  # every fail_to_pass test passes and the suite is green
+    fail_to_pass_ok: bool
+    suite_green: bool  # nothing fails but the task's known failures
+    status: str  # how the run ended: success | limit | no_finish | needs_human | error
+    reason: str
+    steps: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float  # USD, LiteLLM's pricing
+    wall_s: float  # the agent's run, without the scoring after it
+    tool_calls: dict[str, int] = field(default_factory=dict)  # tool -> calls
+    context_file: bool = False  # the opening context held the gold file
+    context_function: bool = False  # ... and a snippet of the gold function
+    audit_log: str = ""  # the run's audit log, copied into the output folder
+    version: int = RESULT_VERSION
+
+
+@dataclass(frozen=True)
+class Settings:
+    out: Path
+    api_base: str | None = None
+    test_cmd: str | None = None  # instead of the one each task was made with
+    repo: Path | None = None  # the tasks' repository, when it is no longer where it was
+    max_steps: int | None = None
+    max_cost: float | None = None
+    timeout: float = 600.0  # seconds a test run may take while scoring
+
+
+def read_results(path: Path) -> list[AgentResult]:
+    """Rows of a results file; a line cut short by an interrupt is skipped, it will run again."""
+    if not path.is_file():
+        return []
+    names = {f.name for f in fields(AgentResult)}
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+            rows.append(AgentResult(**{k: v for k, v in record.items() if k in names}))
+        except (ValueError, TypeError):
+            continue
+    return rows
+
+
+def run_tasks(tasks: list[Task], models: list[str], settings: Settings,
+              say: Callable[[str], None] = lambda line: None) -> list[AgentResult]:
+    """Every (task, model) pair not in the output folder yet, one after another; all rows, old and new."""
+    from codeidx.agent.sandbox import Sandbox
+
+    Sandbox.check()
+    settings.out.mkdir(parents=True, exist_ok=True)
+    path = settings.out / RESULTS_FILE
+    rows = read_results(path)
+    done = {(r.task_id, r.model) for r in rows}
+    pending = [(t, m) for t in tasks for m in models if (t.id, m) not in done]
+    if done:
+        say(f"{len(done)} runs already in {path}; {len(pending)} to go")
+    for n, (task, model) in enumerate(pending, 1):
+        row = run_one(task, model, settings)
+        with open(path, "a", encoding="utf-8") as handle:  # one flushed line per row: an interrupt keeps it
+            handle.write(json.dumps(asdict(row)) + "\n")
+        rows.append(row)
+        say(f"[{n}/{len(pending)}] {task.id} {model}: {'resolved' if row.resolved else 'unresolved'} "
+            f"({row.status}, {row.steps} steps, ${row.cost:.4f}, {row.wall_s:.0f} s)")
+    return rows
+
+
+def run_one(task: Task, model: str, settings: Settings) -> AgentResult:
+    from codeidx.agent.run import run_agent
+    from codeidx.core.config import Config
+
+    clone = settings.out / "work" / task.id / _slug(model)
+    shutil.rmtree(clone, ignore_errors=True)  # a run cut short leaves its clone: start again from the bug
+    try:
+        _broken_clone(task, settings.repo or Path(task.repo), clone)
+        test_cmd = settings.test_cmd or task.test_cmd
+        config = Config.load(clone, model=model, api_base=settings.api_base, test_cmd=test_cmd,
+                             max_steps=settings.max_steps, max_cost=settings.max_cost)
+        in_context = _context_recall(clone, task, config)
+        start = time.perf_counter()
+        # Nobody answers approval prompts in a batch: a write to a protected path is refused.
+        result = run_agent(repo=clone, task=task.task, config=config, approve=lambda question: False)
+        wall = time.perf_counter() - start
+        suite = Suite(Path(result.worktree), test_cmd, settings.timeout)
+        fail_to_pass_ok = suite.run(*task.fail_to_pass).code == 0
+        green = suite.run().green(task.known_failures)
+        events = _events(Path(result.audit_log))
+        log = settings.out / "runs" / f"{task.id}__{_slug(model)}.jsonl"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(result.audit_log, log)
+    finally:
+        shutil.rmtree(clone, ignore_errors=True)
+        for folder in (clone.parent, clone.parent.parent):  # the task's and the work folder, once empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+    calls = [e for e in events if e.get("event") == "model_call"]
+    return AgentResult(
+        task.id, model, fail_to_pass_ok and green, fail_to_pass_ok, green, result.status, result.reason,
+        result.steps, sum(_int(c.get("prompt_tokens")) for c in calls),
+        sum(_int(c.get("completion_tokens")) for c in calls), result.cost, round(wall, 2),
+        dict(sorted(Counter(str(e.get("tool")) for e in events if e.get("event") == "tool_call").items())),
+        *in_context, str(log.relative_to(settings.out)))
+
+
+def _broken_clone(task: Task, repo: Path, clone: Path) -> None:
+    """A clone of the task's repository at its base with the bug committed: the agent branches from it."""
+    if not (repo / ".git").exists():
+        raise CodeidxError(f"task {task.id}: no repository at {repo}; pass --repo with your clone of "
+                           f"{task.repo_name}")
+    clone.parent.mkdir(parents=True, exist_ok=True)
+    git(clone.parent, "clone", "-q", "--no-checkout", str(repo), str(clone))
+    if git(clone, "cat-file", "-t", task.base_commit, check=False).strip() != "commit":
+        raise CodeidxError(f"task {task.id}: commit {task.base_commit[:12]} is not in {repo}: "
+                           f"pass --repo with a clone that has it")
+    git(clone, "checkout", "-q", "-B", "bench", task.base_commit)
+    git(clone, "apply", "--whitespace=nowarn", "-", stdin=task.patch)
+    git(clone, *IDENTITY, "commit", "-q", "-a", "--no-verify", "-m", f"bench: {task.id}")
+
+
+def _context_recall(clone: Path, task: Task, config) -> tuple[bool, bool]:
+    """Whether the context the agent opens with holds the gold file, and a snippet of the gold function.
+
+    Asked as run_agent asks it (agent/run.py: the task, a quarter of the budget) of the same code;
+    the index built here lands in the clone's index folder, which the agent's own clone leaves out."""
+    from codeidx.agent.run import CONTEXT_SHARE
+    from codeidx.index import Index
+
+    with Index.open(clone, config=config) as index:
+        index.build()
+        try:
+            found = index.ask(task.task, budget=max(500, config.budget // CONTEXT_SHARE))
+        except CodeidxError:  # nothing to retrieve: the agent starts without context too
+            return False, False
+    in_file = [s for s in found.snippets if s.path == task.gold_file]
+    return bool(in_file), any(task.gold_function in s.label.split(", ") for s in in_file)
+
+
+def _events(path: Path) -> list[dict]:
+    events = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:  # a torn line: counted by the audit reader, skipped here
+            continue
+        if isinstance(event, dict):
+            events.append(event)
+    return events
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def _slug(model: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", model)
