@@ -9,13 +9,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from codeidx.agent.review import Finding
 from codeidx.core.config import SEVERITIES
 from codeidx.core.errors import CodeidxError
-
-if TYPE_CHECKING:
-    from codeidx.agent.review import Finding
 
 STAGES = ("spec", "implement", "test", "review", "handover")
 
@@ -99,23 +96,33 @@ class TestEvidence:
                                 "what the change does")
 
 
+def finding_key(f: Finding) -> tuple[str, str, str]:
+    """A finding by what and where, not its line: edits above it move it."""
+    return f.tool, f.rule, f.path
+
+
+RESOLUTIONS = ("clear", "fixed", "below-threshold", "approved", "declined")
+
+
 @dataclass(frozen=True)
 class ReviewRecord:
     """What review found in the change, and what became of it."""
-    threshold: str  # findings at or above it block hand-over unless approved
-    introduced: tuple[Finding, ...]  # found at the first review of the change
-    remaining: tuple[Finding, ...]  # still there at the last review
+    threshold: str  # findings at or above it block hand-over unless a person approves
+    introduced: tuple[Finding, ...]  # what the first review of the green change found
+    remaining: tuple[Finding, ...]  # what is still there at the last review: argued, or left unfixed
     argued: str  # the model's case for the remaining ones, from finish
     resolution: str  # clear | fixed | below-threshold | approved | declined
-    preexisting: int  # findings the base already had, not the change's
-    skipped: tuple[str, ...]  # scanners not installed, or nothing of theirs to scan
+    preexisting: int  # findings the base already had: not the change's
+    skipped: tuple[str, ...]  # scanners not installed or not run, files not scanned, and why
     version: int = 1
 
     def validate(self) -> None:
-        if self.threshold not in SEVERITIES:
-            raise ContractError(f"review threshold {self.threshold!r}: choose from {', '.join(SEVERITIES)}")
-        if self.resolution == "declined":
-            raise ContractError("review findings at or above the threshold were not approved")
+        if self.threshold not in SEVERITIES or self.resolution not in RESOLUTIONS:
+            raise ContractError(f"review record: threshold {self.threshold!r} or resolution {self.resolution!r} "
+                                f"unknown")
+        if self.remaining and self.resolution in ("clear", "fixed"):
+            raise ContractError(f"review record: {len(self.remaining)} finding(s) remain, yet it says "
+                                f"{self.resolution}")
 
 
 @dataclass(frozen=True)
@@ -138,10 +145,15 @@ class Handover:
     branch: str
     spec: Spec | None  # None when the run stopped before the spec was accepted
     evidence: TestEvidence | None  # None unless the model finished
+    review: ReviewRecord | None  # None unless the change reached review
     usage: tuple[StageUsage, ...]
     diff_stat: str
     version: int = 1
 
     def validate(self) -> None:
-        if self.status == "success" and (self.spec is None or self.evidence is None or not self.diff_stat):
-            raise ContractError("a successful run hands over a spec, test evidence and a committed change")
+        if self.status != "success":
+            return
+        if self.spec is None or self.evidence is None or self.review is None or not self.diff_stat:
+            raise ContractError("a successful run hands over a spec, test evidence, a review and a committed change")
+        if self.review.resolution == "declined":
+            raise ContractError("a change whose review findings were declined is not handed over")

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Iterable
 
 from codeidx.agent.audit import AuditLog
+from codeidx.core.config import MODEL_STAGES
 from codeidx.core.errors import CodeidxError, first_line
 
 CONDENSE_AT = 4000  # characters of tool output above which the cheap model summarises it
@@ -29,9 +31,15 @@ class Endpoint:
     api_key: str | None = None
 
 
+def routes(roles: Iterable[str]) -> dict[str, str]:
+    """The endpoint each stage's calls go to, given the endpoints there are: the stage's own where it has
+    one, else the cheap model for the spec, else the main model."""
+    return {s: s if s in roles else "cheap" if s == "spec" and "cheap" in roles else "main" for s in MODEL_STAGES}
+
+
 class Model:
-    """`stages` routes a pipeline stage's calls (the audit log knows which stage the run is in) to an
-    endpoint of its own; the spec stage goes to the cheap model unless it has one."""
+    """`stages` gives a pipeline stage's calls an endpoint of their own (the audit log knows which stage the
+    run is in); see `routes`."""
 
     def __init__(self, main: Endpoint, cheap: Endpoint | None, audit: AuditLog, retries: int = 2,
                  timeout: float = 120.0, stages: dict[str, Endpoint] | None = None) -> None:
@@ -48,11 +56,10 @@ class Model:
                 params["api_key"] = e.api_key
             return {"model_name": name, "litellm_params": params}
 
-        self.endpoints = {"main": main, **({"cheap": cheap} if cheap else {}),
-                          **{f"stage:{s}": e for s, e in (stages or {}).items()}}
+        self.endpoints = {"main": main, **({"cheap": cheap} if cheap else {}), **(stages or {})}
         for e in self.endpoints.values():
             check_key(e)
-        self.route = {**({"spec": "cheap"} if cheap else {}), **{s: f"stage:{s}" for s in stages or {}}}
+        self.route = routes(self.endpoints)
         # One deployment a name: the Router then never retries a 401 or 403 (it would only with a second
         # deployment of the same name). Fallbacks are ours (_call): the Router's would send a refused key's
         # request on to the cheap model.

@@ -20,7 +20,7 @@ from codeidx.agent.evidence import test_run
 from codeidx.agent.gate import FinishGate
 from codeidx.agent.guard import Approver, ProtectedPaths
 from codeidx.agent.loop import Limits, Outcome, run_loop
-from codeidx.agent.model import Endpoint, check_key
+from codeidx.agent.model import Endpoint, check_key, routes
 from codeidx.agent.model import Model as RouterModel
 from codeidx.agent.sandbox import Sandbox
 from codeidx.agent.spec import spec_stage
@@ -97,9 +97,7 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
                       contained=not unsafe_no_sandbox)
     audit = AuditLog(ws.repo, run_id)
     limits = Limits(config.max_steps, config.max_cost, config.max_tokens)
-    # Where each stage's calls go (the spec to the cheap model unless routed), as agent/model.py routes them.
-    default = {"spec": endpoints.get("cheap", endpoints["main"])}
-    stages = Stages(audit, {s: endpoints.get(s, default.get(s, endpoints["main"])).model for s in MODEL_STAGES})
+    stages = Stages(audit, {stage: endpoints[role].model for stage, role in routes(endpoints).items()})
     # The pid and host let `codeidx runs` tell a run still going from one whose process was killed.
     audit.write("run_start", task=task, model=config.model, cheap_model=config.cheap_model, branch=ws.branch,
                 worktree=str(ws.path), limits=dataclasses.asdict(limits), pid=os.getpid(),
@@ -127,7 +125,7 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
             spec = spec_stage(model, task, source, hits, context, ws.path, audit)
             stages.enter("test")
             baseline = _baseline(tools, audit)
-            gate = tools.gate = FinishGate(tools, ws, audit, stages.enter, baseline)
+            gate = tools.gate = FinishGate(tools, ws, audit, stages.enter, baseline, config.review_threshold, approve)
             stages.enter("implement")
             outcome = run_loop(model, tools, f"{task}\n\n# Spec\n{spec.markdown()}", context, limits, audit)
     except NeedsHuman as exc:  # a stage only a person can unblock: stop, keep the worktree
@@ -142,7 +140,8 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
     committed = outcome.status == "success" and ws.commit(
         f"codeidx agent: {task.strip().splitlines()[0][:60]}\n\n{outcome.reason}")
     handover = Handover(run_id, task, outcome.status, outcome.reason, ws.branch, spec,
-                        gate.evidence if gate else None, stages.usage(), ws.diff_stat() if committed else "")
+                        gate.evidence if gate else None, gate.review if gate else None, stages.usage(),
+                        ws.diff_stat() if committed else "")
     handover.validate()
     summary = audit.path.with_suffix(".md")
     summary.write_text(summary_markdown(handover), encoding="utf-8")

@@ -82,7 +82,8 @@ def test_fixes_a_failing_test_on_its_own_branch(repo: Path) -> None:
     events = read_run(repo, result.run_id)
     assert [(e.get("stage"), e["event"]) for e in events if e["event"] not in ("model_call", "tool_call")] == [
         (None, "run_start"), ("spec", "stage"), ("spec", "spec"), ("test", "stage"), ("test", "test_baseline"),
-        ("implement", "stage"), ("test", "stage"), ("test", "test_evidence"), ("handover", "stage"),
+        ("implement", "stage"), ("test", "stage"), ("test", "test_evidence"), ("review", "stage"),
+        ("review", "review"), ("review", "review_gate"), ("handover", "stage"),
         ("handover", "handover"), ("handover", "end")]
     assert next(e for e in events if e["event"] == "test_baseline")["record"] == {
         "exit_code": 1, "failing": ["tests/test_calc.py::test_add"]}

@@ -171,3 +171,110 @@ def test_what_counts_as_a_test_and_a_failing_test() -> None:
     output = ("F.E\nFAILED tests/test_a.py::test_x - assert 1 == 2\nERROR tests/test_b.py::test_y[a-b]\n"
               "FAILED tests/test_a.py::test_x - again\n1 failed, 1 error")
     assert failing_tests(output) == ("tests/test_a.py::test_x", "tests/test_b.py::test_y[a-b]")
+
+
+# --- review: the real scanners on the agent's change ---
+
+GREET = 'def greet(name):\n    return "hi " + name\n'
+TEST_GREET = 'from tools import greet\n\n\ndef test_greet():\n    assert greet("ann") == "hello ann"\n'
+INSECURE = '''import subprocess
+
+API_TOKEN = "tok-4f9a8b7c6d5e4f3a2b1c"
+
+
+def greet(name):
+    return "hello " + name
+
+
+def run(command):
+    return subprocess.run(command, shell=True, capture_output=True, text=True).stdout
+'''
+SAFE = '''import os
+import subprocess
+
+
+def api_token():
+    return os.environ["API_TOKEN"]
+
+
+def greet(name):
+    return "hello " + name
+
+
+def run(arguments):
+    return subprocess.run(list(arguments), capture_output=True, text=True).stdout
+'''
+FLAGGED = {"tools.py:3", "tools.py:11"}  # the hard-coded token, and shell=True on the caller's input
+
+
+def installed_scanners() -> list[str]:
+    from codeidx.agent.review import SCANNERS, find_scanner
+
+    found = [name for name in SCANNERS if find_scanner(name)]
+    if not found:
+        pytest.skip("no scanner installed (ruff, bandit, semgrep): pip install codeidx[review]")
+    return found
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Path:
+    installed_scanners()
+    return make_repo(tmp_path / "service", {"tools.py": GREET, "tests/test_greet.py": TEST_GREET})
+
+
+def flagged(text: str) -> set[str]:
+    """The `path:line` of each finding line in a review's text."""
+    return {line.split()[0] for line in text.splitlines() if line.startswith("tools.py:")}
+
+
+def test_review_sends_findings_back_and_the_fixed_change_is_handed_over(service: Path) -> None:
+    script = [call("write_file", path="tools.py", content=INSECURE), call("finish", summary="greets"),
+              call("write_file", path="tools.py", content=SAFE), call("finish", summary="greets, safely")]
+    with ScriptedLLMServer(script) as server:
+        result = run(service, server, task="greet with hello, and add a helper that runs a command")
+    assert result.status == "success", result.reason
+    refusal = tool_results(server)[1]
+    assert refusal.startswith("error: finish refused: review found problems the change introduced; fix them or, "
+                              "if a finding is wrong, say why in finish's `argued` field.")
+    assert flagged(refusal) == FLAGGED
+    assert git(service, "show", f"{result.branch}:tools.py") == SAFE
+    events = read_run(service, result.run_id)
+    reviews = [e["record"] for e in events if e["event"] == "review"]
+    assert len(reviews) == 2 and reviews[1]["findings"] == [] and set(reviews[0]["scanners"]) == set(
+        installed_scanners())
+    gate = next(e for e in events if e["event"] == "review_gate")
+    assert gate["stage"] == "review" and gate["record"]["resolution"] == "fixed"
+    assert {f"{f['path']}:{f['line']}" for f in gate["record"]["introduced"]} == FLAGGED
+    stages = [e["name"] for e in events if e["event"] == "stage"]
+    assert stages == ["spec", "test", "implement", "test", "review", "test", "review", "handover"]
+    summary = Path(result.summary).read_text()
+    for heading in ("## Spec", "## Test evidence", "## Review", "## Cost", "## Change"):
+        assert heading in summary
+    assert "Threshold: medium. Outcome: **fixed** (every finding fixed)" in summary
+    assert "| remains |" not in summary and "| `tools.py:11` | fixed |" in summary
+    assert "| review | openai/gpt-4o-mini | 240 |" in summary  # the two turns after review's refusal
+    assert "tok-4f9a8b7c6d5e4f3a2b1c" not in summary  # findings quote no secret
+
+
+def test_an_unfixed_finding_stops_at_the_gate_unless_approved(service: Path) -> None:
+    argued = "tools.py:11 the command comes from our own config file, never from a user"
+    script = [call("write_file", path="tools.py", content=INSECURE), call("finish", summary="greets"),
+              call("finish", summary="greets", argued=argued)]
+    with ScriptedLLMServer(list(script)) as server:
+        stopped = run(service, server)
+    assert stopped.status == "needs_human" and stopped.reason.startswith(
+        "review findings at or above medium were not approved: tools.py:")
+    assert (Path(stopped.worktree) / "tools.py").read_text() == INSECURE  # kept for a person
+    assert not git(service, "branch", "--list", stopped.branch)
+    summary = Path(stopped.summary).read_text()
+    assert "Outcome: **declined**" in summary and f"> {argued}" in summary and "| remains |" in summary
+    with ScriptedLLMServer(list(script)) as server:
+        done = CliRunner().invoke(cli, ["agent", "greet with hello", "--repo", str(service), "--yes", "--json",
+                                        "--model", "openai/gpt-4o-mini", "--api-base", server.url,
+                                        "--test-cmd", TEST_CMD])
+    assert done.exit_code == 0, done.output
+    approved = json.loads(done.stdout)
+    assert git(service, "show", f"{approved['branch']}:tools.py") == INSECURE
+    assert "Outcome: **approved** (findings remain, approved by a person)" in Path(approved["summary"]).read_text()
+    shown = CliRunner().invoke(cli, ["runs", "--repo", str(service), "show", approved["run_id"]])
+    assert "review    approve review findings: approved" in shown.output

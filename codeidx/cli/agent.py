@@ -177,7 +177,7 @@ def _known_event_line(e: dict) -> str:
         return f"{when} tool    {e['tool']}({args}) {'ok' if e['ok'] else 'ERROR'}: {e['result'][:120]!r}"
     if kind == "stage":
         return f"{when} stage   -- {e['name']} --"
-    if kind in ("spec", "test_baseline", "test_evidence", "review", "handover") and "record" in e:
+    if kind in ("spec", "test_baseline", "test_evidence", "review", "review_gate", "handover") and "record" in e:
         return f"{when} {kind}  {json.dumps(e['record'])[:300]}"
     if kind == "approval":
         return f"{when} approve {e['path']}: {'approved' if e['approved'] else 'denied'}"
