@@ -88,8 +88,9 @@ def run_tasks(tasks: list[Task], models: list[str], settings: Settings,
     pending = [(t, m) for t in tasks for m in models if (t.id, m) not in done]
     if done:
         say(f"{len(done)} runs already in {path}; {len(pending)} to go")
+    recall = ContextRecall()
     for n, (task, model) in enumerate(pending, 1):
-        row = run_one(task, model, settings)
+        row = run_one(task, model, settings, recall)
         with open(path, "a", encoding="utf-8") as handle:  # one flushed line per row: an interrupt keeps it
             handle.write(json.dumps(asdict(row)) + "\n")
         rows.append(row)
@@ -98,7 +99,7 @@ def run_tasks(tasks: list[Task], models: list[str], settings: Settings,
     return rows
 
 
-def run_one(task: Task, model: str, settings: Settings) -> AgentResult:
+def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall") -> AgentResult:
     from codeidx.agent.run import run_agent
     from codeidx.core.config import Config
 
@@ -109,7 +110,7 @@ def run_one(task: Task, model: str, settings: Settings) -> AgentResult:
         test_cmd = settings.test_cmd or task.test_cmd
         config = Config.load(clone, model=model, api_base=settings.api_base, test_cmd=test_cmd,
                              max_steps=settings.max_steps, max_cost=settings.max_cost)
-        in_context = _context_recall(clone, task, config)
+        in_context = recall(clone, task, config)
         start = time.perf_counter()
         # Nobody answers approval prompts in a batch: a write to a protected path is refused.
         result = run_agent(repo=clone, task=task.task, config=config, approve=lambda question: False)
@@ -150,22 +151,32 @@ def _broken_clone(task: Task, repo: Path, clone: Path) -> None:
     git(clone, *IDENTITY, "commit", "-q", "-a", "--no-verify", "-m", f"bench: {task.id}")
 
 
-def _context_recall(clone: Path, task: Task, config) -> tuple[bool, bool]:
+class ContextRecall:
     """Whether the context the agent opens with holds the gold file, and a snippet of the gold function.
 
-    Asked as run_agent asks it (agent/run.py: the task, a quarter of the budget) of the same code;
-    the index built here lands in the clone's index folder, which the agent's own clone leaves out."""
-    from codeidx.agent.run import CONTEXT_SHARE
-    from codeidx.index import Index
+    Asked as run_agent asks it (agent/run.py: the task, a quarter of the budget) of the same code; the
+    index built here lands in the clone's index folder, which the agent's own clone leaves out. One
+    embedder serves every task: loading the model is most of what a small repository's build costs."""
 
-    with Index.open(clone, config=config) as index:
-        index.build()
-        try:
-            found = index.ask(task.task, budget=max(500, config.budget // CONTEXT_SHARE))
-        except CodeidxError:  # nothing to retrieve: the agent starts without context too
-            return False, False
-    in_file = [s for s in found.snippets if s.path == task.gold_file]
-    return bool(in_file), any(task.gold_function in s.label.split(", ") for s in in_file)
+    def __init__(self) -> None:
+        self._embedders: dict[tuple, object] = {}
+
+    def __call__(self, clone: Path, task: Task, config) -> tuple[bool, bool]:
+        from codeidx.agent.run import CONTEXT_SHARE
+        from codeidx.index import Index
+        from codeidx.indexer.embedder import load_embedder
+
+        key = (config.embed_model, config.embed_max_tokens, config.embed_batch_size, config.embed_device)
+        if key not in self._embedders:
+            self._embedders[key] = load_embedder(*key[:3], device=config.embed_device)
+        with Index(clone.resolve(), config, embedder=self._embedders[key]) as index:
+            index.build()
+            try:
+                found = index.ask(task.task, budget=max(500, config.budget // CONTEXT_SHARE))
+            except CodeidxError:  # nothing to retrieve: the agent starts without context too
+                return False, False
+        in_file = [s for s in found.snippets if s.path == task.gold_file]
+        return bool(in_file), any(task.gold_function in s.label.split(", ") for s in in_file)
 
 
 def _events(path: Path) -> list[dict]:
