@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml  # PyYAML, which LiteLLM brings; YAML 1.2 reads JSON too
+
 from codeidx.agent.audit import AuditLog
 from codeidx.agent.contracts import ContractError, NeedsHuman, Spec, as_json
 from codeidx.agent.schema import tool_schema
@@ -59,11 +61,19 @@ def operation_task(path: Path, operation_id: str) -> str:
             f"```json\n{definition}\n```").replace("\n\n\n\n", "\n\n")
 
 
-def _load_document(path: Path) -> dict:
-    import yaml  # PyYAML, which LiteLLM brings; YAML 1.2 reads JSON too
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: a document of nested aliases ("billion laughs") is small on disk and
+    explodes when the operation is printed for the model. OpenAPI documents share parts with $ref."""
 
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("YAML aliases (*name) are not accepted in an OpenAPI document; use $ref")
+        return super().compose_node(parent, index)
+
+
+def _load_document(path: Path) -> dict:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise CodeidxError(f"cannot read {path} as YAML or JSON: {str(exc).splitlines()[0]}") from None
     if not isinstance(document, dict) or "paths" not in document:

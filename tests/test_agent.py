@@ -219,10 +219,12 @@ def test_model_errors_are_retried_then_end_the_run_in_one_line(repo: Path) -> No
 def test_a_refused_key_ends_the_run_at_once_naming_the_variable_to_set(repo: Path, monkeypatch) -> None:
     # One request: no retry, and no fallback to the cheap model (which wrote the spec).
     with ScriptedLLMServer([401] + list(FIX)) as server:
-        refused = _run(repo, server, cheap_model="openai/gpt-4o-mini-cheap")
-    assert refused.status == "error" and len(server.chat_requests()) == 1
-    assert refused.reason == (f"openai/gpt-4o-mini at {server.url} refused the key (HTTP 401): "
-                              "set CODEIDX_API_KEY and run again")
+        refused = CliRunner().invoke(cli, ["agent", "make test_add pass", "--repo", str(repo), "--test-cmd", TEST_CMD,
+                                           "--model", "openai/gpt-4o-mini", "--cheap-model", "openai/gpt-4o-mini-cheap",
+                                           "--api-base", server.url])
+    assert refused.exit_code == 1 and len(server.chat_requests()) == 1
+    assert refused.stdout.startswith(f"Stopped: openai/gpt-4o-mini at {server.url} refused the key (HTTP 401): "
+                                     "set CODEIDX_API_KEY and run again\nThe work so far is kept in ")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     missing = CliRunner().invoke(cli, ["agent", "make test_add pass", "--repo", str(repo), "--test-cmd", TEST_CMD,
                                        "--model", "openai/gpt-4o-mini"])

@@ -101,6 +101,12 @@ def test_an_openapi_operation_is_the_task(failing: Path, tmp_path: Path) -> None
     assert missing.output == f"Error: no operation 'deletePet' in {api}; it has: createPet, listPets\n"
     alone = runner.invoke(cli, ["agent", "--spec", str(api), "--repo", str(failing)])
     assert alone.exit_code == 1 and "--spec and --operation go together" in alone.output
+    laughs = tmp_path / "laughs.yaml"  # nine levels of ten aliases: a billion strings once printed
+    laughs.write_text("a: &a [lol, lol]\n" + "".join(f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join(['*' + chr(97 + n)] * 10)}]\n"
+                                                     for n in range(9)) + "paths: {}\n")
+    bomb = runner.invoke(cli, ["agent", "--spec", str(laughs), "--operation", "x", "--repo", str(failing)])
+    assert bomb.exit_code == 1 and bomb.output == (f"Error: cannot read {laughs} as YAML or JSON: YAML aliases (*name) "
+                                                   "are not accepted in an OpenAPI document; use $ref\n")
 
 
 def test_the_test_stage_refuses_test_only_changes_and_skipped_failing_tests(failing: Path) -> None:
