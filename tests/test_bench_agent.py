@@ -36,7 +36,9 @@ def clamp(x, low, high):
 def is_even(n):
     return n % 2 == 0
 '''
-TEST_CALC = '''from calc import add, clamp, is_even
+TEST_CALC = '''import unittest
+
+from calc import add, clamp, is_even
 
 
 def test_add():
@@ -49,8 +51,11 @@ def test_clamp():
     assert clamp(2, 0, 3) == 2
 
 
-def test_even():
-    assert is_even(4) and not is_even(3)
+class TestEven(unittest.TestCase):
+    def test_even(self):
+        for n in (0, 4):
+            with self.subTest(n=n):  # a failed subtest gets no FAILED line of its own
+                self.assertTrue(is_even(n))
 
 
 def test_already_broken():
@@ -89,6 +94,7 @@ def test_tasks_break_tests_that_pass_at_the_base_and_the_patch_applies(made, cal
     assert summary["tasks"] == len(tasks) == 2 and summary["stats"]["kept"] == 2
     assert summary["stats"]["known_failures"] == 1
     assert len({t.id for t in tasks}) == 2 and len({t.patch for t in tasks}) == 2
+    assert ("tests/test_calc.py::TestEven::test_even",) in [t.fail_to_pass for t in tasks]  # found by its subtests
     head = git(calc_repo, "rev-parse", "HEAD").strip()
     assert git(calc_repo, "status", "--porcelain") == ""  # the user's checkout is untouched
     for task in tasks:
