@@ -4,7 +4,8 @@ Whether a task is resolved is decided here, not by the agent: in the worktree th
 task's failing tests and then the whole suite run in the sandbox (resolved: every fail_to_pass
 test passes and nothing fails but the tests that failed before the bug). Each (task, model) row
 is appended to `results.jsonl` as soon as it is scored, so an interrupted run keeps what it
-finished and a new run skips it.
+finished and a new run skips it. `jobs` runs go in parallel threads, each in its own clone: the agent
+mostly waits on its model and on sandboxed test runs.
 """
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import contextlib
 import json
 import re
 import shutil
+import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable
@@ -75,9 +78,9 @@ def read_results(path: Path) -> list[AgentResult]:
     return rows
 
 
-def run_tasks(tasks: list[Task], models: list[str], settings: Settings,
+def run_tasks(tasks: list[Task], models: list[str], settings: Settings, jobs: int = 1,
               say: Callable[[str], None] = lambda line: None) -> list[AgentResult]:
-    """Every (task, model) pair not in the output folder yet, one after another; all rows, old and new."""
+    """Every (task, model) pair not in the output folder yet, `jobs` at a time; all rows, old and new."""
     from codeidx.agent.sandbox import Sandbox
 
     Sandbox.check()
@@ -89,13 +92,31 @@ def run_tasks(tasks: list[Task], models: list[str], settings: Settings,
     if done:
         say(f"{len(done)} runs already in {path}; {len(pending)} to go")
     recall = ContextRecall()
-    for n, (task, model) in enumerate(pending, 1):
-        row = run_one(task, model, settings, recall)
-        with open(path, "a", encoding="utf-8") as handle:  # one flushed line per row: an interrupt keeps it
+    lock = threading.Lock()
+
+    def work(pair: tuple[Task, str]) -> None:
+        row = run_one(*pair, settings, recall)
+        # Each run records its row the moment it is scored: an interrupt, or another run's error, keeps it.
+        with lock, open(path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(asdict(row)) + "\n")
-        rows.append(row)
-        say(f"[{n}/{len(pending)}] {task.id} {model}: {'resolved' if row.resolved else 'unresolved'} "
-            f"({row.status}, {row.steps} steps, ${row.cost:.4f}, {row.wall_s:.0f} s)")
+            rows.append(row)
+            say(f"[{len(rows) - len(done)}/{len(pending)}] {row.task_id} {row.model}: "
+                f"{'resolved' if row.resolved else 'unresolved'} ({row.status}, {row.steps} steps, "
+                f"${row.cost:.4f}, {row.wall_s:.0f} s)")
+
+    if jobs == 1:  # in this thread, so that Ctrl-C stops the run at once
+        for pair in pending:
+            work(pair)
+        return rows
+    with ThreadPoolExecutor(jobs) as pool:
+        futures = [pool.submit(work, pair) for pair in pending]
+        try:
+            for future in as_completed(futures):
+                future.result()  # a run's error ends the benchmark
+        except BaseException:
+            for future in futures:  # the runs under way finish and record; the rest never start
+                future.cancel()
+            raise
     return rows
 
 

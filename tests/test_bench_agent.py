@@ -142,23 +142,26 @@ def test_make_tasks_bad_input_is_one_line(tmp_path: Path) -> None:
 
 def test_a_run_scores_each_task_by_its_tests_and_the_report_adds_up(made, tmp_path: Path) -> None:
     out_file, _ = made
-    fixed, unfixed = read_tasks(out_file)
-    # The loop's replies, two steps a task (the scripted server writes the specs): the first task's file is
-    # written back whole, the second's is never touched.
+    tasks = read_tasks(out_file)
+    # The loops' replies, two steps a run (the scripted server writes the specs). The runs go in parallel
+    # and take replies in any order: whichever gets the write_file puts calc.py back whole and is fixed,
+    # the other runs the tests twice and changes nothing.
     script = [reply(tool_calls=[tool_call("write_file", {"path": "calc.py", "content": CALC})]),
               *[reply(tool_calls=[tool_call("run_tests", {})])] * 3]
     out = tmp_path / "run"
     args = ["run", str(out_file), "--model", "openai/gpt-4o-mini", "--out", str(out), "--max-steps", "2", "--json"]
     with ScriptedLLMServer(script) as server:
-        done = CliRunner().invoke(agent, [*args, "--api-base", server.url], catch_exceptions=False)
+        done = CliRunner().invoke(agent, [*args, "--api-base", server.url, "--jobs", "2"], catch_exceptions=False)
         assert done.exit_code == 0, done.output
         assert len(server.chat_requests()) == 4
         again = CliRunner().invoke(agent, [*args, "--api-base", server.url], catch_exceptions=False)
         assert again.exit_code == 0 and len(server.chat_requests()) == 4  # finished pairs are not run again
     rows = json.loads((out / "results.json").read_text())["results"]
-    assert [(r["task_id"], r["resolved"], r["fail_to_pass_ok"], r["suite_green"]) for r in rows] == [
-        (fixed.id, True, True, True), (unfixed.id, False, False, False)]
-    assert [r["tool_calls"] for r in rows] == [{"run_tests": 1, "write_file": 1}, {"run_tests": 2}]
+    assert [r["task_id"] for r in rows] == [t.id for t in tasks]
+    fixed = next(r for r in rows if r["tool_calls"] == {"run_tests": 1, "write_file": 1})
+    unfixed = next(r for r in rows if r["tool_calls"] == {"run_tests": 2})
+    assert (fixed["resolved"], fixed["fail_to_pass_ok"], fixed["suite_green"]) == (True, True, True)
+    assert (unfixed["resolved"], unfixed["fail_to_pass_ok"], unfixed["suite_green"]) == (False, False, False)
     assert all(r["status"] == "limit" and r["steps"] == 2 and r["prompt_tokens"] == 300  # the spec's call and two steps
                and r["completion_tokens"] == 60 and r["cost"] > 0 and r["context_file"] for r in rows)
     assert all((out / r["audit_log"]).is_file() for r in rows)
@@ -175,6 +178,6 @@ def test_a_run_scores_each_task_by_its_tests_and_the_report_adds_up(made, tmp_pa
     (later / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in flipped))
     compared = CliRunner().invoke(agent, ["compare", str(out), str(later), "--json"], catch_exceptions=False)
     result = json.loads(compared.output)
-    assert result["regressed"] == [f"{fixed.id} openai/gpt-4o-mini"] and result["improved"] == [
-        f"{unfixed.id} openai/gpt-4o-mini"]
+    assert result["regressed"] == [f"{fixed['task_id']} openai/gpt-4o-mini"] and result["improved"] == [
+        f"{unfixed['task_id']} openai/gpt-4o-mini"]
     assert result["resolve_rate"] == [0.5, 0.5] and result["mean_steps"] == [2, 4]

@@ -85,10 +85,12 @@ def make_tasks_command(path: str, test_cmd: str, out_file: str, count: int, seed
 @click.option("--max-steps", type=click.IntRange(1), help="Steps per run (default: your configuration's).")
 @click.option("--max-cost", type=click.FloatRange(0), help="USD per run (default: your configuration's).")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N tasks.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Runs at once, each in its own clone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @handle_errors
 def run_command(tasks_file: str, models: tuple[str, ...], out_dir: str, api_base: str | None, test_cmd: str | None,
-                repo: str | None, max_steps: int | None, max_cost: float | None, limit: int | None,
+                repo: str | None, max_steps: int | None, max_cost: float | None, limit: int | None, jobs: int,
                 as_json: bool) -> None:
     """Run the agent on every task with every model; score each run by the tests, independently of the agent.
 
@@ -97,7 +99,7 @@ def run_command(tasks_file: str, models: tuple[str, ...], out_dir: str, api_base
     once: interrupt whenever, and run again to go on.
 
     \b
-      codeidx bench agent run tasks.jsonl --model openai/gpt-4o-mini --model openai/gpt-4o --out runs/today
+      codeidx bench agent run tasks.jsonl --model openai/gpt-4o-mini --model openai/gpt-4o --out runs/today --jobs 4
       codeidx bench agent run tasks.jsonl --model openai/qwen2.5-coder --api-base http://localhost:8000/v1 --out runs/q
     """
     import json
@@ -111,9 +113,10 @@ def run_command(tasks_file: str, models: tuple[str, ...], out_dir: str, api_base
     tasks = read_tasks(tasks_file)[:limit]
     out = Path(out_dir)
     settings = Settings(out, api_base, test_cmd, Path(repo) if repo else None, max_steps, max_cost)
-    rows = run_tasks(tasks, list(dict.fromkeys(models)), settings, say=_say())
-    wanted = {(t.id, m) for t in tasks for m in models}
-    rows = [r for r in rows if (r.task_id, r.model) in wanted]  # the folder may hold other tasks' rows
+    rows = run_tasks(tasks, list(dict.fromkeys(models)), settings, jobs, say=_say())
+    # The folder may hold other tasks' rows; parallel runs finish in any order.
+    order = {pair: n for n, pair in enumerate((t.id, m) for t in tasks for m in models)}
+    rows = sorted((r for r in rows if (r.task_id, r.model) in order), key=lambda r: order[(r.task_id, r.model)])
     command = "codeidx " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     machine = describe()
     scores = agent_report.score(rows)
