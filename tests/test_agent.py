@@ -208,11 +208,11 @@ def test_model_errors_are_retried_then_end_the_run_in_one_line(repo: Path) -> No
     with ScriptedLLMServer([500] + list(FIX)) as server:
         recovered = _run(repo, server)
     assert recovered.status == "success"
-    with ScriptedLLMServer([500, 500, 500]) as server:
+    with ScriptedLLMServer([], spec_script=[500, 500, 500]) as server:  # the spec's call, before any test runs
         failed = _run(repo, server)
-    assert failed.status == "error" and len(server.chat_requests()) == 3  # the first try and two retries
+    assert failed.status == "error" and len(server.spec_requests) == 3  # the first try and two retries
     assert failed.reason.startswith("model call failed after retries (InternalServerError)")
-    assert "\n" not in failed.reason and Path(failed.worktree).is_dir() and failed.steps == 1
+    assert "\n" not in failed.reason and Path(failed.worktree).is_dir() and failed.steps == 0
     assert read_run(repo, failed.run_id)[-1]["status"] == "error"
 
 
