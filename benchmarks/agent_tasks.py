@@ -103,8 +103,8 @@ def write_tasks(tasks: list[Task], path: str | Path) -> None:
 
 
 def candidates(root: Path, seed: int) -> list[Candidate]:
-    """Every mutation in a function of a non-test file, in the seed's order: one per function in turn,
-    so that the first tasks spread over the code rather than pile up in one long function."""
+    """Every mutation in a function of a non-test file, in the seed's order: the kinds of bug in turn, and
+    within a kind one function after another, so that the first tasks spread over the code."""
     from codeidx.indexer.languages import language_for
     from codeidx.indexer.parser import parse_file
 
@@ -121,16 +121,15 @@ def candidates(root: Path, seed: int) -> list[Candidate]:
                 function = min(inside, key=lambda f: f.end_line - f.start_line)  # the innermost
                 by_function.setdefault((path, function.qualified_name), []).append(Candidate(path, function, m))
     rng = random.Random(seed)
-    functions = [by_function[key] for key in sorted(by_function)]
-    rng.shuffle(functions)
-    # Within a function the kinds of bug take turns too: most functions return something, and a task
-    # set of `return None` alone would be easy.
-    return _interleave([_interleave(_shuffled(_by_rule(f), rng)) for f in functions])
+    functions = _shuffled([by_function[key] for key in sorted(by_function)], rng)
+    # The kinds of bug take turns: nearly every function returns something, and a task set made mostly
+    # of `return None` would be easy.
+    return _interleave(_by_rule(_interleave(functions)))
 
 
-def _by_rule(group: list[Candidate]) -> list[list[Candidate]]:
+def _by_rule(ordered: list[Candidate]) -> list[list[Candidate]]:
     rules: dict[str, list[Candidate]] = {}
-    for c in group:
+    for c in ordered:
         rules.setdefault(c.mutation.rule, []).append(c)
     return [rules[r] for r in sorted(rules)]
 
@@ -173,7 +172,8 @@ def make_tasks(repo: Path, test_cmd: str, count: int, seed: int, style: str = "t
         discarded: dict[str, int] = {}
         tried = 0
         limit = max_tries or 10 * count
-        for candidate in found:
+        covered: set[tuple[str, str]] = set()  # functions that have a task
+        for candidate in _spread(found, covered):
             if len(tasks) >= count or tried >= limit:
                 break
             outcome = _try(clone, suite, baseline, candidate)
@@ -185,12 +185,25 @@ def make_tasks(repo: Path, test_cmd: str, count: int, seed: int, style: str = "t
             tried += 1
             patch, run = outcome
             tasks.append(_task(root, base, patch, run, baseline, candidate, test_cmd, style, clone))
+            covered.add((candidate.path, candidate.function.qualified_name))
             say(f"[{len(tasks)}/{count}] {candidate.path}::{candidate.function.qualified_name} "
                 f"{candidate.mutation.rule} breaks {len(tasks[-1].fail_to_pass)} test(s) ({tried} tried)")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return tasks, MakeStats(len(found), tried, len(tasks), discarded, len(baseline.failing),
                             round(time.perf_counter() - started, 2))
+
+
+def _spread(found: list[Candidate], covered: set[tuple[str, str]]) -> Iterator[Candidate]:
+    """`found` in order, except that a mutation in a function that has a task by the time its turn comes
+    waits until the others have had theirs: one task per function first."""
+    deferred = []
+    for c in found:
+        if (c.path, c.function.qualified_name) in covered:
+            deferred.append(c)
+        else:
+            yield c
+    yield from deferred
 
 
 def _check_baseline(run: SuiteRun, test_cmd: str) -> None:
