@@ -9,7 +9,6 @@ mostly waits on its model and on sandboxed test runs.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import shutil
@@ -107,16 +106,17 @@ def run_tasks(tasks: list[Task], models: list[str], settings: Settings, jobs: in
     if jobs == 1:  # in this thread, so that Ctrl-C stops the run at once
         for pair in pending:
             work(pair)
-        return rows
-    with ThreadPoolExecutor(jobs) as pool:
-        futures = [pool.submit(work, pair) for pair in pending]
-        try:
-            for future in as_completed(futures):
-                future.result()  # a run's error ends the benchmark
-        except BaseException:
-            for future in futures:  # the runs under way finish and record; the rest never start
-                future.cancel()
-            raise
+    else:
+        with ThreadPoolExecutor(jobs) as pool:
+            futures = [pool.submit(work, pair) for pair in pending]
+            try:
+                for future in as_completed(futures):
+                    future.result()  # a run's error ends the benchmark
+            except BaseException:
+                for future in futures:  # the runs under way finish and record; the rest never start
+                    future.cancel()
+                raise
+    shutil.rmtree(settings.out / "work", ignore_errors=True)  # every run removed its clone; this is their folder
     return rows
 
 
@@ -127,7 +127,8 @@ def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall")
     clone = settings.out / "work" / task.id / _slug(model)
     shutil.rmtree(clone, ignore_errors=True)  # a run cut short leaves its clone: start again from the bug
     try:
-        _broken_clone(task, settings.repo or Path(task.repo), clone)
+        repo = settings.repo or Path(task.repo)
+        _broken_clone(task, repo, clone)
         test_cmd = settings.test_cmd or task.test_cmd
         config = Config.load(clone, model=model, api_base=settings.api_base, test_cmd=test_cmd,
                              max_steps=settings.max_steps, max_cost=settings.max_cost)
@@ -136,7 +137,8 @@ def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall")
         # Nobody answers approval prompts in a batch: a write to a protected path is refused.
         result = run_agent(repo=clone, task=task.task, config=config, approve=lambda question: False)
         wall = time.perf_counter() - start
-        suite = Suite(Path(result.worktree), test_cmd, settings.timeout)
+        worktree = Path(result.worktree)
+        suite = Suite(worktree, test_cmd, settings.timeout, hidden=(repo.resolve(),), shown=_borrowed(worktree))
         fail_to_pass_ok = suite.run(*task.fail_to_pass).code == 0
         green = suite.run().green(task.known_failures)
         events = _events(Path(result.audit_log))
@@ -145,9 +147,6 @@ def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall")
         shutil.copyfile(result.audit_log, log)
     finally:
         shutil.rmtree(clone, ignore_errors=True)
-        for folder in (clone.parent, clone.parent.parent):  # the task's and the work folder, once empty
-            with contextlib.suppress(OSError):
-                folder.rmdir()
     calls = [e for e in events if e.get("event") == "model_call"]
     return AgentResult(
         task.id, model, fail_to_pass_ok and green, fail_to_pass_ok, green, result.status, result.reason,
@@ -198,6 +197,14 @@ class ContextRecall:
                 return False, False
         in_file = [s for s in found.snippets if s.path == task.gold_file]
         return bool(in_file), any(task.gold_function in s.label.split(", ") for s in in_file)
+
+
+def _borrowed(worktree: Path) -> tuple[Path, ...]:
+    """The object folders the agent's clone reads from (agent/workspace.py): the tests must see them
+    even where they lie in a hidden folder."""
+    alternates = worktree / ".git" / "objects" / "info" / "alternates"
+    lines = alternates.read_text().splitlines() if alternates.is_file() else []
+    return tuple(Path(line).resolve() for line in lines if line.strip())
 
 
 def _events(path: Path) -> list[dict]:
