@@ -13,6 +13,7 @@ from conftest import git, make_repo
 from llm_server import ScriptedLLMServer, reply, tool_call
 
 from codeidx.benchmarks.agent_tasks import read_tasks
+from codeidx.benchmarks.mutations import RULES, mutations
 from codeidx.cli.bench_agent import agent
 from codeidx.core.errors import CodeidxError
 
@@ -81,6 +82,18 @@ def _make(repo: Path, out: Path, *extra: str) -> dict:
 def made(calc_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("tasks") / "tasks.jsonl"
     return out, _make(calc_repo, out)
+
+
+def test_each_python_rule_makes_one_small_bug_that_still_compiles() -> None:
+    source = b"def f(a, b):\n    if a < b and not a:\n        return g(a, b, key=1)\n    return True\n"
+    found = mutations(source, "python")
+    assert [(m.rule, m.description) for m in found] == [
+        ("comparison", "`<` -> `>=`"), ("boolean", "`and` -> `or`"), ("not", "`not a` -> `a`"),
+        ("return", "`g(a, b, key=1)` -> `None`"), ("swap_args", "arguments of `g` swapped"),
+        ("off_by_one", "`1` -> `2`"), ("return", "`True` -> `False`")]
+    swapped = next(m for m in found if m.rule == "swap_args").apply(source)
+    assert b"return g(b, a, key=1)" in swapped and RULES["python"].compiles(swapped)
+    assert not RULES["python"].compiles(b"def f(:\n")
 
 
 def _pytest(folder: Path, *ids: str) -> int:
