@@ -33,7 +33,7 @@ TASK_VERSION = 1
 STYLES = ("tests", "issue")
 REPORT_CHARS = 3000  # the test output a task quotes: what a user pastes, not a whole log
 _DURATION = re.compile(r" in \d+(?:\.\d+)?s(?: \(\d+:\d\d:\d\d\))?(?= |$)", re.MULTILINE)  # "... 2 passed in 0.04s"
-MIN_TIMEOUT_S = 60.0  # a mutation's test run may take this long, or 10 times the clean run if longer
+MIN_TIMEOUT_S = 30.0  # a mutation's test run may take this long, or 10 times the clean run if longer
 
 
 @dataclass(frozen=True)

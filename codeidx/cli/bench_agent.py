@@ -40,7 +40,7 @@ def agent() -> None:
               help="tests: the failing tests and their output; issue: a short bug report without file names.")
 @click.option("--max-tries", type=click.IntRange(1), help="Mutations to test at most (default 10 per task).")
 @click.option("--timeout", type=click.FloatRange(1), help="Seconds a test run may take "
-              "(default 10 times the clean run, at least 60).")
+              "(default 10 times the clean run, at least 30).")
 @click.option("--work-dir", type=click.Path(file_okay=False), help="Where the scratch clone goes (default: /tmp).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @handle_errors
