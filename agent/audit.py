@@ -84,7 +84,7 @@ class RunSummary:
     task: str
     model: str
     branch: str
-    status: str  # success | limit | error | no_finish | running | killed (no end event, its process gone)
+    status: str  # success | limit | no_finish | needs_human | error | running | killed (no end event, process gone)
     steps: int
     cost: float
     unreadable: int = 0

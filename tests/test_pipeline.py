@@ -99,6 +99,10 @@ def test_an_openapi_operation_is_the_task(failing: Path, tmp_path: Path) -> None
     missing = runner.invoke(cli, ["agent", "--spec", str(api), "--operation", "deletePet", "--repo", str(failing)])
     assert missing.exit_code == 1
     assert missing.output == f"Error: no operation 'deletePet' in {api}; it has: createPet, listPets\n"
+    ticket = tmp_path / "ticket.md"
+    ticket.write_bytes(b"\xff\xfe# a ticket in UTF-16\n")
+    binary = runner.invoke(cli, ["agent", "--task-file", str(ticket), "--repo", str(failing)])
+    assert binary.exit_code == 1 and binary.output == f"Error: {ticket} is not UTF-8 text: a task file is Markdown or plain text\n"
     alone = runner.invoke(cli, ["agent", "--spec", str(api), "--repo", str(failing)])
     assert alone.exit_code == 1 and "--spec and --operation go together" in alone.output
     laughs = tmp_path / "laughs.yaml"  # nine levels of ten aliases: a billion strings once printed

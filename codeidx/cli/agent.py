@@ -24,14 +24,16 @@ from codeidx.core.errors import CodeidxError
                               "ollama/qwen2.5-coder.")
 @click.option("--api-base", help="Base URL of an OpenAI-compatible server, local ones included.")
 @click.option("--cheap-model",
-              help="A cheaper model for routine sub-steps (condensing long tool output) and as fallback.")
+              help="A cheaper model for routine sub-steps (writing the spec, condensing long tool output) and as "
+                   "fallback.")
 @click.option("--stage-model", "stage_models", multiple=True, metavar="STAGE=MODEL",
               help="Route one stage's model calls (spec, implement, test, review) to another model; repeatable.")
 @click.option("--test-cmd", help="The test command (default: configured, else detected).")
 @click.option("--max-steps", type=click.IntRange(1), help="Stop after this many model turns (default 30).")
 @click.option("--max-cost", type=click.FloatRange(0), help="Stop once this many USD are spent (default 2.0).")
 @click.option("--max-tokens", type=click.IntRange(1), help="Stop once this many tokens are used.")
-@click.option("--yes", "assume_yes", is_flag=True, help="Approve edits to protected paths without asking.")
+@click.option("--yes", "assume_yes", is_flag=True,
+              help="Approve edits to protected paths, and review findings at or above the threshold, without asking.")
 @click.option("--apply", is_flag=True, help="On success, also bring the change into the working tree.")
 @click.option("--on-success", help="Command to run in your repository once the branch is there "
                                    "(e.g. push it, open a pull request).")
