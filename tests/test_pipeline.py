@@ -166,9 +166,14 @@ def test_a_change_must_bring_a_test_that_fails_on_the_base(passing: Path) -> Non
     assert git(passing, "show", f"{result.branch}:tests/test_mul.py") == test_mul
 
 
-def test_stage_settings_are_checked() -> None:
+def test_stage_settings_are_checked(tmp_path: Path) -> None:
     with pytest.raises(CodeidxError, match=r"stage_models entry 'deploy=openai/x' is not STAGE=MODEL"):
         Config.load(None, stage_models=("deploy=openai/x",))
+    flag = CliRunner().invoke(cli, ["agent", "task", "--repo", str(tmp_path), "--stage-model", "review=openai/mini",
+                                    "--stage-model", "deploy=openai/x"])
+    assert flag.exit_code == 1 and flag.output == (
+        "Error: stage_models entry 'deploy=openai/x' is not STAGE=MODEL with STAGE one of spec, implement, test, "
+        "review (set in the command line)\n")
     with pytest.raises(CodeidxError, match=r"review_threshold = 'urgent' is not a severity: choose from low, "):
         Config.load(None, review_threshold="urgent")
     assert Config.load(None, stage_models=("review = openai/mini",)).stage_model == {"review": "openai/mini"}
