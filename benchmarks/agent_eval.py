@@ -124,7 +124,7 @@ def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall")
     from codeidx.agent.run import run_agent
     from codeidx.core.config import Config
 
-    clone = settings.out / "work" / task.id / _slug(model)
+    clone = settings.out.resolve() / "work" / task.id / _slug(model)  # git runs elsewhere: no relative paths
     shutil.rmtree(clone, ignore_errors=True)  # a run cut short leaves its clone: start again from the bug
     try:
         repo = settings.repo or Path(task.repo)
@@ -142,7 +142,7 @@ def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall")
         fail_to_pass_ok = suite.run(*task.fail_to_pass).code == 0
         green = suite.run().green(task.known_failures)
         events = _events(Path(result.audit_log))
-        log = settings.out / "runs" / f"{task.id}__{_slug(model)}.jsonl"
+        log = settings.out.resolve() / "runs" / f"{task.id}__{_slug(model)}.jsonl"
         log.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(result.audit_log, log)
     finally:
@@ -153,7 +153,7 @@ def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall")
         result.steps, sum(_int(c.get("prompt_tokens")) for c in calls),
         sum(_int(c.get("completion_tokens")) for c in calls), result.cost, round(wall, 2),
         dict(sorted(Counter(str(e.get("tool")) for e in events if e.get("event") == "tool_call").items())),
-        *in_context, str(log.relative_to(settings.out)))
+        *in_context, str(log.relative_to(settings.out.resolve())))
 
 
 def _broken_clone(task: Task, repo: Path, clone: Path) -> None:

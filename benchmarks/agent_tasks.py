@@ -156,7 +156,7 @@ def make_tasks(repo: Path, test_cmd: str, count: int, seed: int, style: str = "t
     root = Workspace.toplevel(repo)
     Sandbox.check()  # the repository's tests run nowhere else
     base = git(root, "rev-parse", "HEAD", clean=False).strip()
-    scratch = Path(tempfile.mkdtemp(prefix="codeidx-tasks-", dir=work_dir))
+    scratch = Path(tempfile.mkdtemp(prefix="codeidx-tasks-", dir=work_dir)).resolve()  # git runs elsewhere
     try:
         git(scratch, "clone", "-q", "--no-checkout", str(root), str(scratch / "repo"))
         clone = scratch / "repo"

@@ -153,7 +153,7 @@ def test_make_tasks_bad_input_is_one_line(tmp_path: Path) -> None:
 
 
 
-def test_a_run_scores_each_task_by_its_tests_and_the_report_adds_up(made, tmp_path: Path) -> None:
+def test_a_run_scores_each_task_by_its_tests_and_the_report_adds_up(made, tmp_path: Path, monkeypatch) -> None:
     out_file, _ = made
     tasks = read_tasks(out_file)
     # The loops' replies, two steps a run (the scripted server writes the specs). The runs go in parallel
@@ -162,7 +162,8 @@ def test_a_run_scores_each_task_by_its_tests_and_the_report_adds_up(made, tmp_pa
     script = [reply(tool_calls=[tool_call("write_file", {"path": "calc.py", "content": CALC})]),
               *[reply(tool_calls=[tool_call("run_tests", {})])] * 3]
     out = tmp_path / "run"
-    args = ["run", str(out_file), "--model", "openai/gpt-4o-mini", "--out", str(out), "--max-steps", "2", "--json"]
+    monkeypatch.chdir(tmp_path)  # a relative --out: git runs in other folders
+    args = ["run", str(out_file), "--model", "openai/gpt-4o-mini", "--out", "run", "--max-steps", "2", "--json"]
     with ScriptedLLMServer(script) as server:
         done = CliRunner().invoke(agent, [*args, "--api-base", server.url, "--jobs", "2"], catch_exceptions=False)
         assert done.exit_code == 0, done.output
