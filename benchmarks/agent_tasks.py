@@ -33,6 +33,7 @@ TASK_VERSION = 1
 STYLES = ("tests", "issue")
 REPORT_CHARS = 3000  # the test output a task quotes: what a user pastes, not a whole log
 _DURATION = re.compile(r" in \d+(?:\.\d+)?s(?: \(\d+:\d\d:\d\d\))?(?= |$)", re.MULTILINE)  # "... 2 passed in 0.04s"
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+")  # "<Formatter object at 0x7fd2ba42a0d0>"
 MIN_TIMEOUT_S = 30.0  # a mutation's test run may take this long, or 10 times the clean run if longer
 
 
@@ -252,7 +253,8 @@ def _task(root: Path, base: str, patch: str, run: SuiteRun, baseline: SuiteRun, 
 def _failures(output: str) -> str:
     """pytest's failure reports and summary: what a user pastes (the session header is noise)."""
     match = re.search(r"^=+ (?:FAILURES|ERRORS) =+$", output, re.MULTILINE)
-    report = _DURATION.sub("", output[match.start():] if match else output)  # the same seed, the same text
+    # The same seed, the same text: no timings, no object addresses.
+    report = _ADDRESS.sub(" at 0x…", _DURATION.sub("", output[match.start():] if match else output))
     return head_and_tail(report, REPORT_CHARS).strip()
 
 
