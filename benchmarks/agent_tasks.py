@@ -100,7 +100,10 @@ def read_tasks(path: str | Path) -> list[Task]:
 
 
 def write_tasks(tasks: list[Task], path: str | Path) -> None:
-    Path(path).write_text("".join(json.dumps(asdict(t)) + "\n" for t in tasks), encoding="utf-8")
+    try:
+        Path(path).write_text("".join(json.dumps(asdict(t)) + "\n" for t in tasks), encoding="utf-8")
+    except OSError as exc:
+        raise CodeidxError(f"cannot write tasks to {path}: {exc.strerror}; pass --out in a folder that exists") from exc
 
 
 def candidates(root: Path, seed: int) -> list[Candidate]:

@@ -146,6 +146,8 @@ def test_make_tasks_bad_input_is_one_line(tmp_path: Path) -> None:
         done = CliRunner().invoke(agent, ["make-tasks", str(failing), "--test-cmd", test_cmd, "--out", str(tmp_path / "t")])
         assert done.exit_code == 1 and why in done.output and done.output.count("\n") == 1
     assert not (tmp_path / "t").exists()
+    done = CliRunner().invoke(agent, ["make-tasks", str(failing), "--test-cmd", TEST_CMD, "--out", str(plain / "no" / "t")])
+    assert done.exit_code == 1 and "no folder" in done.output and done.output.count("\n") == 1
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"version": 1, "id": "x"}\n')
     with pytest.raises(CodeidxError, match="is not a task"):
