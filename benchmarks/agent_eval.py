@@ -1,11 +1,11 @@
 """Run the agent on tasks, each in a fresh clone of its repository with the bug applied, and score it.
 
-Whether a task is resolved is decided here, not by the agent: in the worktree the agent leaves, the
-task's failing tests and then the whole suite run in the sandbox (resolved: every fail_to_pass
-test passes and nothing fails but the tests that failed before the bug). Each (task, model) row
-is appended to `results.jsonl` as soon as it is scored, so an interrupted run keeps what it
-finished and a new run skips it. `jobs` runs go in parallel threads, each in its own clone: the agent
-mostly waits on its model and on sandboxed test runs.
+Whether a task is resolved is decided here, not by the agent: in the worktree the agent leaves, with
+any test file it changed put back, the task's failing tests and then the whole suite run in the
+sandbox (resolved: every fail_to_pass test passes and nothing fails but the tests that failed before
+the bug). Each (task, model) row is appended to `results.jsonl` as soon as it is scored, so an
+interrupted run keeps what it finished and a new run skips it. `jobs` runs go in parallel threads,
+each in its own clone: the agent mostly waits on its model and on sandboxed test runs.
 """
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ class AgentResult:
     tool_calls: dict[str, int] = field(default_factory=dict)  # tool -> calls
     context_file: bool = False  # the opening context held the gold file
     context_function: bool = False  # ... and a snippet of the gold function
+    tests_edited: tuple[str, ...] = ()  # test files the agent changed, put back before scoring
     audit_log: str = ""  # the run's audit log, copied into the output folder
     version: int = RESULT_VERSION
 
@@ -71,7 +72,8 @@ def read_results(path: Path) -> list[AgentResult]:
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             record = json.loads(line)
-            rows.append(AgentResult(**{k: v for k, v in record.items() if k in names}))
+            rows.append(AgentResult(**{k: tuple(v) if isinstance(v, list) else v
+                                       for k, v in record.items() if k in names}))
         except (ValueError, TypeError):
             continue
     return rows
@@ -129,6 +131,7 @@ def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall")
     try:
         repo = settings.repo or Path(task.repo)
         _broken_clone(task, repo, clone)
+        base = git(clone, "rev-parse", "HEAD").strip()
         test_cmd = settings.test_cmd or task.test_cmd
         config = Config.load(clone, model=model, api_base=settings.api_base, test_cmd=test_cmd,
                              max_steps=settings.max_steps, max_cost=settings.max_cost)
@@ -138,6 +141,7 @@ def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall")
         result = run_agent(repo=clone, task=task.task, config=config, approve=lambda question: False)
         wall = time.perf_counter() - start
         worktree = Path(result.worktree)
+        edited = _restore_tests(worktree, base)
         suite = Suite(worktree, test_cmd, settings.timeout, hidden=(repo.resolve(),), shown=_borrowed(worktree))
         fail_to_pass_ok = suite.run(*task.fail_to_pass).code == 0
         green = suite.run().green(task.known_failures)
@@ -153,7 +157,7 @@ def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall")
         result.steps, sum(_int(c.get("prompt_tokens")) for c in calls),
         sum(_int(c.get("completion_tokens")) for c in calls), result.cost, round(wall, 2),
         dict(sorted(Counter(str(e.get("tool")) for e in events if e.get("event") == "tool_call").items())),
-        *in_context, str(log.relative_to(settings.out.resolve())))
+        *in_context, edited, str(log.relative_to(settings.out.resolve())))
 
 
 def _broken_clone(task: Task, repo: Path, clone: Path) -> None:
@@ -197,6 +201,18 @@ class ContextRecall:
                 return False, False
         in_file = [s for s in found.snippets if s.path == task.gold_file]
         return bool(in_file), any(task.gold_function in s.label.split(", ") for s in in_file)
+
+
+def _restore_tests(worktree: Path, base: str) -> tuple[str, ...]:
+    """Put back the test files the agent changed or deleted: the task is judged by its own tests. Test
+    files it added stay and run with the suite."""
+    from codeidx.agent.evidence import is_test_path
+
+    changed = git(worktree, "diff", "--name-only", "--no-renames", "--diff-filter=MDT", base).splitlines()
+    edited = tuple(p for p in changed if is_test_path(p))
+    if edited:
+        git(worktree, "checkout", base, "--", *edited)
+    return edited
 
 
 def _borrowed(worktree: Path) -> tuple[Path, ...]:

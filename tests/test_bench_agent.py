@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from conftest import git, make_repo
 from llm_server import ScriptedLLMServer, reply, tool_call
 
+from codeidx.benchmarks.agent_eval import _restore_tests
 from codeidx.benchmarks.agent_tasks import read_tasks
 from codeidx.benchmarks.mutations import RULES, mutations
 from codeidx.cli.bench_agent import agent
@@ -180,7 +181,7 @@ def test_a_run_scores_each_task_by_its_tests_and_the_report_adds_up(made, tmp_pa
     assert (unfixed["resolved"], unfixed["fail_to_pass_ok"], unfixed["suite_green"]) == (False, False, False)
     assert all(r["status"] == "limit" and r["steps"] == 2 and r["prompt_tokens"] == 300  # the spec's call and two steps
                and r["completion_tokens"] == 60 and r["cost"] > 0 and r["context_file"] for r in rows)
-    assert all((out / r["audit_log"]).is_file() for r in rows)
+    assert all((out / r["audit_log"]).is_file() and r["tests_edited"] == [] for r in rows)
     score = json.loads(done.output)["scores"][0]
     assert score["resolve_rate"] == 0.5 and score["mean_steps"] == 2 and score["mean_prompt_tokens"] == 300
     assert score["cost"] == pytest.approx(sum(r["cost"] for r in rows))
@@ -197,3 +198,15 @@ def test_a_run_scores_each_task_by_its_tests_and_the_report_adds_up(made, tmp_pa
     assert result["regressed"] == [f"{fixed['task_id']} openai/gpt-4o-mini"] and result["improved"] == [
         f"{unfixed['task_id']} openai/gpt-4o-mini"]
     assert result["resolve_rate"] == [0.5, 0.5] and result["mean_steps"] == [2, 4]
+
+
+def test_scoring_puts_back_the_tests_the_agent_changed_and_keeps_its_code(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "calc", {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, "tests/test_more.py": "x = 1\n"})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "calc.py").write_text(CALC.replace("a + b", "b + a"))
+    (repo / "tests/test_calc.py").write_text("def test_add():\n    pass\n")
+    (repo / "tests/test_more.py").unlink()
+    (repo / "tests/test_new.py").write_text("def test_new():\n    pass\n")
+    assert _restore_tests(repo, base) == ("tests/test_calc.py", "tests/test_more.py")
+    assert (repo / "tests/test_calc.py").read_text() == TEST_CALC and (repo / "tests/test_more.py").is_file()
+    assert "b + a" in (repo / "calc.py").read_text() and (repo / "tests/test_new.py").is_file()
