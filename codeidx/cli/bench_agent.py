@@ -60,7 +60,7 @@ def make_tasks_command(path: str, test_cmd: str, out_file: str, count: int, seed
     if not Path(out_file).resolve().parent.is_dir():  # before minutes of test runs, not after
         raise CodeidxError(f"no folder {Path(out_file).parent} for {out_file}: make it, or pass another --out")
     tasks, stats = make_tasks(Path(path), test_cmd, count, seed, style, max_tries, timeout,
-                        Path(work_dir) if work_dir else None, say=_say())
+                              Path(work_dir) if work_dir else None, say=_say())
     if not tasks:
         raise CodeidxError(f"no task: none of {stats.tried} mutations tried made a test fail "
                            f"({stats.candidates} candidates); do the tests cover the code?")
