@@ -290,3 +290,8 @@ def test_perf_touch_knows_every_language_the_indexer_produces() -> None:
     from codeidx.indexer.languages import LANGUAGES
 
     assert sorted(COMMENT) == sorted(lang.name for lang in LANGUAGES)
+
+
+def test_bench_agent_is_a_bench_command() -> None:
+    done = _codeidx("bench", "agent", "make-tasks", "--help")
+    assert done.returncode == 0 and "--test-cmd" in done.stdout and "--seed" in done.stdout

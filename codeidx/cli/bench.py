@@ -1,4 +1,4 @@
-"""`codeidx bench localize|history|qa|perf`: retrieval quality against BM25, and speed."""
+"""`codeidx bench localize|history|qa|perf|mcp|agent`: retrieval quality against BM25, speed, and the agent."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from codeidx.cli import bench_agent
 from codeidx.cli.common import echo_json, handle_errors, load_config, to_jsonable
 from codeidx.core.errors import CodeidxError
 
@@ -38,7 +39,10 @@ def _common(fn):
 
 @click.group()
 def bench() -> None:
-    """Benchmarks: localization quality beside BM25, and build/query speed."""
+    """Benchmarks: localization quality beside BM25, build/query speed, and the agent on real tasks."""
+
+
+bench.add_command(bench_agent.agent, "agent")
 
 
 @bench.command()
