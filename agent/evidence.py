@@ -14,27 +14,17 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-from fnmatch import fnmatchcase
-from pathlib import PurePosixPath
 
 from codeidx.agent.contracts import ContractError, TestEvidence, TestRun
 from codeidx.agent.tools import Toolbox, ToolError
 from codeidx.agent.workspace import Workspace, git
+from codeidx.core.paths import is_test_path
 from codeidx.indexer.languages import has_grammar, language_for
 
-TEST_DIRS = ("test", "tests", "testing", "__tests__")
-TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*")
 _FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+?)(?: - .*)?$", re.MULTILINE)  # pytest's short summary lines
 _SKIP = re.compile(r"pytest\.mark\.(?:skip|xfail)|unittest\.skip|@skip\b|\b(?:it|describe|test)\.skip\(|\bxit\(|"
                    r"\bt\.Skip(?:Now|f)?\(|#\[ignore\]")
 _TEST_DEF = re.compile(r"^\s*(?:async\s+)?(?:def\s+test_\w+|func\s+Test\w+|(?:it|test)\s*\()")
-
-
-def is_test_path(path: str) -> bool:
-    """Tests by the usual conventions: a tests folder, or a test_*/*_test/*.spec/conftest file name."""
-    parts = PurePosixPath(path).parts
-    return (any(part in TEST_DIRS for part in parts[:-1])
-            or any(fnmatchcase(parts[-1], g) for g in TEST_FILE_GLOBS))
 
 
 def is_code_path(path: str) -> bool:

@@ -206,7 +206,7 @@ class ContextRecall:
 def _restore_tests(worktree: Path, base: str) -> tuple[str, ...]:
     """Put back the test files the agent changed or deleted: the task is judged by its own tests. Test
     files it added stay and run with the suite."""
-    from codeidx.agent.evidence import is_test_path
+    from codeidx.core.paths import is_test_path
 
     changed = git(worktree, "diff", "--name-only", "--no-renames", "--diff-filter=MDT", base).splitlines()
     edited = tuple(p for p in changed if is_test_path(p))

@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
-from codeidx.agent.evidence import is_test_path
 from codeidx.agent.sandbox import Sandbox
 from codeidx.agent.workspace import Workspace, git
 from codeidx.benchmarks.mutations import RULES, Mutation, mutations
@@ -27,6 +26,7 @@ from codeidx.benchmarks.patches import FUNCTION_KINDS
 from codeidx.benchmarks.suite import Suite, SuiteRun
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import Symbol
+from codeidx.core.paths import is_test_path
 from codeidx.core.text import head_and_tail
 
 TASK_VERSION = 1

@@ -10,15 +10,15 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from codeidx.core.errors import CodeidxError
+from codeidx.core.paths import TEST_DIRS, TEST_FILE_GLOBS
 from codeidx.indexer.languages import LANGUAGES, has_grammar
 
-TEST_DIRS = ("test", "tests", "testing")
-TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*")
 CODE_LANGUAGES = frozenset(lang.name for lang in LANGUAGES if has_grammar(lang.name))
 
 
-def is_test_path(path: str) -> bool:
-    """Tests by the usual conventions: a tests folder, or a test_*/*_test/conftest file name."""
+def is_excluded_test(path: str) -> bool:
+    """core/paths.py's rule as the index's `exclude` patterns apply it: a gitignore pattern matches any
+    component of a path, so a folder named like a test file counts too, and both sides rank the same files."""
     parts = PurePosixPath(path).parts
     # Each glob matches any path component, as the same pattern does in a gitignore file.
     return (any(part in TEST_DIRS for part in parts[:-1])
@@ -34,7 +34,7 @@ def extensions_for(languages: frozenset[str]) -> tuple[str, ...]:
 
 
 def is_candidate(path: str, extensions: tuple[str, ...]) -> bool:
-    return PurePosixPath(path).suffix.lower() in extensions and not is_test_path(path)
+    return PurePosixPath(path).suffix.lower() in extensions and not is_excluded_test(path)
 
 
 def index_excludes(extensions: tuple[str, ...]) -> tuple[str, ...]:

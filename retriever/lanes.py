@@ -11,12 +11,12 @@ import re
 from pathlib import PurePosixPath
 from typing import Callable, Sequence, TypeVar
 
+from codeidx.core.paths import is_test_path
+
 PROSE_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc"})
 PROSE_NAMES = ("readme", "changes", "changelog", "history", "news", "license", "contributing", "authors")
 DATA_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".csv", ".xml", ".sql"})
-TEST_DIRS = frozenset({"test", "tests", "testing"})
 DATA_DIRS = frozenset({"fixtures", "fixture", "testdata", "data"})
-_TEST_FILE = re.compile(r"^(test_.*|.*_tests?\.\w+|conftest\.py|.*\.(test|spec)\.\w+)$")
 # Words by which a question asks for the documentation rather than the code.
 _ASKS_DOCS = re.compile(r"\b(docs?|documentation|documented|readme|tutorial|guide|changelog|manual)\b", re.I)
 _ASKS_TESTS = re.compile(r"\b(tests?|testing|tested|fixtures?|conftest)\b", re.I)
@@ -31,11 +31,6 @@ def is_prose(path: str) -> bool:
     """Documentation by its format or name: .md/.rst/.txt files, READMEs, changelogs."""
     p = PurePosixPath(path)
     return p.suffix.lower() in PROSE_SUFFIXES or p.name.lower().startswith(PROSE_NAMES)
-
-
-def is_test(path: str) -> bool:
-    p = PurePosixPath(path)
-    return any(part in TEST_DIRS for part in p.parts[:-1]) or bool(_TEST_FILE.match(p.name))
 
 
 def is_context(path: str) -> bool:
@@ -57,7 +52,7 @@ def test_weight(query: str) -> Callable[[str], float]:
     """A path's share of its score: tests damped unless the query is about tests."""
     if asks_for_tests(query):
         return lambda path: 1.0
-    return lambda path: TEST_DAMPING if is_test(path) else 1.0
+    return lambda path: TEST_DAMPING if is_test_path(path) else 1.0
 
 
 def code_first(query: str, items: Sequence[T], path_of: Callable[[T], str]) -> list[T]:

@@ -14,6 +14,7 @@ from conftest import make_repo
 from codeidx.cli import cli
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
+from codeidx.core.paths import is_test_path
 from codeidx.index import Index
 
 FILES = {
@@ -274,7 +275,7 @@ def test_file_names_match_the_questions_words_singular_or_plural(index: Index) -
 def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
     from codeidx.retriever import lanes
 
-    assert [lanes.is_test(p) for p in ("tests/test_app.py", "src/testing.py", "pkg/conftest.py", "pkg/app.py")] == \
+    assert [is_test_path(p) for p in ("tests/test_app.py", "src/testing.py", "pkg/conftest.py", "pkg/app.py")] == \
         [True, False, True, False]
     assert [lanes.is_context(p) for p in ("README", "docs/api.rst", "tests/data/a.py", "config.yaml", "app.py")] == \
         [True, True, True, True, False]

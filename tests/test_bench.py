@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import git, make_repo
 
 from codeidx.benchmarks.bm25 import FileBM25
-from codeidx.benchmarks.corpus import candidate_files, index_excludes, is_test_path
+from codeidx.benchmarks.corpus import candidate_files, index_excludes, is_excluded_test
 from codeidx.benchmarks.dataset import load_instances
 from codeidx.benchmarks.history import mine_commits
 from codeidx.benchmarks.metrics import evaluate, percentile
@@ -104,7 +104,7 @@ def test_patch_gives_gold_files_and_the_functions_it_changes(tmp_path: Path) -> 
     before = git(repo, "show", "HEAD~3:shop/billing.py").encode()
     symbols = parse_file("shop/billing.py", before, "python").symbols
     assert enclosing_functions(changes[0], symbols) == ("tax_for",)
-    assert gold_files(changes, lambda p: not is_test_path(p)) == ("shop/billing.py",)
+    assert gold_files(changes, lambda p: not is_excluded_test(p)) == ("shop/billing.py",)
 
 
 def test_new_and_test_files_are_not_gold() -> None:
@@ -114,7 +114,7 @@ def test_new_and_test_files_are_not_gold() -> None:
     changes = parse_patch(patch)
     assert [c.old_path for c in changes] == [None, "tests/test_x.py", "pkg/old.py"]
     assert changes[2].inserted_after == (3,) and changes[2].removed == ()
-    assert gold_files(changes, lambda p: not is_test_path(p)) == ("pkg/old.py",)
+    assert gold_files(changes, lambda p: not is_excluded_test(p)) == ("pkg/old.py",)
 
 
 def test_metrics() -> None:

@@ -12,12 +12,13 @@ from conftest import git, make_repo
 from llm_server import ScriptedLLMServer, reply, tool_call
 
 from codeidx.agent.audit import read_run
-from codeidx.agent.evidence import failing_tests, is_test_path
+from codeidx.agent.evidence import failing_tests
 from codeidx.agent.guard import approver
 from codeidx.agent.run import run_agent
 from codeidx.cli import cli
 from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError
+from codeidx.core.paths import is_test_path
 
 TEST_CMD = f"{sys.executable} -m pytest -q -p no:cacheprovider"
 CALC = "def add(a, b):\n    return a - b\n"
