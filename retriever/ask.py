@@ -13,7 +13,7 @@ from codeidx.retriever.lanes import code_first
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.parts import Parts
 from codeidx.retriever.repomap import render_map
-from codeidx.retriever.search import Hit, Levers, bound_query, rank_files, search
+from codeidx.retriever.search import Hit, bound_query, rank_files, search
 from codeidx.retriever.symbols import source_lines
 from codeidx.retriever.tokens import counter_for
 
@@ -75,7 +75,7 @@ def rank(parts: Parts, query: str, k: int, filters: SearchFilters = SearchFilter
                            else "the index is empty: is the repository indexed?")
     hits = pool[:k]
     ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, k)] if files else []
-    if Levers.of(mode).lanes:  # docs and data in their own lane, after the code
+    if mode == "full":  # docs and data in their own lane, after the code
         hits = code_first(query, hits, lambda h: h.path)
         ranked = code_first(query, ranked, lambda f: f.path)
     return hits, tuple(ranked)

@@ -6,7 +6,6 @@ signal says about it and its `reasons` name the signals.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -14,33 +13,17 @@ from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters, StoreHit
 from codeidx.core.ranking import MODES, RRF_K
 from codeidx.indexer.sparse import sparse_query
-from codeidx.retriever import files, lanes
+from codeidx.retriever import lanes
 from codeidx.retriever.parts import Parts
 from codeidx.retriever.signals import extract
 
 # How much each kind of evidence counts, relative to one vector list.
-WEIGHTS = {"trace": 3.0, "name": 2.0, "path": 0.7, "graph": 0.15, "file": 1.0, "filename": 1.0}
+WEIGHTS = {"trace": 3.0, "name": 2.0, "path": 0.7, "graph": 0.15}
 CANDIDATES = 50
 # Every query is cut to this many characters before any stage sees it, so a pasted log costs no
 # more than a long question; the embedder reads far less anyway. See `bound_query`.
 MAX_QUERY_CHARS = 20_000
 _CUT = "\n[...]\n"
-
-
-@dataclass(frozen=True)
-class Levers:
-    """What mode `full` adds to hybrid search, names and the graph; a `full-no-<lever>` mode turns one off."""
-
-    lanes: bool = True  # code first: tests damped unless asked for, docs and data after the code
-    file_lexical: bool = True  # files by the summed lexical score of their chunks
-    file_names: bool = True  # files whose names hold the query's words
-
-    @classmethod
-    def of(cls, mode: str) -> "Levers":
-        if mode == "full" or mode.startswith("full-no-"):
-            off = mode.removeprefix("full-no-").replace("-", "_")
-            return cls(**{f.name: f.name != off for f in dataclasses.fields(cls)})
-        return cls(lanes=False, file_lexical=False, file_names=False)
 
 
 @dataclass(frozen=True)
@@ -93,16 +76,14 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
             scores[hit.chunk_id] += hit.score  # Qdrant's fused score already is the RRF sum of both lists
             payloads[hit.chunk_id] = hit.payload
             reasons[hit.chunk_id].extend(side for side, ids in sides.items() if hit.chunk_id in ids)
-    strength = MODES.index(mode)  # each mode from hybrid+names on adds to the one before (the ablations too)
+    strength = MODES.index(mode)  # each mode from hybrid+names on adds to the one before
     if strength >= MODES.index("hybrid+names"):
         for kind, ranked in _exact_signals(parts, query, filters).items():
             add(kind, ranked, WEIGHTS[kind])
     if strength >= MODES.index("hybrid+names+graph"):
-        levers = Levers.of(mode)
-        _add_files(parts, query, sparse, filters, levers, scores, reasons, payloads)
         top = sorted(scores, key=lambda i: -scores[i])[:k]
         add("graph", _neighbours(parts, [payloads[i] for i in top], filters), WEIGHTS["graph"])
-        if levers.lanes:
+        if mode == "full":  # code first: tests below the code they exercise, unless asked for
             weight = lanes.test_weight(query)
             for i in scores:
                 scores[i] *= weight(payloads[i].get("path", ""))
@@ -141,41 +122,6 @@ def _exact_signals(parts: Parts, query: str, filters: SearchFilters) -> dict[str
         if path:
             found["path"].extend(graph.chunk_ids_for(path)[:5])
     return {kind: _allowed(parts, list(dict.fromkeys(ids)), filters) for kind, ids in found.items() if ids}
-
-
-def _add_files(parts: Parts, query: str, sparse, filters: SearchFilters, levers: Levers, scores: dict[str, float],
-               reasons: dict[str, list[str]], payloads: dict[str, dict]) -> None:
-    """File-level evidence, each ranked file's weight given to its best chunk (found, or read)."""
-    lists: dict[str, list[str]] = {}
-    spare: dict[str, StoreHit] = {}  # each file's best chunk in the deep lexical list
-    # Whole-file evidence is about code: a long document holds every word of a question somewhere.
-    keep = (lambda path: True) if lanes.asks_for_docs(query) or not levers.lanes else \
-        (lambda path: not lanes.is_context(path))
-    if levers.file_lexical:
-        lists["file"], deep = files.lexical(parts, sparse, filters, keep)
-        for hit in deep:
-            spare.setdefault(hit.payload.get("path", ""), hit)
-    if levers.file_names:
-        lists["filename"] = files.by_name(parts, query, keep)
-    best: dict[str, str] = {}
-    for cid in sorted(scores, key=lambda i: -scores[i]):
-        best.setdefault(payloads[cid].get("path", ""), cid)
-    missing = [p for ranked in lists.values() for p in ranked if p not in best and p not in spare]
-    for path in dict.fromkeys(missing):
-        first = _allowed(parts, parts.graph.chunk_ids_for(path)[:1], filters)
-        if first:
-            spare[path] = first[0]
-    for kind, ranked in lists.items():
-        for rank, path in enumerate(ranked):
-            cid = best.get(path)
-            if cid is None and path in spare:
-                cid = best[path] = spare[path].chunk_id
-                payloads.setdefault(cid, spare[path].payload)
-            if cid is None:
-                continue
-            scores[cid] += WEIGHTS[kind] / (RRF_K + rank + 1)
-            if kind not in reasons[cid]:
-                reasons[cid].append(kind)
 
 
 def _neighbours(parts: Parts, payloads: list[dict], filters: SearchFilters) -> list[StoreHit]:

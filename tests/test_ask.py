@@ -259,17 +259,8 @@ def test_code_comes_before_the_docs_unless_the_question_asks_for_docs(index: Ind
     assert paths[paths.index("docs/guide.md"):] == ["docs/guide.md"] * (len(paths) - paths.index("docs/guide.md"))
     assert behaviour.files[-1].path == "docs/guide.md"  # the file ranking keeps the same lanes
     docs = index.ask("what do the docs say about retrying failed requests?", k=8)
-    assert docs.hits[0].path == "docs/guide.md"
-
-
-def test_file_names_match_the_questions_words_singular_or_plural(index: Index) -> None:
-    from codeidx.retriever import files
-    from codeidx.retriever.parts import Parts
-
-    parts = Parts(index.root, index.graph, index.store, index.embedder, index.config.tokenizer_model)
-    assert files.by_name(parts, "what does a user session keep?", lambda p: True)[0] == "netlib/sessions.py"
-    assert files.by_name(parts, "which adapter sends it?", lambda p: True)[0] == "netlib/adapters.py"
-    assert files.by_name(parts, "which adapter sends it?", lambda p: p != "netlib/adapters.py") == []
+    assert "docs/guide.md" in [h.path for h in docs.hits]
+    assert [h.score for h in docs.hits] == sorted((h.score for h in docs.hits), reverse=True)  # one lane, by score
 
 
 def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
