@@ -92,7 +92,7 @@ def qa(dataset: str, repos_dir: str, only: tuple[str, ...], work_dir: str | None
 
     Each question is asked at its pinned commit, the whole repository indexed; gold is the files
     the reference answer names. Reported per repository and overall, BM25 over whole `.py` files
-    beside, with one row per ranking lever turned off.
+    beside, and `ask`'s ranking without its code-first lanes.
 
     \b
       codeidx bench qa --dataset swe-qa-dev.jsonl --repos ~/clones --out bench-out
