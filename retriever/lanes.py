@@ -1,7 +1,7 @@
 """Code first: what kind of file a hit is in, and what the query asks for.
 
 A question about behaviour is answered by the code that implements it. Documentation is context,
-so it goes after the code (its own lane) unless the question asks for documentation or usage;
+so it goes after the code (its own lane) unless the question asks for the documentation;
 tests count less than the implementation they exercise unless the question is about tests; and
 data and bulk configuration (fixtures, YAML, JSON) go with the documentation.
 """
