@@ -37,6 +37,22 @@ def _common(fn):
     return fn
 
 
+def _dataset(what: str):
+    """The options of a benchmark over a dataset of several repositories' clones."""
+    options = [
+        click.option("--dataset", required=True, type=click.Path(dir_okay=False), help=what),
+        click.option("--repos", "repos_dir", required=True, type=click.Path(file_okay=False),
+                     help="Folder of local clones, REPOS/<name> or REPOS/<owner>__<name>."),
+        click.option("--repo", "only", multiple=True, help="Only these repositories (owner/name)."),
+    ]
+
+    def wrap(fn):
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+    return wrap
+
+
 @click.group()
 def bench() -> None:
     """Benchmarks: localization quality beside BM25, build/query speed, and the agent on real tasks."""
@@ -46,11 +62,7 @@ bench.add_command(bench_agent.agent, "agent")
 
 
 @bench.command()
-@click.option("--dataset", required=True, type=click.Path(dir_okay=False),
-              help="SWE-bench instances, JSON or JSON Lines.")
-@click.option("--repos", "repos_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder of local clones, REPOS/<name> or REPOS/<owner>__<name>.")
-@click.option("--repo", "only", multiple=True, help="Only these repositories (owner/name).")
+@_dataset("SWE-bench instances, JSON or JSON Lines.")
 @_common
 @handle_errors
 def localize(dataset: str, repos_dir: str, only: tuple[str, ...], **opts) -> None:
@@ -74,11 +86,7 @@ def localize(dataset: str, repos_dir: str, only: tuple[str, ...], **opts) -> Non
 
 
 @bench.command()
-@click.option("--dataset", required=True, type=click.Path(dir_okay=False),
-              help="SWE-QA questions, JSON Lines (id, repo, commit, question, gold_files).")
-@click.option("--repos", "repos_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder of local clones, REPOS/<name> or REPOS/<owner>__<name>.")
-@click.option("--repo", "only", multiple=True, help="Only these repositories (owner/name).")
+@_dataset("SWE-QA questions, JSON Lines (id, repo, commit, question, gold_files).")
 @click.option("--work-dir", type=click.Path(file_okay=False),
               help="Checkouts, indexes and the benchmark's embedding cache "
                    "(default: a folder beside the repositories).")
