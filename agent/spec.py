@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml  # PyYAML, which LiteLLM brings; YAML 1.2 reads JSON too
+import yaml  # YAML 1.2 reads JSON too
 
 from codeidx.agent.audit import AuditLog
 from codeidx.agent.contracts import ContractError, NeedsHuman, Spec, as_json
