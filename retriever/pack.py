@@ -37,9 +37,13 @@ class RelatedLine:
 
 
 def merge(snippets: list[Snippet], read: Callable[[str, int, int], str | None]) -> list[Snippet]:
-    """Merge overlapping or adjacent ranges of one file, re-reading the merged range."""
+    """Merge overlapping or adjacent ranges of one file, re-reading the merged range. Files keep the
+    order of their best snippet (the answer leads with what ranked first); a file's ranges go top down."""
+    rank: dict[str, int] = {}
+    for n, s in enumerate(snippets):
+        rank.setdefault(s.path, n)
     out: list[Snippet] = []
-    for s in sorted(snippets, key=lambda s: (s.path, s.start_line, -s.end_line)):
+    for s in sorted(snippets, key=lambda s: (rank[s.path], s.start_line, -s.end_line)):
         last = out[-1] if out else None
         if last and last.path == s.path and s.start_line <= last.end_line + 1:
             end = max(last.end_line, s.end_line)

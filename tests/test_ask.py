@@ -258,6 +258,10 @@ def test_code_comes_before_the_docs_unless_the_question_asks_for_docs(index: Ind
     assert all(not p.endswith(".md") for p in paths[:paths.index("docs/guide.md")])
     assert paths[paths.index("docs/guide.md"):] == ["docs/guide.md"] * (len(paths) - paths.index("docs/guide.md"))
     assert behaviour.files[-1].path == "docs/guide.md"  # the file ranking keeps the same lanes
+    # The answer a reader sees keeps the ranking's order of files ("docs/" would sort before "netlib/").
+    shown = list(dict.fromkeys(s.path for s in behaviour.snippets))
+    assert shown == list(dict.fromkeys(p for p in paths if p in shown)) and shown[0] == "netlib/retry.py"
+    assert behaviour.markdown.index("### netlib/retry.py") < behaviour.markdown.index("### docs/guide.md")
     docs = index.ask("what do the docs say about retrying failed requests?", k=8)
     assert "docs/guide.md" in [h.path for h in docs.hits]
     assert [h.score for h in docs.hits] == sorted((h.score for h in docs.hits), reverse=True)  # one lane, by score
