@@ -22,6 +22,9 @@ from codeidx.core.paths import is_test_path
 from codeidx.indexer.languages import has_grammar, language_for
 
 _FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+?)(?: - .*)?$", re.MULTILINE)  # pytest's short summary lines
+# A failed subtest (unittest's subTest, pytest's subtests): `SUBFAILED[msg] (i=1) id - ...`; a unittest test
+# whose subtests failed gets no FAILED line of its own.
+_SUBFAILED = re.compile(r"^SUBFAILED(?:\[.*?\])?(?: ?\(.*?\))? (\S+?)(?: - .*)?$", re.MULTILINE)
 _SKIP = re.compile(r"pytest\.mark\.(?:skip|xfail)|unittest\.skip|@skip\b|\b(?:it|describe|test)\.skip\(|\bxit\(|"
                    r"\bt\.Skip(?:Now|f)?\(|#\[ignore\]")
 _TEST_DEF = re.compile(r"^\s*(?:async\s+)?(?:def\s+test_\w+|func\s+Test\w+|(?:it|test)\s*\()")
@@ -34,8 +37,9 @@ def is_code_path(path: str) -> bool:
 
 
 def failing_tests(output: str) -> tuple[str, ...]:
-    """The test ids pytest lists as FAILED or ERROR; other runners' failures are known by exit status only."""
-    return tuple(dict.fromkeys(_FAILED.findall(output)))
+    """The test ids pytest lists as FAILED, ERROR or SUBFAILED; other runners' failures are known by exit
+    status only."""
+    return tuple(dict.fromkeys(_FAILED.findall(output) + _SUBFAILED.findall(output)))
 
 
 def test_run(tools: Toolbox, sandbox=None) -> TestRun:

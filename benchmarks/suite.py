@@ -2,7 +2,7 @@
 
 The repository is someone else's code: its tests run only under bubblewrap (agent/sandbox.py), with
 the folder's `.git` read-only, the user's repository hidden, no network and a time limit.
-Test ids are pytest's node ids, read from its short summary (`FAILED id - ...`, `ERROR id`, `SUBFAILED(...) id`).
+Test ids are pytest's node ids, read from its short summary (agent/evidence.py `failing_tests`).
 """
 from __future__ import annotations
 
@@ -19,9 +19,6 @@ from codeidx.core.errors import CodeidxError
 
 OUTPUT_BYTES = 200_000  # output kept per run, head and tail: failures and the summary are at the end
 _PASSED = re.compile(r"\b(\d+) passed\b")
-# A failed subtest (unittest's subTest, pytest's subtests): `SUBFAILED[msg] (i=1) id - ...`; a unittest test
-# whose subtests failed gets no FAILED line of its own.
-_SUBFAILED = re.compile(r"^SUBFAILED(?:\[.*?\])?(?: ?\(.*?\))? (\S+?)(?: - .*)?$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -63,5 +60,5 @@ class Suite:
         output = done.output.decode("utf-8", errors="replace")
         tail = output.rstrip().rsplit("\n", 1)[-1]
         passed = _PASSED.search(tail)
-        failing = tuple(dict.fromkeys(failing_tests(output) + tuple(_SUBFAILED.findall(output))))
+        failing = failing_tests(output)
         return SuiteRun(done.code, failing, int(passed.group(1)) if passed else 0, output, time.perf_counter() - start)

@@ -187,6 +187,9 @@ def test_what_counts_as_a_test_and_a_failing_test() -> None:
     output = ("F.E\nFAILED tests/test_a.py::test_x - assert 1 == 2\nERROR tests/test_b.py::test_y[a-b]\n"
               "FAILED tests/test_a.py::test_x - again\n1 failed, 1 error")
     assert failing_tests(output) == ("tests/test_a.py::test_x", "tests/test_b.py::test_y[a-b]")
+    # A unittest test whose subtests failed has a SUBFAILED line and no FAILED line of its own.
+    subtests = "SUBFAILED[case 2] (i=2) tests/test_c.py::TestC::test_z - AssertionError\n1 failed"
+    assert failing_tests(subtests) == ("tests/test_c.py::TestC::test_z",)
 
 
 # --- review: the real scanners on the agent's change ---
