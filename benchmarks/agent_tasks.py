@@ -21,6 +21,7 @@ from typing import Callable, Iterator
 
 from codeidx.agent.sandbox import Sandbox
 from codeidx.agent.workspace import Workspace, git
+from codeidx.benchmarks.dataset import json_lines
 from codeidx.benchmarks.mutations import RULES, Mutation, mutations
 from codeidx.benchmarks.patches import FUNCTION_KINDS
 from codeidx.benchmarks.suite import Suite, SuiteRun
@@ -75,25 +76,17 @@ class Candidate:
 
 def read_tasks(path: str | Path) -> list[Task]:
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise CodeidxError(f"cannot read tasks {path}: {exc.strerror}; make them with "
-                           f"`codeidx bench agent make-tasks`") from exc
     names = {f.name for f in fields(Task)}
     tasks = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for n, record in json_lines(path, "make them with `codeidx bench agent make-tasks`"):
         try:
-            record = json.loads(line)
             if record.get("version") != TASK_VERSION:
                 raise CodeidxError(f"{path}:{n} is a version {record.get('version')} task, this codeidx reads "
                                    f"version {TASK_VERSION}: make the tasks again")
             tasks.append(Task(**{k: tuple(v) if isinstance(v, list) else v for k, v in record.items() if k in names}))
-        except (ValueError, TypeError, AttributeError) as exc:
+        except (TypeError, AttributeError) as exc:
             raise CodeidxError(f"{path}:{n} is not a task ({exc}): make the tasks with "
-                               f"`codeidx bench agent make-tasks`") from None
+                               f"`codeidx bench agent make-tasks`") from exc
     if not tasks:
         raise CodeidxError(f"{path} holds no tasks")
     return tasks

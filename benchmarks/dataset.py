@@ -53,3 +53,20 @@ def _parse(text: str, path: Path) -> list:
     except json.JSONDecodeError as exc:
         raise CodeidxError(f"{path} is not JSON or JSON Lines (line {exc.lineno}): "
                            f"pass a SWE-bench dataset file") from exc
+
+
+def json_lines(path: Path, what: str) -> list[tuple[int, object]]:
+    """(line number, record) for each non-blank line of a JSON Lines file; a file that cannot be read or a
+    line that is not JSON is one error, ending with `what` (how to get a good file)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise CodeidxError(f"cannot read {path}: {exc.strerror}; {what}") from exc
+    records = []
+    for n, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                records.append((n, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise CodeidxError(f"{path}: line {n} is not JSON: {what}") from exc
+    return records

@@ -11,7 +11,6 @@ clone, one index per commit inside it, moved from commit to commit, and one embe
 """
 from __future__ import annotations
 
-import json
 import statistics
 import subprocess
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from codeidx.benchmarks.bm25 import FileBM25
+from codeidx.benchmarks.dataset import json_lines
 from codeidx.benchmarks.metrics import mean, percentile, reciprocal_rank
 from codeidx.benchmarks.workspace import Checkout
 from codeidx.core.errors import CodeidxError
@@ -76,19 +76,9 @@ class Scores:
 def load_questions(path: str | Path, repos: Iterable[str] = (), limit: int | None = None) -> list[Question]:
     """SWE-QA questions, one JSON object a line; `repos` keeps only those repositories."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise CodeidxError(f"cannot read dataset {path}: {exc.strerror}; pass a SWE-QA JSON Lines file") from exc
     wanted = set(repos)
     out = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            raise CodeidxError(f"{path}: line {n} is not JSON: pass a SWE-QA JSON Lines file") from None
+    for n, rec in json_lines(path, "pass a SWE-QA JSON Lines file"):
         missing = [k for k in REQUIRED if not isinstance(rec, dict) or k not in rec]
         if missing:
             raise CodeidxError(f"{path}: line {n} lacks {', '.join(missing)}: it is not a SWE-QA question")
