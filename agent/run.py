@@ -112,7 +112,7 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
         with Index.open(ws.path, config=config) as index:
             say("Indexing the worktree and gathering context...")
             index.build()
-            context, hits = _context(index, task, max(500, config.budget // CONTEXT_SHARE))
+            context, hits = _context(index, task, config)
             tools = Toolbox(ws.path, index, sandbox, config.test_cmd, config.allowed_commands,
                             ProtectedPaths(config.protected_paths), approve,
                             lambda path, ok: audit.write("approval", path=path, approved=ok))
@@ -179,10 +179,16 @@ def _baseline(tools: Toolbox, audit: AuditLog) -> TestRun | None:
     return base
 
 
-def _context(index, task: str, budget: int) -> tuple[str, tuple]:
+def opening_context(index, task: str, config: Config):
+    """What the agent's first message holds from the index: `ask` for the task, in a share of the budget.
+    `bench agent` asks it the same way to tell whether the context held the gold code."""
+    return index.ask(task, budget=max(500, config.budget // CONTEXT_SHARE))
+
+
+def _context(index, task: str, config: Config) -> tuple[str, tuple]:
     """The index's context for the task, and its hits (the files and symbols the spec starts from)."""
     try:
-        found = index.ask(task, budget=budget)
+        found = opening_context(index, task, config)
     except CodeidxError as exc:  # an empty repository still gets its task done, just without context
         return f"(no context from the index: {exc})", ()
     return found.markdown, found.hits

@@ -178,7 +178,7 @@ def _broken_clone(task: Task, repo: Path, clone: Path) -> None:
 class ContextRecall:
     """Whether the context the agent opens with holds the gold file, and a snippet of the gold function.
 
-    Asked as run_agent asks it (agent/run.py: the task, a quarter of the budget) of the same code; the
+    Asked as run_agent asks it (agent/run.py `opening_context`) of the same code; the
     index built here lands in the clone's index folder, which the agent's own clone leaves out. One
     embedder serves every task: loading the model is most of what a small repository's build costs."""
 
@@ -186,7 +186,7 @@ class ContextRecall:
         self._embedders: dict[tuple, object] = {}
 
     def __call__(self, clone: Path, task: Task, config) -> tuple[bool, bool]:
-        from codeidx.agent.run import CONTEXT_SHARE
+        from codeidx.agent.run import opening_context
         from codeidx.index import Index
         from codeidx.indexer.embedder import load_embedder
 
@@ -196,7 +196,7 @@ class ContextRecall:
         with Index(clone.resolve(), config, embedder=self._embedders[key]) as index:
             index.build()
             try:
-                found = index.ask(task.task, budget=max(500, config.budget // CONTEXT_SHARE))
+                found = opening_context(index, task.task, config)
             except CodeidxError:  # nothing to retrieve: the agent starts without context too
                 return False, False
         in_file = [s for s in found.snippets if s.path == task.gold_file]
