@@ -4,8 +4,10 @@
 them to the indexer and the retriever, which never see the `Index` itself.
 
 The index of a repository lives in `<root>/.codeidx/index/` (the SQLite graph and, by default,
-the embedded Qdrant Edge shard). A full build is written beside it in `index.new/` and swapped
-in only when complete, so a failed or interrupted build never costs the previous index.
+the embedded Qdrant Edge shard). A full build over a usable index is written beside it in
+`index.new/` and swapped in only when complete, so a failed or interrupted build never costs the
+previous index. A first build (or one replacing a damaged index) has nothing to keep serving: it
+writes in place and answers as soon as its files are stored, before their dense vectors are.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ REQUIRED_META = ("schema", "model", "dim", "max_tokens", "store")  # what every 
 EDGE_STORE = "qdrant-edge"  # the embedded store, as the index's meta names it
 GIVEN_STORE = "given"  # a store passed to `Index`: its vectors are not in the index's folder
 SWAP_WAIT = 2.0  # seconds a reader waits for a running build to finish swapping in a new index
+LOCK_WAIT = 0.2  # seconds a build waits for the lock: a reader's probe of it holds it for an instant
 
 T = TypeVar("T")
 
@@ -65,6 +68,7 @@ class BuildSummary:
     chunks_by_language: dict[str, int] = field(default_factory=dict, hash=False)
     skipped: dict[str, int] = field(default_factory=dict, hash=False)
     stage_seconds: dict[str, float] = field(default_factory=dict, hash=False)  # busy time of each stage
+    searchable_seconds: float = 0.0  # from the start until every file answered by keywords and names
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,9 @@ class IndexStatus:
     chunks: int
     languages: dict[str, int] = field(default_factory=dict, hash=False)
     changed: tuple[str, ...] = ()
+    dense_chunks: int = 0  # chunks with their dense vector; fewer than `chunks` while a build embeds
+    dense_coverage: float = 1.0  # dense_chunks / chunks
+    building: bool = False  # a build is running on this index now
 
 
 class Index:
@@ -214,30 +221,39 @@ class Index:
         ensure_home(self.home)  # what build replaces and deletes below lies in a folder codeidx made
         with _build_lock(self.home):
             _recover(self.home)
-            full = full or not self.exists or _is_damaged(self.current)
+            fresh = not self.exists or _is_damaged(self.current)  # nothing worth serving while this runs
+            full = full or fresh
             self.close()
-            target = self.home / "index.new" if full else self.current
+            target = self.home / "index.new" if full and not fresh else self.current
             if full:
                 shutil.rmtree(target, ignore_errors=True)
             target.mkdir(parents=True, exist_ok=True)
             graph = Graph(target / "index.db")
             store = None
+            discard = False
             try:
                 if full:
                     graph.set_meta(**self._new_meta(self.embedder))
                 meta = graph.meta()
                 self._check_compatible(meta)
                 walked = walk(self.root, self.config.index_dir, self.config.max_file_bytes, self.config.exclude)
-                plan = make_plan(self.root, walked, graph.files(), full=full)
+                plan = make_plan(self.root, walked, graph.files(), full=full, incomplete=graph.incomplete_paths())
                 stats = None
                 if not plan.is_empty:
-                    stats, store, meta = self._execute(plan, graph, target, meta, on_progress)
+                    store = self._open_store(meta["collection"], target, self.embedder.dim)
+                    stats = self._execute(plan, graph, store, start, on_progress)
                 files_total = graph.counts()["files"]
+            except BaseException:
+                # A first build that stored no file leaves nothing behind: the next one starts clean.
+                discard = fresh and graph.counts()["files"] == 0
+                raise
             finally:
                 if store is not None and store is not self._given_store:
                     store.close()
                 graph.close()
-            if full:
+                if discard:
+                    shutil.rmtree(target, ignore_errors=True)
+            if target != self.current:
                 _swap_in(self.home, target)
             if full and self.config.qdrant_url and "previous_collection" in meta:
                 from codeidx.indexer.store import drop_collection
@@ -245,16 +261,19 @@ class Index:
                 drop_collection(self.config.qdrant_url, self.config.qdrant_api_key, meta["previous_collection"])
         return _summary(self, plan, stats, full, files_total, time.perf_counter() - start)
 
-    def _execute(self, plan: Plan, graph: Graph, target: Path, meta: dict[str, str],
-                 on_progress: Callable[["Progress"], None] | None) -> tuple[Any, "Store", dict[str, str]]:
-        from codeidx.indexer.builder import execute
+    def _execute(self, plan: Plan, graph: Graph, store: "Store", start: float,
+                 on_progress: Callable[["Progress"], None] | None) -> Any:
+        from codeidx.indexer.builder import Totals, embed_pending, store_lexical
         from codeidx.indexer.embed_cache import EmbeddingCache
 
         embedder = self.embedder
-        store = self._open_store(meta["collection"], target, embedder.dim)
         cache = EmbeddingCache(_cache_dir(self.config) / "embeddings.sqlite")
+        totals = Totals(len(plan.index), started=start)
         try:
-            stats = execute(plan, self.root, graph, store, embedder, cache, self.config.embed_max_tokens, on_progress)
+            pending = store_lexical(plan, self.root, graph, store, embedder, cache, self.config.embed_max_tokens,
+                                    totals, on_progress)
+            embed_pending(pending, graph, store, embedder, cache, totals, on_progress)
+            stats = totals.stats()
         finally:
             cache.close()
         # Merging segments pays off after bulk writes; after a small edit it costs more than it saves.
@@ -266,7 +285,7 @@ class Index:
             stats = replace(
                 stats, stage_seconds={**stats.stage_seconds, "optimize": round(time.perf_counter() - began, 3)})
         graph.set_meta(built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-        return stats, store, meta
+        return stats
 
     def _open_store(self, collection: str, index_dir: Path, dim: int) -> "Store":
         from codeidx.indexer.store import open_store
@@ -314,9 +333,19 @@ class Index:
         graph = self.graph
         meta = graph.meta()
         counts = graph.counts()
+        building = self.building
+        dense = graph.dense_count()
         return IndexStatus(root=str(self.root), model=meta.get("model", ""), store=meta.get("store", ""),
                            built_at=meta.get("built_at", ""), files=counts["files"], symbols=counts["symbols"],
-                           chunks=counts["chunks"], languages=graph.languages(), changed=tuple(self._changed()))
+                           chunks=counts["chunks"], languages=graph.languages(),
+                           changed=() if building else tuple(self._changed()), dense_chunks=dense,
+                           dense_coverage=round(dense / counts["chunks"], 4) if counts["chunks"] else 1.0,
+                           building=building)
+
+    @property
+    def building(self) -> bool:
+        """Whether a build (in any process) is running on this index now."""
+        return _build_running(self.home)
 
     def changed_files(self) -> list[str]:
         """Files added, edited or deleted since the last build."""
@@ -346,9 +375,10 @@ class Index:
 
         if refresh:
             self.refresh()
+        # While a build runs, the files it has not reached yet are not "changed since the build".
         return self._read(lambda: ask(self._parts(), query, budget=budget or self.config.budget,
                                       k=k or self.config.top_k, filters=filters, files=files,
-                                      changed=self._changed()))
+                                      changed=[] if self.building else self._changed()))
 
     def repo_map(self, focus: str | None = None, budget: int = 1500) -> str:
         from codeidx.retriever.repomap import repo_map
@@ -371,7 +401,7 @@ def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int,
         files_total=files_total, files_indexed=stats.files_indexed, files_deleted=len(plan.delete),
         files_unchanged=plan.unchanged, symbols=stats.symbols, chunks=stats.chunks,
         chunks_embedded=stats.chunks_embedded, tokens_embedded=stats.tokens_embedded,
-        parse_errors=stats.parse_errors, seconds=round(seconds, 3),
+        parse_errors=stats.parse_errors, seconds=round(seconds, 3), searchable_seconds=stats.lexical_seconds,
         chunks_by_language=dict(stats.chunks_by_language), skipped=dict(plan.skipped),
         stage_seconds=dict(stats.stage_seconds))
 
@@ -461,11 +491,32 @@ def _damaged(index_dir: Path, why: str) -> str:
 @contextmanager
 def _build_lock(home: Path) -> Iterator[None]:
     with open(home / "lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise CodeidxError(f"another codeidx build is running on {home.parent}; wait for it to finish") from exc
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    raise CodeidxError(f"another codeidx build is running on {home.parent}; "
+                                       f"wait for it to finish") from exc
+                time.sleep(0.02)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_running(home: Path) -> bool:
+    """Whether another process holds the build lock: probed with a shared lock, held for an instant."""
+    try:
+        handle = open(home / "lock")
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False

@@ -24,8 +24,12 @@ class Embedder(Protocol):
 class Store(Protocol):
     """Dense + sparse vectors and payloads for chunks. Point ids are the chunk ids."""
 
-    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]],
-               sparse: Sequence[SparseVector]) -> None: ...
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float] | None],
+               sparse: Sequence[SparseVector]) -> None:
+        """Store chunks; a None dense vector stores the point without one, for `set_dense` to add later."""
+
+    def set_dense(self, chunk_ids: Sequence[str], dense: Sequence[Sequence[float]]) -> None:
+        """Add dense vectors to points already stored, leaving their sparse vectors and payloads."""
 
     def delete(self, chunk_ids: Sequence[str]) -> None: ...
 
@@ -47,6 +51,9 @@ class Store(Protocol):
     def count(self) -> int: ...
 
     def flush(self) -> None: ...
+
+    def release(self) -> None:
+        """Let other processes open the store until this one's next call (a long build pauses between writes)."""
 
     def close(self) -> None: ...
 

@@ -2,15 +2,16 @@
 
 Files (with the stat and hash that make rebuilds incremental), symbols, references by name
 (imports, calls, base classes) and the chunk ids stored in the vector store for each file.
-A file's rows are replaced in one transaction, written only after its vectors are stored, so
-the graph never claims work that the store lacks.
+A file's rows are replaced in one transaction, written only after its points are stored, so
+the graph never claims work that the store lacks; each chunk row says whether its point has its
+dense vector yet (a build stores keyword vectors first and embeds after).
 """
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from codeidx.core.models import Chunk, ParsedFile, Reference, Symbol
 
@@ -31,7 +32,8 @@ CREATE TABLE IF NOT EXISTS refs (
     short_name TEXT NOT NULL, line INTEGER NOT NULL, source TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, kind TEXT NOT NULL, qualified_name TEXT NOT NULL,
-    start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, part INTEGER NOT NULL);
+    start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, part INTEGER NOT NULL,
+    dense INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
 CREATE INDEX IF NOT EXISTS symbols_qualified ON symbols(qualified_name);
 CREATE INDEX IF NOT EXISTS symbols_path ON symbols(path);
@@ -69,6 +71,10 @@ class Graph:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        columns = {r["name"] for r in self.db.execute("PRAGMA table_info(chunks)")}
+        if "dense" not in columns:  # an index from before dense vectors came second had them all
+            with self.db:
+                self.db.execute("ALTER TABLE chunks ADD COLUMN dense INTEGER NOT NULL DEFAULT 1")
         self._paths: frozenset[str] | None = None  # cached for the retriever; writes reset it
 
     def close(self) -> None:
@@ -105,7 +111,8 @@ class Graph:
             ids.extend(r[0] for r in self.db.execute("SELECT id FROM chunks WHERE path=?", (path,)))
         return ids
 
-    def replace_files(self, updates: Sequence[FileUpdate]) -> None:
+    def replace_files(self, updates: Sequence[FileUpdate], dense: Set[str] = frozenset()) -> None:
+        """`dense`: the ids of the chunks whose points were stored with their dense vector."""
         self._paths = None
         with self.db:
             for u in updates:
@@ -122,8 +129,21 @@ class Graph:
                     "INSERT INTO refs(path, kind, name, short_name, line, source) VALUES (?, ?, ?, ?, ?, ?)",
                     [(x.path, x.kind, x.name, short_name(x.name), x.line, x.source) for x in u.parsed.references])
                 self.db.executemany(
-                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(c.id, c.path, c.kind, c.qualified_name, c.start_line, c.end_line, c.part) for c in u.chunks])
+                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(c.id, c.path, c.kind, c.qualified_name, c.start_line, c.end_line, c.part, int(c.id in dense))
+                     for c in u.chunks])
+
+    def mark_dense(self, chunk_ids: Sequence[str]) -> None:
+        with self.db:
+            self.db.executemany("UPDATE chunks SET dense=1 WHERE id=?", [(i,) for i in chunk_ids])
+
+    def dense_count(self) -> int:
+        """Chunks whose points have their dense vector: all of them once a build has finished."""
+        return self.db.execute("SELECT COUNT(*) FROM chunks WHERE dense=1").fetchone()[0]
+
+    def incomplete_paths(self) -> frozenset[str]:
+        """Files with chunks still waiting for their dense vector (a build stopped before embedding them)."""
+        return frozenset(r[0] for r in self.db.execute("SELECT DISTINCT path FROM chunks WHERE dense=0"))
 
     def delete_files(self, paths: Sequence[str]) -> None:
         self._paths = None

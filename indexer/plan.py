@@ -1,7 +1,9 @@
 """The refresh is a plan before it is work: what to parse and embed, what to re-stat, what to drop.
 
 Files whose stat (size, mtime) is unchanged are trusted without reading them; the others are
-hashed, and only a changed hash sends a file to the parser and the embedder.
+hashed, and only a changed hash sends a file to the parser and the embedder. A file whose chunks
+an interrupted build left without dense vectors goes through again: the embedding cache makes
+what it already embedded free.
 """
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ class Plan:
         return sorted([f.path for f, _ in self.index] + list(self.delete))
 
 
-def make_plan(root: Path, walked: WalkResult, known: dict[str, FileRecord], full: bool = False) -> Plan:
+def make_plan(root: Path, walked: WalkResult, known: dict[str, FileRecord], full: bool = False,
+              incomplete: frozenset[str] = frozenset()) -> Plan:
     index: list[tuple[SourceFile, str]] = []
     touch: list[FileRecord] = []
     skipped: Counter[str] = Counter(walked.skipped)
@@ -40,7 +43,8 @@ def make_plan(root: Path, walked: WalkResult, known: dict[str, FileRecord], full
     present: set[str] = set()
     for f in walked.files:
         old = None if full else known.get(f.path)
-        if old is not None and old.size == f.size and old.mtime_ns == f.mtime_ns and old.language == f.language:
+        if (old is not None and old.size == f.size and old.mtime_ns == f.mtime_ns and old.language == f.language
+                and f.path not in incomplete):
             present.add(f.path)
             unchanged += 1
             continue
@@ -55,7 +59,7 @@ def make_plan(root: Path, walked: WalkResult, known: dict[str, FileRecord], full
             continue
         present.add(f.path)
         sha = hashlib.sha256(data).hexdigest()
-        if old is not None and old.sha256 == sha and old.language == f.language:
+        if old is not None and old.sha256 == sha and old.language == f.language and f.path not in incomplete:
             touch.append(FileRecord(f.path, f.language, f.size, f.mtime_ns, sha, old.parse_errors))
             unchanged += 1
         else:

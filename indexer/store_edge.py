@@ -2,10 +2,12 @@
 
 Chosen over qdrant-client's local mode, which is a pure-Python stand-in: measured here at 30,000
 points it took seconds per hybrid query where Edge answers in milliseconds. One process may
-hold a shard at a time (Edge locks its write-ahead log), so a second opener gets a clear error.
+hold a shard at a time (Edge locks its write-ahead log): a second opener waits for the holder to
+release it, then gets a clear error.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -19,6 +21,10 @@ UPSERT_BATCH = 256
 # this many times the wanted number of candidates.
 GLOB_OVERFETCH = 8
 PREFETCH_FLOOR = 50  # each side of a hybrid query brings at least this many candidates to the fusion
+# Edge lets one process hold a shard. A reader waits this long for a build's write to pass (a build
+# holds the shard for a moment per group), a build as long for an `ask` to finish.
+OPEN_WAIT = 10.0
+OPEN_RETRY = 0.05
 
 
 def payload_of(chunk: Chunk) -> dict:
@@ -56,43 +62,79 @@ def shard_files_present(path: Path) -> bool:
 
 
 class EdgeStore:
-    def __init__(self, path: Path, dim: int) -> None:
+    """The shard is opened on first use and held until `release` or `close`: a build releases it
+    between writes, so an `ask` in another process can open it in the pauses."""
+
+    def __init__(self, path: Path, dim: int, wait: float = OPEN_WAIT) -> None:
         import qdrant_edge as q
 
         self.q = q
         self.path = path
+        self.dim = dim
+        self.wait = wait
+        self._shard = None
         self._written = False  # a reader never writes: its close must not touch files a rebuild may have removed
-        try:
-            if (path / "edge_config.json").exists():
-                self.shard = q.EdgeShard.load(str(path))
-            else:
-                path.mkdir(parents=True, exist_ok=True)
-                config = q.EdgeConfig(
-                    vectors={"dense": q.EdgeVectorParams(size=dim, distance=q.Distance.Cosine)},
-                    sparse_vectors={"sparse": q.EdgeSparseVectorParams(modifier=q.Modifier.Idf)})
-                self.shard = q.EdgeShard.create(str(path), config)
-                for name in INDEXED_FIELDS:
-                    self.shard.update(q.UpdateOperation.create_field_index(name, q.PayloadSchemaType.Keyword))
-        except Exception as exc:  # noqa: BLE001 - Edge raises plain Exception with a runtime message
-            if "WouldBlock" in str(exc):
-                raise StoreError(f"the index in {path.parent} is in use by another codeidx process "
-                                 f"(a build or an MCP server); wait for it or stop it") from exc
-            raise StoreError(f"cannot open the vector store in {path}: {str(exc)[:200]}; "
-                             f"run `codeidx build --full` to rebuild it") from exc
+        self._open()
 
-    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
+    @property
+    def shard(self):
+        if self._shard is None:
+            self._open()
+        return self._shard
+
+    def _open(self) -> None:
         q = self.q
-        points = [q.Point(c.id, {"dense": list(d),
-                                 "sparse": q.SparseVector(indices=list(s.indices), values=list(s.values))},
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                if (self.path / "edge_config.json").exists():
+                    self._shard = q.EdgeShard.load(str(self.path))
+                else:
+                    self._shard = self._create()
+                return
+            except Exception as exc:  # noqa: BLE001 - Edge raises plain Exception with a runtime message
+                if "WouldBlock" not in str(exc):
+                    raise StoreError(f"cannot open the vector store in {self.path}: {str(exc)[:200]}; "
+                                     f"run `codeidx build --full` to rebuild it") from exc
+                if time.monotonic() >= deadline:
+                    raise StoreError(f"the index in {self.path.parent} is in use by another codeidx process "
+                                     f"(a build or an MCP server); wait for it or stop it") from exc
+                time.sleep(OPEN_RETRY)
+
+    def _create(self):
+        q = self.q
+        self.path.mkdir(parents=True, exist_ok=True)
+        config = q.EdgeConfig(
+            vectors={"dense": q.EdgeVectorParams(size=self.dim, distance=q.Distance.Cosine)},
+            sparse_vectors={"sparse": q.EdgeSparseVectorParams(modifier=q.Modifier.Idf)})
+        shard = q.EdgeShard.create(str(self.path), config)
+        for name in INDEXED_FIELDS:
+            shard.update(q.UpdateOperation.create_field_index(name, q.PayloadSchemaType.Keyword))
+        return shard
+
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float] | None],
+               sparse: Sequence[SparseVector]) -> None:
+        q = self.q
+        points = [q.Point(c.id, {"sparse": q.SparseVector(indices=list(s.indices), values=list(s.values)),
+                                 **({"dense": list(d)} if d is not None else {})},
                           payload_of(c)) for c, d, s in zip(chunks, dense, sparse)]
-        self._written = True
-        for start in range(0, len(points), UPSERT_BATCH):
-            self.shard.update(q.UpdateOperation.upsert_points(points[start:start + UPSERT_BATCH]))
+        self._update([q.UpdateOperation.upsert_points(points[start:start + UPSERT_BATCH])
+                      for start in range(0, len(points), UPSERT_BATCH)])
+
+    def set_dense(self, chunk_ids: Sequence[str], dense: Sequence[Sequence[float]]) -> None:
+        q = self.q
+        points = [q.PointVectors(i, {"dense": list(d)}) for i, d in zip(chunk_ids, dense)]
+        self._update([q.UpdateOperation.update_vectors(points[start:start + UPSERT_BATCH])
+                      for start in range(0, len(points), UPSERT_BATCH)])
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
+        self._update([self.q.UpdateOperation.delete_points(list(chunk_ids[start:start + UPSERT_BATCH]))
+                      for start in range(0, len(chunk_ids), UPSERT_BATCH)])
+
+    def _update(self, operations: list) -> None:
         self._written = True
-        for start in range(0, len(chunk_ids), UPSERT_BATCH):
-            self.shard.update(self.q.UpdateOperation.delete_points(list(chunk_ids[start:start + UPSERT_BATCH])))
+        for operation in operations:
+            self.shard.update(operation)
 
     def query(self, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,
               filters: SearchFilters = SearchFilters(), ids_only: bool = False) -> list[StoreHit]:
@@ -134,11 +176,20 @@ class EdgeStore:
     def flush(self) -> None:
         self.shard.flush()
 
+    def release(self) -> None:
+        if self._shard is not None:
+            self._close_shard()
+
     def optimize(self) -> None:
         """Merge segments and build the vector index; worth it after bulk upserts."""
         self.shard.optimize()
 
     def close(self) -> None:
+        if self._shard is not None:
+            self._close_shard()
+
+    def _close_shard(self) -> None:
+        shard, self._shard = self._shard, None
         if self._written:
-            self.shard.flush()
-        self.shard.close()
+            shard.flush()
+        shard.close()

@@ -47,13 +47,19 @@ class ServerStore:
             for name in INDEXED_FIELDS:
                 client.create_payload_index(collection, name, models.PayloadSchemaType.KEYWORD)
 
-    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float] | None],
+               sparse: Sequence[SparseVector]) -> None:
         m = self.m
         points = [m.PointStruct(id=c.id, payload=payload_of(c), vector={
-            "dense": list(d), "sparse": m.SparseVector(indices=list(s.indices), values=list(s.values))})
-            for c, d, s in zip(chunks, dense, sparse)]
+            "sparse": m.SparseVector(indices=list(s.indices), values=list(s.values)),
+            **({"dense": list(d)} if d is not None else {})}) for c, d, s in zip(chunks, dense, sparse)]
         for start in range(0, len(points), UPSERT_BATCH):
             self.client.upsert(self.collection, points[start:start + UPSERT_BATCH], wait=True)
+
+    def set_dense(self, chunk_ids: Sequence[str], dense: Sequence[Sequence[float]]) -> None:
+        points = [self.m.PointVectors(id=i, vector={"dense": list(d)}) for i, d in zip(chunk_ids, dense)]
+        for start in range(0, len(points), UPSERT_BATCH):
+            self.client.update_vectors(self.collection, points[start:start + UPSERT_BATCH], wait=True)
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         if chunk_ids:
@@ -104,6 +110,9 @@ class ServerStore:
 
     def flush(self) -> None:
         """Writes are made with wait=True, so they are durable on the server already."""
+
+    def release(self) -> None:
+        """A server serves many clients at once: there is nothing to let go."""
 
     def close(self) -> None:
         self.client.close()

@@ -38,6 +38,7 @@ class AskResult:
     repo_map: str
     stale: tuple[str, ...]
     markdown: str
+    dense_coverage: float = 1.0  # share of the chunks with dense vectors: below 1 while a build embeds
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -60,10 +61,29 @@ def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = 
     rel = _related_lines(parts, hits)
     count = counter_for(parts.tokenizer_model)
     hit_paths = tuple(dict.fromkeys(h.path for h in hits))
+    coverage = dense_coverage(parts)
     markdown, merged, kept, rmap = pack(query, snippets, rel, lambda b: render_map(parts, hit_paths, b, count),
-                                        list(stale), budget, count, read)
+                                        _notes(stale, coverage), budget, count, read)
     return AskResult(query=query, budget=budget, tokens=count(markdown), hits=tuple(hits), files=ranked_files,
-                     snippets=tuple(merged), related=tuple(kept), repo_map=rmap, stale=stale, markdown=markdown)
+                     snippets=tuple(merged), related=tuple(kept), repo_map=rmap, stale=stale, markdown=markdown,
+                     dense_coverage=round(coverage, 4))
+
+
+def dense_coverage(parts: Parts) -> float:
+    chunks = parts.graph.counts()["chunks"]
+    return parts.graph.dense_count() / chunks if chunks else 1.0
+
+
+def _notes(stale: Sequence[str], coverage: float) -> list[str]:
+    notes = []
+    if coverage < 1.0:
+        notes.append(f"the index is still being embedded ({coverage:.0%} of chunks have dense vectors): this "
+                     "answer fuses keyword and name matches with what is embedded so far.")
+    if stale:
+        shown = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
+        notes.append(f"{len(stale)} files changed since the last build ({shown}); "
+                     "run `codeidx build` or ask with `--refresh`.")
+    return notes
 
 
 def rank(parts: Parts, query: str, k: int, filters: SearchFilters = SearchFilters(), files: bool = False,

@@ -55,12 +55,9 @@ def merge(snippets: list[Snippet], read: Callable[[str, int, int], str | None]) 
     return out
 
 
-def render(query: str, snippets: list[Snippet], related: list[RelatedLine], repo_map: str, stale: list[str]) -> str:
+def render(query: str, snippets: list[Snippet], related: list[RelatedLine], repo_map: str, notes: list[str]) -> str:
     parts = [f"# Context for: {query.strip().splitlines()[0][:200]}\n"]
-    if stale:
-        shown = ", ".join(stale[:5]) + (f" and {len(stale) - 5} more" if len(stale) > 5 else "")
-        parts.append(f"> Note: {len(stale)} files changed since the last build ({shown}); "
-                     "run `codeidx build` or ask with `--refresh`.\n")
+    parts.extend(f"> Note: {note}\n" for note in notes)
     if snippets:
         parts.append("## Relevant code\n")
         for s in snippets:
@@ -78,11 +75,11 @@ def render(query: str, snippets: list[Snippet], related: list[RelatedLine], repo
 
 
 def pack(query: str, snippets: list[Snippet], related: list[RelatedLine], make_map: Callable[[int], str],
-         stale: list[str], budget: int, count: Callable[[str], int],
+         notes: list[str], budget: int, count: Callable[[str], int],
          read: Callable[[str, int, int], str | None]) -> tuple[str, list[Snippet], list[RelatedLine], str]:
     """Fill the budget in priority order; returns the Markdown and what made it in."""
     def cost(sn: list[Snippet], rel: list[RelatedLine], rmap: str = "") -> int:
-        return count(render(query, merge(sn, read), rel, rmap, stale))
+        return count(render(query, merge(sn, read), rel, rmap, notes))
 
     chosen: list[Snippet] = []
     for s in snippets:
@@ -101,4 +98,4 @@ def pack(query: str, snippets: list[Snippet], related: list[RelatedLine], make_m
     while rmap and cost(chosen, rel, rmap) > budget:  # tokens may merge differently once joined
         rmap = "\n".join(rmap.splitlines()[:-1]) + "\n" if rmap.count("\n") > 1 else ""
     merged = merge(chosen, read)
-    return render(query, merged, rel, rmap, stale), merged, rel, rmap
+    return render(query, merged, rel, rmap, notes), merged, rel, rmap

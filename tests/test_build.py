@@ -223,22 +223,24 @@ def test_failed_model_load_leaves_the_previous_index_untouched(repo: Path) -> No
     assert_consistent(repo)
 
 
-def _files_indexed(db: Path) -> int:
+def _counts(db: Path) -> tuple[int, int]:
+    """(files stored, chunks still without their dense vector), read as another process would."""
     try:
         with sqlite3.connect(db) as conn:
-            return conn.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+            return (conn.execute("SELECT COUNT(*) FROM files").fetchone()[0],
+                    conn.execute("SELECT COUNT(*) FROM chunks WHERE dense=0").fetchone()[0])
     except sqlite3.Error:
-        return 0
+        return 0, 0
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_an_interrupted_build_leaves_a_usable_index_and_resumes(repo: Path, sig: int) -> None:
     with Index.open(repo) as index:
         index.build()
-    # 120 files of a few symbols each, two embedding groups: the first is committed when the signal
-    # comes, the second is not, and the resumed build has over a hundred chunks left to embed.
-    # Each signal's own text: from the session's embedding cache the rest of a build takes
-    # milliseconds, and the signal could come after it finished.
+    # 120 files of a few symbols each, two embedding groups: the signal comes once every file is
+    # stored (the lexical phase) and before the last vector is. Each signal's own text: from the
+    # session's embedding cache the rest of a build takes milliseconds, and the signal could come
+    # after it finished.
     body = "\n\n".join(f"def handler_{i}_{{n}}(request):\n    '''Handle request kind {i} after signal {sig}.'''\n"
                        f"    return request.reply({i} * {{n}})" for i in range(3))
     for n in range(120):
@@ -251,19 +253,27 @@ def test_an_interrupted_build_leaves_a_usable_index_and_resumes(repo: Path, sig:
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     db = repo / ".codeidx" / "index" / "index.db"
     deadline = time.monotonic() + 300
-    while _files_indexed(db) <= 5 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    while _counts(db)[0] < 125 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert proc.poll() is None, "the build finished before it could be interrupted"
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode != 0 and "Traceback" not in stderr, (proc.returncode, _files_indexed(db), stderr[-2000:])
+    assert proc.returncode != 0 and "Traceback" not in stderr, (proc.returncode, _counts(db), stderr[-2000:])
     assert_consistent(repo)
+    files, waiting = _counts(db)
+    assert files == 125 and waiting > 0
     with Index.open(repo) as index:
-        done = _files_indexed(db)
-        assert 5 < done < 125
-        assert len(index.status().changed) == 125 - done
+        # Searchable before it is embedded: the new files answer by name, and the answer says what is missing.
+        status = index.status()
+        assert status.dense_coverage < 1 and not status.building and status.changed == ()
+        answer = index.ask("handler_2_77", files=True)
+        assert answer.files[0].path == "gen/mod_77.py" and 0 < answer.dense_coverage < 1
+        assert "still being embedded" in answer.markdown
+        incomplete = index.graph.incomplete_paths()
         resumed = index.build()
-    assert resumed.files_indexed == 125 - done
+        # Only the files left without vectors go through again, and only what was not embedded yet is embedded.
+        assert resumed.files_indexed == len(incomplete) and 0 < resumed.chunks_embedded <= waiting
+        assert index.status().dense_coverage == 1.0
     assert_consistent(repo)
 
 

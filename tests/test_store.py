@@ -422,3 +422,32 @@ def test_upserting_an_existing_id_replaces_the_point(writable, embedder):
 def test_upserting_the_same_chunks_again_changes_nothing(writable, dense):
     fill(writable, dense)
     assert writable.count() == len(CHUNKS)
+
+
+# Keyword vectors first, dense vectors after (how a build makes an index searchable in seconds)
+
+def test_points_stored_without_dense_vectors_answer_keywords_and_get_them_later(store, dense, embed):
+    store.upsert(CHUNKS, [None] * len(CHUNKS), [sparse_vector(c.embed_text) for c in CHUNKS])
+    store.flush()
+    assert store.count() == len(CHUNKS)
+    assert store.query(embed("discount"), None, ALL) == []
+    assert names(store.query(None, sparse_query("apply_discount"), 3))[0] == "apply_discount"
+    # A hybrid query fuses what exists: the keyword side alone.
+    assert names(store.query(embed("apply a discount"), sparse_query("apply_discount"), 3))[0] == "apply_discount"
+    half = len(CHUNKS) // 2
+    store.set_dense([c.id for c in CHUNKS[:half]], dense[:half])
+    store.flush()
+    assert set(ids(store.query(embed("discount"), None, ALL))) == {c.id for c in CHUNKS[:half]}
+    # Adding the dense vector keeps the point's keyword vector and payload.
+    assert names(store.query(None, sparse_query("apply_discount"), 3))[0] == "apply_discount"
+    assert store.retrieve([CHUNKS[0].id])[0].payload["path"] == CHUNKS[0].path
+
+
+def test_a_released_store_reopens_on_its_next_call(store, dense):
+    fill(store, dense)
+    store.release()
+    assert store.count() == len(CHUNKS)
+    store.release()
+    store.delete([CHUNKS[0].id])
+    store.release()
+    assert store.count() == len(CHUNKS) - 1

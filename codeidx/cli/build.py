@@ -54,33 +54,39 @@ def status(path: str, as_json: bool) -> None:
 
 
 class _ProgressBar:
-    """A bar on a TTY, nothing otherwise; the total is known only once the plan is made."""
+    """A bar per phase on a TTY, nothing otherwise; each total is known only once its phase starts."""
+
+    LABELS = {"lexical": "Parsing files (searchable when done)", "dense": "Embedding chunks"}
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._bar = None
+        self._phase = ""
 
     def __enter__(self) -> "_ProgressBar":
         return self
 
     def update(self, progress) -> None:
-        if self._bar is None:
-            self._bar = click.progressbar(length=progress.files_total, label="Indexing", file=sys.stderr,
-                                          show_pos=True, item_show_func=lambda _: None)
+        if progress.phase != self._phase:
+            self.__exit__(None, None, None)
+            self._phase = progress.phase
+            self._bar = click.progressbar(length=progress.total, label=self.LABELS[progress.phase],
+                                          file=sys.stderr, show_pos=True, item_show_func=lambda _: None)
             self._bar.__enter__()
-        self._bar.label = f"Indexing ({progress.chunks_embedded} chunks embedded)"
-        self._bar.update(progress.files_done - self._bar.pos)
+        self._bar.update(progress.done - self._bar.pos)
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.__exit__(*exc)
+            self._bar = None
 
 
 def _format_summary(s: BuildSummary) -> str:
     by_lang = ", ".join(f"{lang} {n}" for lang, n in sorted(s.chunks_by_language.items(), key=lambda kv: -kv[1]))
     skipped = ", ".join(f"{reason} {n}" for reason, n in sorted(s.skipped.items())) or "none"
     lines = [
-        f"{'Rebuilt' if s.full else 'Updated'} index of {s.root} in {s.seconds:.1f}s ({s.model}, {s.store})",
+        f"{'Rebuilt' if s.full else 'Updated'} index of {s.root} in {s.seconds:.1f}s ({s.model}, {s.store}); "
+        f"searchable after {s.searchable_seconds:.1f}s",
         f"  files: {s.files_total} indexed in all; {s.files_indexed} parsed, {s.files_deleted} removed, "
         f"{s.files_unchanged} unchanged",
         f"  symbols: {s.symbols}  chunks: {s.chunks}" + (f" ({by_lang})" if by_lang else ""),
@@ -90,7 +96,7 @@ def _format_summary(s: BuildSummary) -> str:
     ]
     if s.stage_seconds:
         busy = ", ".join(f"{stage} {sec:.1f}s" for stage, sec in s.stage_seconds.items())
-        lines.append(f"  busy: {busy} (parse, embed and write overlap; the largest bounds the build)")
+        lines.append(f"  busy: {busy} (parsing, then embedding, each beside writing)")
     if s.parse_errors:
         lines.append(f"  {s.parse_errors} files had syntax errors; what parsed was indexed")
     return "\n".join(lines)
@@ -100,14 +106,20 @@ def _format_status(st: IndexStatus) -> str:
     langs = ", ".join(f"{k} {v}" for k, v in st.languages.items())
     lines = [
         f"Index of {st.root}",
-        f"  model: {st.model}  store: {st.store}  built: {st.built_at}",
+        f"  model: {st.model}  store: {st.store}  built: {st.built_at or 'not finished'}",
         f"  files: {st.files} ({langs})  symbols: {st.symbols}  chunks: {st.chunks}",
+        f"  dense vectors: {st.dense_chunks} of {st.chunks} chunks ({st.dense_coverage:.0%})",
     ]
+    if st.building:
+        lines.append("  a build is running; keyword and name search answer already, meaning-based search as "
+                     "chunks are embedded")
+    elif st.dense_chunks < st.chunks:
+        lines.append("  a build stopped before embedding every chunk: run `codeidx build` to finish")
     if st.changed:
         lines.append(f"  {len(st.changed)} files changed since the last build (run `codeidx build`):")
         lines.extend(f"    {p}" for p in st.changed[:20])
         if len(st.changed) > 20:
             lines.append(f"    ... and {len(st.changed) - 20} more")
-    else:
+    elif not st.building and st.dense_chunks == st.chunks:
         lines.append("  up to date")
     return "\n".join(lines)
