@@ -3,6 +3,10 @@
 One `Index` lives for the whole process, so the embedding model loads once (warmed in the
 background as the server starts) and a tool call costs a query. Before each call the index
 catches up with the files on disk, so an agent sees its own edits on its next search.
+
+An index that a build left without all its dense vectors is finished by a `codeidx build` the
+server starts in the background; while any build runs, the server answers from what is stored
+and lets go of the index after each call, so the build can write.
 Failures an agent can act on come back as tool errors of one line; the server keeps serving.
 """
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import subprocess
+import sys
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -61,18 +67,31 @@ class IndexService:
         self.index = Index.open(root, config)
         # Tool functions run in worker threads; the graph, store and model are not shared safely.
         self._lock = threading.Lock()
+        self.builder: subprocess.Popen | None = None  # the background build finishing the embedding
 
     def run(self, fn: Callable[[Index], T]) -> T:
         with self._lock:
             self._require()
+            if self.builder is not None and self.builder.poll() is not None:  # reaped: no zombie left
+                self.builder = None
+            if self.index.building:
+                try:
+                    return fn(self.index)
+                finally:
+                    self.index.close()  # the build writes between calls, and may add files the caches lack
             self.index.refresh()
             return fn(self.index)
 
     def warm(self) -> None:
-        """Load the model and open the store before the first call needs them."""
+        """Load the model and open the store before the first call needs them; start embedding what
+        an interrupted build left without dense vectors."""
         with self._lock:
-            if self.index.exists:
-                self.index.warm()
+            if not self.index.exists:
+                return
+            self.index.warm()
+            if self.index.status().dense_coverage < 1 and not self.index.building:
+                self.index.close()
+                self.builder = finish_build(self.index.root)
 
     def _require(self) -> None:
         """Raise the library's NoIndexError; `refresh` alone would build a missing index, unasked."""
@@ -80,6 +99,13 @@ class IndexService:
             # Deleted under us, perhaps: let go of its handles so that a later build is opened afresh.
             self.index.close()
             self.index.require()
+
+
+def finish_build(root: Path) -> subprocess.Popen:
+    """`codeidx build` of `root` in a process of its own, with the configuration files and
+    environment this server reads; its output must never reach the protocol's stdout."""
+    return subprocess.Popen([sys.executable, "-m", "codeidx", "build", str(root)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def tool_errors(fn: Callable[..., T]) -> Callable[..., T]:
@@ -168,12 +194,14 @@ def create_server(root: str | os.PathLike, config: Config | None = None) -> Code
     @server.tool()
     @tool_errors
     def index_status() -> dict:
-        """What is indexed: the root, embedding model, store, build time, and counts of files, symbols,
-        chunks and files per language."""
+        """What is indexed: the root, embedding model, store, build time, counts of files, symbols,
+        chunks and files per language, the share of chunks with dense vectors (below 1 while a build
+        embeds; search still answers by keywords and names) and whether a build is running."""
         status = service.run(lambda index: index.status())
         return {"root": status.root, "model": status.model, "store": status.store, "built_at": status.built_at,
                 "files": status.files, "symbols": status.symbols, "chunks": status.chunks,
-                "languages": dict(status.languages)}
+                "languages": dict(status.languages), "dense_coverage": status.dense_coverage,
+                "building": status.building}
 
     return server
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 import sys
 import threading
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
@@ -242,3 +244,26 @@ def test_without_an_index_the_server_says_how_to_build_one_and_serves_once_built
             assert not is_error and json.loads(text)["files"] == len(FILES), text
 
     asyncio.run(scenario())
+
+
+def test_the_server_finishes_an_unembedded_index_in_the_background_while_it_answers(tmp_path: Path) -> None:
+    repo = built(tmp_path / "shop")
+    db = repo / ".codeidx" / "index" / "index.db"
+    # As an interrupted build leaves it: every file stored, some chunks waiting for their dense vector.
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE chunks SET dense=0 WHERE path IN ('shop/cart.py', 'shop/inventory.py')")
+    with Served(repo, tmp_path / "server.log") as served:
+        deadline = time.monotonic() + 240
+        status = json.loads(served.ok("index_status"))
+        while status["dense_coverage"] < 1 and time.monotonic() < deadline:
+            # Answers keep coming while the build that the server started embeds.
+            assert "apply_discount" in served.ok("search_code", query="apply_discount")
+            time.sleep(0.2)
+            status = json.loads(served.ok("index_status"))
+        assert status["dense_coverage"] == 1.0, status
+        deadline = time.monotonic() + 60
+        while json.loads(served.ok("index_status"))["building"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "Cart.total" in served.ok("get_context", query="how is the cart total computed?")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM chunks WHERE dense=0").fetchone()[0] == 0
