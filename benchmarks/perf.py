@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from codeidx.agent.workspace import git
 from codeidx.benchmarks.metrics import percentile
-from codeidx.benchmarks.workspace import Checkout
+from codeidx.benchmarks.workspace import copy_repo
 from codeidx.core.errors import CodeidxError
 
 RAW_SAMPLE = 1000  # chunks re-embedded to measure the embedder alone
@@ -67,7 +66,7 @@ def measure(source: Path, work_dir: Path, on_step: Callable[[str], None] = lambd
     from codeidx.index import Index
 
     copy = work_dir / "repo"
-    _copy(source, copy)
+    copy_repo(source, copy)
     try:
         if overrides.get("cache_dir") is None:
             overrides["cache_dir"] = str(work_dir / "embedding-cache")
@@ -102,14 +101,6 @@ def measure(source: Path, work_dir: Path, on_step: Callable[[str], None] = lambd
             peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, stage_seconds=full.stage_seconds)
     finally:
         shutil.rmtree(work_dir / "repo", ignore_errors=True)
-
-
-def _copy(source: Path, dest: Path) -> None:
-    shutil.rmtree(dest, ignore_errors=True)
-    if (source / ".git").exists():
-        Checkout(source, dest).goto(git(source, "rev-parse", "HEAD", clean=False).strip())
-    else:
-        shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".codeidx*"), symlinks=True)
 
 
 def _raw_tokens_per_s(index) -> float:

@@ -9,6 +9,7 @@ and nothing in it is a model's to plant.
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -53,3 +54,13 @@ class Checkout:
         out = subprocess.run(["git", "-C", str(self.path), "cat-file", "-e", f"{commit}^{{commit}}"],
                              capture_output=True)
         return out.returncode == 0
+
+
+def copy_repo(source: Path, dest: Path) -> None:
+    """A copy of `source` at `dest` to build and change freely: a shared clone at its HEAD, or a
+    plain copy (without codeidx's folders) outside git."""
+    shutil.rmtree(dest, ignore_errors=True)
+    if (source / ".git").exists():
+        Checkout(source, dest).goto(git(source, "rev-parse", "HEAD", clean=False).strip())
+    else:
+        shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".codeidx*"), symlinks=True)
