@@ -142,7 +142,8 @@ class Index:
     def _parts(self) -> "Parts":
         from codeidx.retriever.parts import Parts
 
-        return Parts(self.root, self.graph, self.store, self.embedder, self.config.tokenizer_model, self._derived)
+        return Parts(self.root, self.graph, self.store, self.query_embedder, self.config.tokenizer_model,
+                     self._derived)
 
     @property
     def graph(self) -> Graph:
@@ -167,12 +168,24 @@ class Index:
 
     @property
     def embedder(self) -> "Embedder":
+        """The embedder of builds (`embed_backend` picks torch or onnxruntime)."""
         if self._embedder is None:
-            from codeidx.indexer.embedder import load_embedder
+            from codeidx.indexer.embedder import build_embedder
 
-            self._embedder = load_embedder(self.config.embed_model, self.config.embed_max_tokens,
-                                           self.config.embed_batch_size, device=self.config.embed_device)
+            self._embedder = build_embedder(self.config)
+            # The index records the vectors' own name: int8 vectors are `<model>+int8`.
+            self.model_name = self._embedder.name
         return self._embedder
+
+    @property
+    def query_embedder(self) -> "Embedder":
+        """The embedder of queries: the build's when one is loaded (or given), else the one the index's
+        vectors need, through onnxruntime unless the backend is torch, so a read never imports torch."""
+        if self._embedder is not None:
+            return self._embedder
+        from codeidx.indexer.embedder import query_embedder
+
+        return query_embedder(self.config, self.graph.meta().get("model", ""))
 
     def close(self) -> None:
         # After a full build swapped in a new index, these handles' files are gone; they were only

