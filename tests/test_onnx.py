@@ -18,7 +18,7 @@ from codeidx.core.errors import CodeidxError, ModelLoadError
 from codeidx.index import Index
 from codeidx.indexer import onnx_export
 from codeidx.indexer.embed_cache import cache_key
-from codeidx.indexer.embedder import _local_path, load_embedder, query_embedder
+from codeidx.indexer.embedder import load_embedder, local_model_path, query_embedder
 from codeidx.indexer.onnx_embedder import OnnxEmbedder
 
 MODEL = "all-MiniLM-L6-v2"
@@ -97,7 +97,7 @@ def test_int8_vectors_are_close_but_named_apart(cache: Path, torch_embedder) -> 
 
 
 def test_an_export_is_made_once_and_then_reused(cache: Path) -> None:
-    model = Path(_local_path(MODEL))
+    model = Path(local_model_path(MODEL))
     first = onnx_export.ensure_export(model, cache, "fp32")
     assert first is not None and first.folder.name.endswith("-fp32")
     made = first.model.stat().st_mtime_ns
@@ -110,7 +110,7 @@ def test_an_export_is_made_once_and_then_reused(cache: Path) -> None:
 
 
 def test_a_half_written_export_is_never_read_and_is_cleaned_up(tmp_path: Path) -> None:
-    model = Path(_local_path(MODEL))
+    model = Path(local_model_path(MODEL))
     # What an export killed mid-way leaves: its temporary folder, a partial model, no manifest; and the
     # final name is still free.
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
@@ -125,7 +125,7 @@ def test_a_half_written_export_is_never_read_and_is_cleaned_up(tmp_path: Path) -
 
 
 def test_a_model_the_exporter_does_not_know_keeps_the_torch_path(tmp_path: Path) -> None:
-    model = Path(_local_path(MODEL))
+    model = Path(local_model_path(MODEL))
     # The default model without its tokenizer.json: sentence-transformers still loads it (from vocab.txt).
     copy = tmp_path / "no-tokenizer-json"
     copy.mkdir()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from codeidx.cli import bench_agent
+from codeidx.cli import bench_agent, bench_embedders
 from codeidx.cli.common import echo_json, handle_errors, load_config, to_jsonable
 from codeidx.core.errors import CodeidxError
 
@@ -59,6 +59,7 @@ def bench() -> None:
 
 
 bench.add_command(bench_agent.agent, "agent")
+bench.add_command(bench_embedders.embedders, "embedders")
 
 
 @bench.command()
