@@ -2,14 +2,15 @@
 
 Chosen over qdrant-client's local mode, which is a pure-Python stand-in: measured here at 30,000
 points it took seconds per hybrid query where Edge answers in milliseconds. One process may
-hold a shard at a time (Edge locks its write-ahead log): a second opener waits for the holder to
-release it, then gets a clear error.
+hold a shard at a time: a second opener waits for the holder to release it, then gets a clear
+error.
 """
 from __future__ import annotations
 
+import fcntl
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import IO, Callable, Sequence
 
 from codeidx.core.errors import StoreError
 from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
@@ -83,23 +84,20 @@ class EdgeStore:
         return self._shard
 
     def _open(self) -> None:
-        q = self.q
-        deadline = time.monotonic() + self.wait
-        while True:
-            try:
-                if (self.path / "edge_config.json").exists():
-                    self._shard = q.EdgeShard.load(str(self.path))
-                else:
-                    self._shard = self._create()
-                return
-            except Exception as exc:  # noqa: BLE001 - Edge raises plain Exception with a runtime message
-                if "WouldBlock" not in str(exc):
-                    raise StoreError(f"cannot open the vector store in {self.path}: {str(exc)[:200]}; "
-                                     f"run `codeidx build --full` to rebuild it") from exc
-                if time.monotonic() >= deadline:
-                    raise StoreError(f"the index in {self.path.parent} is in use by another codeidx process "
-                                     f"(a build or an MCP server); wait for it or stop it") from exc
-                time.sleep(OPEN_RETRY)
+        # Edge's own lock is not enough: a second process's load changes files before it finds the
+        # shard locked, so every opener takes this lock first and holds it while the shard is open.
+        self._lock = _lock(self.path.with_name(self.path.name + ".lock"), self.wait, self.path.parent)
+        try:
+            if (self.path / "edge_config.json").exists():
+                self._shard = self.q.EdgeShard.load(str(self.path))
+            else:
+                self._shard = self._create()
+        except Exception as exc:  # noqa: BLE001 - Edge raises plain Exception with a runtime message
+            self._lock.close()
+            if "WouldBlock" in str(exc):  # a process that does not take the lock above
+                raise StoreError(_in_use(self.path.parent)) from exc
+            raise StoreError(f"cannot open the vector store in {self.path}: {str(exc)[:200]}; "
+                             f"run `codeidx build --full` to rebuild it") from exc
 
     def _create(self):
         q = self.q
@@ -190,6 +188,29 @@ class EdgeStore:
 
     def _close_shard(self) -> None:
         shard, self._shard = self._shard, None
-        if self._written:
-            shard.flush()
-        shard.close()
+        try:
+            if self._written:
+                shard.flush()
+            shard.close()
+        finally:
+            self._lock.close()
+
+
+def _lock(path: Path, wait: float, where: Path) -> IO:
+    """The shard's lock file, locked for this process; waits `wait` seconds for another holder."""
+    handle = open(path, "a")
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                handle.close()
+                raise StoreError(_in_use(where)) from None
+            time.sleep(OPEN_RETRY)
+
+
+def _in_use(where: Path) -> str:
+    return (f"the index in {where} is in use by another codeidx process (a build or an MCP server); "
+            f"wait for it or stop it")

@@ -1,4 +1,4 @@
-"""`codeidx bench localize|history|qa|perf|mcp|agent`: retrieval quality against BM25, speed, and the agent."""
+"""`codeidx bench localize|history|qa|perf|first-answer|mcp|agent`: retrieval quality, speed, the agent."""
 from __future__ import annotations
 
 import json
@@ -247,6 +247,36 @@ def perf(path: str, window: int | None, embed_model: str | None, work_dir: str |
         echo_json({"command": command, "machine": machine, "result": result})
     else:
         click.echo(f"`{command}`\n\nMachine: {as_line(machine)}\n\n{perf_table([result])}")
+
+
+@bench.command("first-answer")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--query", default="where are errors handled and reported?", show_default=True,
+              help="The question asked again and again while the build runs.")
+@click.option("--work-dir", type=click.Path(file_okay=False), help="Scratch folder (default: a temporary one).")
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
+@handle_errors
+def first_answer(paths: tuple[str, ...], query: str, work_dir: str | None, as_json: bool) -> None:
+    """Time to the first answer of `codeidx ask` after a first `codeidx build` starts, beside the time
+    to the end of the build, for each repository in PATHS (a copy, with an empty embedding cache).
+
+    \b
+      codeidx bench first-answer ~/src/flask ~/src/pytest
+    """
+    from codeidx.benchmarks.first_answer import measure, table
+    from codeidx.benchmarks.machine import as_line, describe
+
+    command = "codeidx " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    results = []
+    for path in paths:
+        _note(f"first-answer: {path}")
+        with tempfile.TemporaryDirectory(prefix="codeidx-first-", dir=work_dir) as scratch:
+            results.append(measure(Path(path).resolve(), Path(scratch), query))
+    machine = describe()
+    if as_json:
+        echo_json({"command": command, "machine": machine, "results": results})
+    else:
+        click.echo(f"`{command}`\n\nMachine: {as_line(machine)}\n\n{table(results)}")
 
 
 def _note(line: str) -> None:
