@@ -276,16 +276,14 @@ class Index:
 
     def _execute(self, plan: Plan, graph: Graph, store: "Store", start: float,
                  on_progress: Callable[["Progress"], None] | None) -> Any:
-        from codeidx.indexer.builder import Totals, embed_pending, store_lexical
+        from codeidx.indexer.builder import Totals, execute
         from codeidx.indexer.embed_cache import EmbeddingCache
 
         embedder = self.embedder
         cache = EmbeddingCache(_cache_dir(self.config) / "embeddings.sqlite")
         totals = Totals(len(plan.index), started=start)
         try:
-            pending = store_lexical(plan, self.root, graph, store, embedder, cache, self.config.embed_max_tokens,
-                                    totals, on_progress)
-            embed_pending(pending, graph, store, embedder, cache, totals, on_progress)
+            execute(plan, self.root, graph, store, embedder, cache, self.config.embed_max_tokens, totals, on_progress)
             stats = totals.stats()
         finally:
             cache.close()

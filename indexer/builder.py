@@ -1,17 +1,17 @@
-"""Carry out a plan in two phases: searchable first, semantic next.
+"""Carry out a plan: searchable first, semantic next, in one pipeline.
 
-The lexical phase parses and chunks each file and stores its points with their keyword (sparse)
-vectors and payloads, and with any dense vector the embedding cache already holds; a parsing
-thread feeds the writer. It takes seconds, and `ask` answers from then on.
-
-The dense phase embeds the chunks still without a dense vector, the slow part, in a thread that
-never waits on writing, while the writer adds each group's vectors to the stored points and only
-then marks them in the graph.
+A parsing thread chunks each file; the writer stores its points with their keyword (sparse)
+vectors and payloads, and with any dense vector the embedding cache already holds, then records
+the file in the graph. Parsing and writing never wait for the embedder, so every file answers by
+keywords, names and the graph within seconds (the lexical phase). The chunks left without a
+dense vector go to an embedding thread, which starts on the first group stored and never waits
+on writing; the writer adds each group's vectors to the stored points and only then marks them
+in the graph (the dense phase, the slow part).
 
 Each group is committed whole or not at all: the graph records a file only after its points are
 stored, and a chunk as embedded only after its vector is. An interrupted build leaves a
-consistent, searchable index, and the next build embeds only what is missing. Both writers
-release the store every few seconds, so that an `ask` in another process can open it between writes.
+consistent, searchable index, and the next build embeds only what is missing. The writer lets
+go of the store every few seconds, so that an `ask` in another process can open it between writes.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence, TypeVar
+from typing import Callable, Iterator
 
 from codeidx.core.models import SourceFile
 from codeidx.core.protocols import Embedder, Store
@@ -37,10 +37,8 @@ from codeidx.indexer.sparse import sparse_vector
 # Chunks per group: large enough that sorting by length cuts padding, small enough that an
 # interrupted build loses little.
 GROUP_CHUNKS = 256
-HOLD_SECONDS = 2.0  # the longest a writer holds the store before letting other processes in
-QUEUE_GROUPS = 4  # groups made ahead of the writer
-_DONE = object()
-T = TypeVar("T")
+HOLD_SECONDS = 2.0  # the longest the writer holds the store before letting other processes in
+_PARSED, _EMBEDDED, _DONE = object(), object(), object()
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ class Progress:
 
 @dataclass(frozen=True)
 class Pending:
-    """A chunk stored without its dense vector, which the dense phase embeds."""
+    """A chunk stored without its dense vector, which the embedding thread embeds."""
 
     chunk_id: str
     text: str  # what is embedded: the chunk's header and code
@@ -68,125 +66,148 @@ class BuildStats:
     tokens_embedded: int = 0
     parse_errors: int = 0
     chunks_by_language: dict[str, int] = field(default_factory=dict, hash=False)
-    # Seconds each stage was busy; parsing overlaps writing, and embedding overlaps writing; the
-    # largest of them bounds the build. The store's optimize (after bulk writes) comes after.
+    # Seconds each stage was busy; parsing, embedding and writing overlap, and the largest of them
+    # bounds the build. The store's optimize (after bulk writes) comes after.
     stage_seconds: dict[str, float] = field(default_factory=dict, hash=False)
     lexical_seconds: float = 0.0  # from the start until every file was searchable by keywords and names
 
 
-def store_lexical(plan: Plan, root: Path, graph: Graph, store: Store, embedder: Embedder, cache: EmbeddingCache,
-                  max_tokens: int, totals: "Totals", on_progress: Callable[[Progress], None] | None = None
-                  ) -> list[Pending]:
-    """Apply `plan` to the graph and the store, dense vectors only from the cache; returns the chunks
-    left to embed."""
+def execute(plan: Plan, root: Path, graph: Graph, store: Store, embedder: Embedder, cache: EmbeddingCache,
+            max_tokens: int, totals: "Totals", on_progress: Callable[[Progress], None] | None = None) -> None:
+    """Apply `plan` to the graph and the store; `totals` counts what was done."""
     _drop(plan.delete, graph, store)
     graph.touch(plan.touch)
-    key = cache_key(embedder)
-    pending: list[Pending] = []
-    holder = _Holder(store)
-
-    def parse_all(put: Callable[[list[FileUpdate]], None], stop: threading.Event) -> None:
-        group: list[FileUpdate] = []
-        for f, sha in plan.index:
-            if stop.is_set():
-                return
-            with totals.busy("parse"):
-                group.append(_parse_one(root, f, sha, embedder, max_tokens))
-            if sum(len(u.chunks) for u in group) >= GROUP_CHUNKS:
-                put(group)
-                group = []
-        if group:
-            put(group)
-
-    def write(updates: list[FileUpdate]) -> None:
-        chunks = [c for u in updates for c in u.chunks]
-        with totals.busy("write"):
-            known = cache.get_many(key, [c.content_hash for c in chunks])
-            dense = [known.get(c.content_hash) for c in chunks]
-            stale = set(graph.chunk_ids([u.record.path for u in updates])) - {c.id for c in chunks}
-            # New points first, then stale ones out, then the graph: a file is never missing.
-            store.upsert(chunks, dense, [sparse_vector(c.embed_text) for c in chunks])
-            store.delete(sorted(stale))
-            store.flush()
-            graph.replace_files(updates, {c.id for c, d in zip(chunks, dense) if d is not None})
-            holder.wrote()
-        pending.extend(Pending(c.id, c.embed_text, c.content_hash) for c, d in zip(chunks, dense) if d is None)
-        totals.record(updates)
-        if on_progress:
-            on_progress(Progress("lexical", totals.files, totals.total))
-
-    _pipeline(parse_all, write)
-    holder.release()
-    totals.lexical_done()
-    return pending
-
-
-def embed_pending(pending: Sequence[Pending], graph: Graph, store: Store, embedder: Embedder, cache: EmbeddingCache,
-                  totals: "Totals", on_progress: Callable[[Progress], None] | None = None) -> None:
-    """Embed the chunks stored without their dense vector and add the vectors to their points."""
-    holder = _Holder(store)
-    done = 0
-
-    def embed_all(put: Callable[[tuple[list[str], list[list[float]]]], None], stop: threading.Event) -> None:
-        for start in range(0, len(pending), GROUP_CHUNKS):
-            if stop.is_set():
-                return
-            group = pending[start:start + GROUP_CHUNKS]
-            with totals.busy("embed"):
-                vectors, embedded, tokens = embed_with_cache(
-                    embedder, cache, [p.text for p in group], [p.content_hash for p in group])
-            totals.add_embedded(embedded, tokens)
-            put(([p.chunk_id for p in group], vectors))
-
-    def write(item: tuple[list[str], list[list[float]]]) -> None:
-        nonlocal done
-        ids, vectors = item
-        with totals.busy("write"):
-            store.set_dense(ids, vectors)
-            store.flush()
-            graph.mark_dense(ids)
-            holder.wrote()
-        done += len(ids)
-        if on_progress:
-            on_progress(Progress("dense", done, len(pending)))
-
-    _pipeline(embed_all, write)
-    holder.release()
-
-
-def _pipeline(produce: Callable[[Callable[[T], None], threading.Event], None], consume: Callable[[T], None]) -> None:
-    """Run `produce` in a thread, handing what it puts to `consume` in this one, in order. A failure
-    (or Ctrl-C) on either side stops both and is raised here, after the thread has finished."""
-    items: queue.Queue = queue.Queue(maxsize=QUEUE_GROUPS)
+    writes: queue.Queue = queue.Queue()  # unbounded: the writer is far faster than the embedder
+    to_embed: queue.Queue = queue.Queue()
     stop = threading.Event()
     errors: list[BaseException] = []
 
-    def run() -> None:
+    def parse_all() -> None:
+        group: list[FileUpdate] = []
         try:
-            produce(items.put, stop)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
-            errors.append(exc)
+            for f, sha in plan.index:
+                if stop.is_set():
+                    return
+                with totals.busy("parse"):
+                    group.append(_parse_one(root, f, sha, embedder, max_tokens))
+                if sum(len(u.chunks) for u in group) >= GROUP_CHUNKS:
+                    writes.put(group)
+                    group = []
+            if group:
+                writes.put(group)
         finally:
-            items.put(_DONE)
+            writes.put(_PARSED)
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
+    def embed_all() -> None:
+        batch: list[Pending] = []
+        try:
+            while True:
+                item = to_embed.get()
+                if stop.is_set():
+                    return
+                if item is not _DONE:
+                    batch.extend(item)
+                while len(batch) >= GROUP_CHUNKS or (item is _DONE and batch):
+                    group, batch = batch[:GROUP_CHUNKS], batch[GROUP_CHUNKS:]
+                    with totals.busy("embed"):
+                        vectors, embedded, tokens = embed_with_cache(
+                            embedder, cache, [p.text for p in group], [p.content_hash for p in group])
+                    totals.add_embedded(embedded, tokens)
+                    writes.put(([p.chunk_id for p in group], vectors))
+                if item is _DONE:
+                    return
+        finally:
+            writes.put(_EMBEDDED)
+
+    threads = [threading.Thread(target=_guard(fn, errors, stop), daemon=True) for fn in (parse_all, embed_all)]
+    for t in threads:
+        t.start()
+    writer = _Writer(graph, store, cache_key(embedder), cache, totals, on_progress)
     try:
-        while (item := items.get()) is not _DONE and not errors:
-            consume(item)
+        parsing = embedding = True
+        while (parsing or embedding) and not errors:
+            if not parsing and writes.empty():  # idle until the next group is embedded: let readers in
+                writer.holder.release()
+            item = writes.get()
+            if item is _PARSED:
+                parsing = False
+                to_embed.put(_DONE)
+                writer.lexical_done()
+            elif item is _EMBEDDED:
+                embedding = False
+            elif isinstance(item, list):
+                to_embed.put(writer.store_files(item))
+            else:
+                writer.store_dense(*item)
     finally:
         stop.set()
-        while thread.is_alive():  # a producer blocked on a full queue needs room to see `stop`
-            _drain(items)
-            thread.join(0.05)
+        to_embed.put(_DONE)
+        for t in threads:
+            while t.is_alive():
+                _drain(writes)
+                t.join(0.05)
+        writer.holder.release()
     if errors:
         raise errors[0]
 
 
+class _Writer:
+    """The one thread that writes: files' points and graph rows, then dense vectors as they come."""
+
+    def __init__(self, graph: Graph, store: Store, key: str, cache: EmbeddingCache, totals: "Totals",
+                 on_progress: Callable[[Progress], None] | None) -> None:
+        self.graph, self.store, self.key, self.cache, self.totals = graph, store, key, cache, totals
+        self.on_progress = on_progress
+        self.holder = _Holder(store)
+        self.pending = 0  # chunks sent to the embedder
+        self.embedded = 0  # of those, stored with their dense vector
+        self.lexical = True
+
+    def store_files(self, updates: list[FileUpdate]) -> list[Pending]:
+        """Store the files' points (dense vectors from the cache where it has them) and graph rows;
+        returns the chunks left to embed."""
+        chunks = [c for u in updates for c in u.chunks]
+        with self.totals.busy("write"):
+            known = self.cache.get_many(self.key, [c.content_hash for c in chunks])
+            dense = [known.get(c.content_hash) for c in chunks]
+            stale = set(self.graph.chunk_ids([u.record.path for u in updates])) - {c.id for c in chunks}
+            # New points first, then stale ones out, then the graph: a file is never missing.
+            self.store.upsert(chunks, dense, [sparse_vector(c.embed_text) for c in chunks])
+            self.store.delete(sorted(stale))
+            self.store.flush()
+            self.graph.replace_files(updates, {c.id for c, d in zip(chunks, dense) if d is not None})
+            self.holder.wrote()
+        self.totals.record(updates)
+        pending = [Pending(c.id, c.embed_text, c.content_hash) for c, d in zip(chunks, dense) if d is None]
+        self.pending += len(pending)
+        self._progress(Progress("lexical", self.totals.files, self.totals.total))
+        return pending
+
+    def store_dense(self, ids: list[str], vectors: list[list[float]]) -> None:
+        with self.totals.busy("write"):
+            self.store.set_dense(ids, vectors)
+            self.store.flush()
+            self.graph.mark_dense(ids)
+            self.holder.wrote()
+        self.embedded += len(ids)
+        if not self.lexical:  # one phase at a time for a progress bar: the dense total is known only now
+            self._progress(Progress("dense", self.embedded, self.pending))
+
+    def lexical_done(self) -> None:
+        self.lexical = False
+        self.totals.lexical_done()
+        if self.pending:
+            self._progress(Progress("dense", self.embedded, self.pending))
+
+    def _progress(self, progress: Progress) -> None:
+        if self.on_progress:
+            self.on_progress(progress)
+
+
 class _Holder:
-    """Releases the store after a write unless it did so less than `HOLD_SECONDS` ago: on a CPU a
-    group takes seconds to embed, so the store is free between any two writes; on a GPU, where
-    groups come many times a second, a reader waits at most that long and reopening costs little."""
+    """Releases the store after a write once it has held it for `HOLD_SECONDS` (the writer also
+    releases it whenever it waits for the embedder): a reader waits at most that long, and
+    reopening, a few hundredths of a second, costs little."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -199,6 +220,19 @@ class _Holder:
     def release(self) -> None:
         self.store.release()
         self.last = time.monotonic()
+
+
+def _guard(fn: Callable[[], None], errors: list[BaseException], stop: threading.Event) -> Callable[[], None]:
+    """Run a pipeline thread; a failure stops the others and is raised by `execute`."""
+
+    def run() -> None:
+        try:
+            fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the writing thread
+            errors.append(exc)
+            stop.set()
+
+    return run
 
 
 def _parse_one(root: Path, f: SourceFile, sha: str, embedder: Embedder, max_tokens: int) -> FileUpdate:
