@@ -4,7 +4,9 @@ another terminal, gets an answer, and how long until the build ends with every c
 A first build of a copy, with an empty embedding cache, runs as a process of its own. Another
 process asks the same question again as soon as its last ask ends, as an impatient user would;
 the first ask that answers is the first answer. The ask's own cold start is part of it, as the
-user feels it, and the asks take CPU from the build, as they would.
+user feels it, and the asks take CPU from the build, as they would. The ONNX export of the model,
+made once per machine (the first build or ask anywhere makes it), is made before the clock starts
+and timed on its own.
 """
 from __future__ import annotations
 
@@ -17,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeidx.benchmarks.workspace import copy_repo
+from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError
+from codeidx.indexer.embedder import local_model_path
+from codeidx.indexer.onnx_export import ensure_export
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class FirstAnswer:
     searchable_s: float  # the build's own report of when every file was stored (keywords, names, graph)
     build_s: float  # from the build's start to its end: full hybrid quality
     ratio: float  # first_answer_s / build_s
+    export_s: float  # the one-time ONNX export into the empty cache, before the clock started
 
 
 def measure(source: Path, work_dir: Path, query: str) -> FirstAnswer:
@@ -38,6 +44,11 @@ def measure(source: Path, work_dir: Path, query: str) -> FirstAnswer:
     copy, cache = work_dir / "repo", work_dir / "embedding-cache"
     copy_repo(source, copy)
     env = {**os.environ, "CODEIDX_CACHE_DIR": str(cache)}
+    began = time.perf_counter()
+    config = Config.load(copy, cache_dir=str(cache))
+    if config.embed_backend == "auto":
+        ensure_export(Path(local_model_path(config.embed_model)), cache, "fp32")
+    export = time.perf_counter() - began
     start = time.perf_counter()
     log = open(work_dir / "build.log", "w+")
     build = subprocess.Popen([sys.executable, "-m", "codeidx", "build", str(copy), "--json"],
@@ -62,7 +73,7 @@ def measure(source: Path, work_dir: Path, query: str) -> FirstAnswer:
     return FirstAnswer(repo=str(source), files=summary["files_indexed"], chunks=summary["chunks"],
                        first_answer_s=round(first, 2), coverage_at_first_answer=coverage, asks_before=misses,
                        searchable_s=summary["searchable_seconds"], build_s=round(total, 2),
-                       ratio=round(first / total, 3))
+                       ratio=round(first / total, 3), export_s=round(export, 2))
 
 
 def _tail(log) -> str:

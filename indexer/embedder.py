@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from codeidx.core.config import DEFAULT_EMBED_MODEL, Config, on_gpu
 from codeidx.core.errors import ModelLoadError
@@ -30,13 +30,42 @@ log = logging.getLogger("codeidx.embedder")
 
 def build_embedder(config: Config):
     """The embedder a build embeds chunks with: torch under `auto` (whose vectors every backend but
-    int8 reproduces), exporting the ONNX model on the way so that later queries need no torch."""
+    int8 reproduces), exporting the ONNX model on the way so that later queries need no torch, and
+    loading torch only for the first chunk it embeds."""
     if config.embed_backend != "auto":
         return _configured(config, config.embed_backend)
-    embedder = _configured(config, "torch")
-    if _onnx_allowed(config):
-        _export_or_warn(config, "fp32")
-    return embedder
+    if _onnx_allowed(config) and _export_or_warn(config, "fp32") is not None:
+        return TorchOnFirstEmbed(_configured(config, "onnx"), lambda: _configured(config, "torch"))
+    return _configured(config, "torch")
+
+
+class TorchOnFirstEmbed:
+    """A build's embedder under `auto`: counts tokens and embeds queries through the ONNX export (the
+    same counts, the same vectors) and loads torch, seconds, only when it first embeds chunks, so
+    parsing and the keyword index never wait for it and a build with nothing to embed never loads it."""
+
+    def __init__(self, onnx, load_torch: Callable[[], "SentenceTransformerEmbedder"]) -> None:
+        self.name, self.dim, self.max_tokens = onnx.name, onnx.dim, onnx.max_tokens
+        self._onnx = onnx
+        self._load_torch = load_torch
+        self._torch: SentenceTransformerEmbedder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def torch(self) -> "SentenceTransformerEmbedder":
+        with self._lock:
+            if self._torch is None:
+                self._torch = self._load_torch()
+            return self._torch
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self._onnx.count_tokens(texts)
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.torch.embed(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._onnx.embed_query(text)
 
 
 def query_embedder(config: Config, index_model: str):

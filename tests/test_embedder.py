@@ -39,7 +39,7 @@ def test_every_index_of_a_process_shares_one_loaded_model(tmp_path: Path) -> Non
     loads = embedder_module.load_count
     with Index.open(make_repo(tmp_path / "a", FILES)) as a, Index.open(make_repo(tmp_path / "b", FILES)) as b:
         assert a.embedder is not b.embedder  # each index keeps its own settings (batch size)...
-        assert a.embedder._model is b.embedder._model is first._model  # ...over the one model
+        assert a.embedder.torch._model is b.embedder.torch._model is first._model  # ...over the one model
     assert embedder_module.load_count == loads
 
 
