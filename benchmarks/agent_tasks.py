@@ -36,6 +36,9 @@ REPORT_CHARS = 3000  # the test output a task quotes: what a user pastes, not a 
 _DURATION = re.compile(r" in \d+(?:\.\d+)?s(?: \(\d+:\d\d:\d\d\))?(?= |$)", re.MULTILINE)  # "... 2 passed in 0.04s"
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")  # "<Formatter object at 0x7fd2ba42a0d0>"
 MIN_TIMEOUT_S = 30.0  # a mutation's test run may take this long, or 10 times the clean run if longer
+MAX_TASK_TEXT = 1_000_000  # characters in a task's patch, text or test command
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_COMMIT = re.compile(r"[0-9a-f]{7,64}")
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,23 @@ class Task:
     test_cmd: str
     style: str = "tests"
     version: int = TASK_VERSION
+
+    def problem(self) -> str | None:
+        """What makes this record unsafe to run, or None. A task file may come from anyone (a team
+        commits and shares them): its id names folders that a run creates and removes, its commit and
+        test ids reach git and the test command, and its texts reach a model."""
+        if not (isinstance(self.id, str) and _SAFE_ID.fullmatch(self.id) and ".." not in self.id):
+            return f"its id {str(self.id)[:60]!r} is not a plain name (letters, digits, '.', '_', '-')"
+        if not (isinstance(self.base_commit, str) and _COMMIT.fullmatch(self.base_commit)):
+            return f"its base_commit {str(self.base_commit)[:60]!r} is not a commit hash"
+        tests = (self.fail_to_pass, self.known_failures)
+        if not all(isinstance(ids, tuple) and all(isinstance(t, str) and t and not t.startswith("-") for t in ids)
+                   for ids in tests):
+            return "its test ids are not a list of names (none empty, none starting with '-', an option's mark)"
+        if any(not isinstance(text, str) or len(text) > MAX_TASK_TEXT
+               for text in (self.patch, self.task, self.test_cmd, self.gold_file, self.gold_function)):
+            return f"a text field is not a string of at most {MAX_TASK_TEXT} characters"
+        return None
 
 
 @dataclass(frozen=True)
@@ -83,10 +103,14 @@ def read_tasks(path: str | Path) -> list[Task]:
             if record.get("version") != TASK_VERSION:
                 raise CodeidxError(f"{path}:{n} is a version {record.get('version')} task, this codeidx reads "
                                    f"version {TASK_VERSION}: make the tasks again")
-            tasks.append(Task(**{k: tuple(v) if isinstance(v, list) else v for k, v in record.items() if k in names}))
+            task = Task(**{k: tuple(v) if isinstance(v, list) else v for k, v in record.items() if k in names})
+            problem = task.problem()
         except (TypeError, AttributeError) as exc:
             raise CodeidxError(f"{path}:{n} is not a task ({exc}): make the tasks with "
                                f"`codeidx bench agent make-tasks`") from exc
+        if problem:
+            raise CodeidxError(f"{path}:{n} is refused: {problem}; nothing was run")
+        tasks.append(task)
     if not tasks:
         raise CodeidxError(f"{path} holds no tasks")
     return tasks

@@ -210,3 +210,22 @@ def test_scoring_puts_back_the_tests_the_agent_changed_and_keeps_its_code(tmp_pa
     assert _restore_tests(repo, base) == ("tests/test_calc.py", "tests/test_more.py")
     assert (repo / "tests/test_calc.py").read_text() == TEST_CALC and (repo / "tests/test_more.py").is_file()
     assert "b + a" in (repo / "calc.py").read_text() and (repo / "tests/test_new.py").is_file()
+
+
+def test_a_hostile_task_file_is_refused_before_anything_runs(made, tmp_path: Path) -> None:
+    """A task file may come from anyone: its id names the folders a run makes and removes."""
+    out_file, _ = made
+    good = json.loads(Path(out_file).read_text().splitlines()[0])
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("mine")
+    out = tmp_path / "out"
+    hostile = [({"id": "../../victim"}, "is not a plain name"), ({"id": "x/../../victim"}, "is not a plain name"),
+               ({"base_commit": "HEAD; rm -rf ~"}, "is not a commit hash"),
+               ({"fail_to_pass": ["--rootdir=/"]}, "test ids"), ({"patch": "x" * 1_000_001}, "at most")]
+    for change, why in hostile:
+        tasks = tmp_path / "hostile.jsonl"
+        tasks.write_text(json.dumps({**good, **change}) + "\n")
+        done = CliRunner().invoke(agent, ["run", str(tasks), "--model", "openai/scripted", "--out", str(out)])
+        assert done.exit_code == 1 and why in done.output and done.output.count("\n") == 1, done.output
+    assert [p.name for p in victim.iterdir()] == ["keep.txt"] and not (out / "work").exists()
