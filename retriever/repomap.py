@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from codeidx.core.models import Symbol
 from codeidx.indexer.graph import Graph, short_name
 from codeidx.retriever.context import AMBIGUOUS
+from codeidx.retriever.pagerank import WeightedGraph, pagerank
 from codeidx.retriever.parts import Parts
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 SHOWN_KINDS = {"class", "struct", "interface", "trait", "enum", "function", "method", "type", "module", "macro"}
 
@@ -47,15 +45,14 @@ def render_map(parts: Parts, hit_paths: tuple[str, ...], budget: int, count: Cal
 
 
 def rank_symbols(parts: Parts, hit_paths: tuple[str, ...] = ()) -> list[Symbol]:
-    import networkx as nx
-
     if "repomap" not in parts.cache:  # the graph's shape changes only when the index does
         parts.cache["repomap"] = _reference_graph(parts.graph)
     shape: _Shape = parts.cache["repomap"]
-    if shape.files.number_of_nodes() == 0:
+    if not shape.files.nodes:
         return []
-    personal = {p: 1.0 for p in hit_paths if p in shape.files} or None
-    rank = nx.pagerank(shape.files, weight="weight", personalization=personal)
+    known = set(shape.files.nodes)
+    personal = {p: 1.0 for p in hit_paths if p in known} or None
+    rank = pagerank(shape.files, personalization=personal)
     hits = set(hit_paths)
 
     def score(s: Symbol) -> float:
@@ -68,13 +65,11 @@ def rank_symbols(parts: Parts, hit_paths: tuple[str, ...] = ()) -> list[Symbol]:
 class _Shape:
     """What the map needs from the whole graph; built once per index state, not per query."""
     symbols: list[Symbol]
-    files: "nx.DiGraph"
+    files: WeightedGraph
     use_weight: dict[str, float]
 
 
 def _reference_graph(graph: Graph) -> _Shape:
-    import networkx as nx
-
     symbols = [s for s in graph.all_symbols() if s.kind in SHOWN_KINDS]
     defined: dict[str, set[str]] = defaultdict(set)
     for s in symbols:
@@ -87,9 +82,7 @@ def _reference_graph(graph: Graph) -> _Shape:
         targets = defined.get(name, ())
         if 0 < len(targets) <= AMBIGUOUS:
             edges.update((ref.path, target) for target in targets if target != ref.path)
-    files = nx.DiGraph()
-    files.add_nodes_from(graph.file_paths())
-    files.add_weighted_edges_from((src, dst, n) for (src, dst), n in edges.items())
+    files = WeightedGraph.of(sorted(graph.file_paths()), edges)
     return _Shape(symbols, files, {s.name: (1 + uses[s.name]) ** 0.5 for s in symbols})
 
 
