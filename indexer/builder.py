@@ -1,6 +1,7 @@
 """Carry out a plan: searchable first, semantic next, in one pipeline.
 
-A parsing thread chunks each file; the writer stores its points with their keyword (sparse)
+A parsing thread (with worker processes on a machine with cores to spare, see parse_stage.py)
+chunks each file; the writer stores its points with their keyword (sparse)
 vectors and payloads, and with any dense vector the embedding cache already holds, then records
 the file in the graph. Parsing and writing never wait for the embedder, so every file answers by
 keywords, names and the graph within seconds (the lexical phase). The chunks left without a
@@ -24,15 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from codeidx.core.models import SourceFile
 from codeidx.core.protocols import Embedder, Store
-from codeidx.core.secrets import redact
-from codeidx.indexer.chunker import chunk_file
 from codeidx.indexer.embed_cache import EmbeddingCache, cache_key, embed_with_cache
-from codeidx.indexer.graph import FileRecord, FileUpdate, Graph
-from codeidx.indexer.parser import parse_file
+from codeidx.indexer.graph import FileUpdate, Graph
+from codeidx.indexer.parse_stage import Parsed, parse_files, workers_for
 from codeidx.indexer.plan import Plan
-from codeidx.indexer.sparse import sparse_vector
 
 # Chunks per group: large enough that sorting by length cuts padding, small enough that an
 # interrupted build loses little.
@@ -83,19 +80,24 @@ def execute(plan: Plan, root: Path, graph: Graph, store: Store, embedder: Embedd
     errors: list[BaseException] = []
 
     def parse_all() -> None:
-        group: list[FileUpdate] = []
+        group: list[Parsed] = []
+        # A worker needs a counter it can take along; the embedder's own method otherwise.
+        count = getattr(embedder, "counter", None) or embedder.count_tokens
+        parsed = parse_files(plan.index, root, count, max_tokens, stop, workers_for(len(plan.index)))
         try:
-            for f, sha in plan.index:
-                if stop.is_set():
-                    return
+            while True:
                 with totals.busy("parse"):
-                    group.append(_parse_one(root, f, sha, embedder, max_tokens))
-                if sum(len(u.chunks) for u in group) >= GROUP_CHUNKS:
+                    item = next(parsed, None)
+                if item is None:
+                    break
+                group.append(item)
+                if sum(len(p.update.chunks) for p in group) >= GROUP_CHUNKS:
                     writes.put(group)
                     group = []
             if group:
                 writes.put(group)
         finally:
+            parsed.close()
             writes.put(_PARSED)
 
     def embed_all() -> None:
@@ -163,16 +165,17 @@ class _Writer:
         self.embedded = 0  # of those, stored with their dense vector
         self.lexical = True
 
-    def store_files(self, updates: list[FileUpdate]) -> list[Pending]:
+    def store_files(self, parsed: list[Parsed]) -> list[Pending]:
         """Store the files' points (dense vectors from the cache where it has them) and graph rows;
         returns the chunks left to embed."""
+        updates = [p.update for p in parsed]
         chunks = [c for u in updates for c in u.chunks]
         with self.totals.busy("write"):
             known = self.cache.get_many(self.key, [c.content_hash for c in chunks])
             dense = [known.get(c.content_hash) for c in chunks]
             stale = set(self.graph.chunk_ids([u.record.path for u in updates])) - {c.id for c in chunks}
             # New points first, then stale ones out, then the graph: a file is never missing.
-            self.store.upsert(chunks, dense, [sparse_vector(c.embed_text) for c in chunks])
+            self.store.upsert(chunks, dense, [v for p in parsed for v in p.sparse])
             self.store.delete(sorted(stale))
             self.store.flush()
             self.graph.replace_files(updates, {c.id for c, d in zip(chunks, dense) if d is not None})
@@ -233,23 +236,6 @@ def _guard(fn: Callable[[], None], errors: list[BaseException], stop: threading.
             stop.set()
 
     return run
-
-
-def _parse_one(root: Path, f: SourceFile, sha: str, embedder: Embedder, max_tokens: int) -> FileUpdate:
-    data = _redacted((root / f.path).read_bytes())
-    parsed = parse_file(f.path, data, f.language)
-    chunks = tuple(chunk_file(parsed, data, embedder.count_tokens, max_tokens))
-    record = FileRecord(f.path, f.language, f.size, f.mtime_ns, sha, parsed.parse_errors)
-    return FileUpdate(record=record, parsed=parsed, chunks=chunks)
-
-
-def _redacted(data: bytes) -> bytes:
-    """The file with its secrets redacted before it is parsed: so the chunks' text, their embedded text,
-    the payloads and the graph's signatures and docstrings all hold `[redacted:<kind>]`, never the secret.
-    Line numbers do not move (a redaction keeps its newlines)."""
-    text = data.decode("utf-8", "surrogateescape")
-    clean = redact(text)
-    return data if clean is text else clean.encode("utf-8", "surrogateescape")
 
 
 def _drop(paths: tuple[str, ...], graph: Graph, store: Store) -> None:

@@ -19,6 +19,7 @@ from codeidx.core.config import DEFAULT_EMBED_MODEL, Config, on_gpu
 from codeidx.core.errors import ModelLoadError
 from codeidx.core.home import cache_dir
 from codeidx.indexer.onnx_export import ensure_export, layout
+from codeidx.indexer.token_counter import TokenCounter
 
 DEFAULT_ALIASES = {DEFAULT_EMBED_MODEL, f"sentence-transformers/{DEFAULT_EMBED_MODEL}"}
 LITELLM_PREFIX = "litellm/"
@@ -46,6 +47,7 @@ class TorchOnFirstEmbed:
 
     def __init__(self, onnx, load_torch: Callable[[], "SentenceTransformerEmbedder"]) -> None:
         self.name, self.dim, self.max_tokens = onnx.name, onnx.dim, onnx.max_tokens
+        self.counter = onnx.counter
         self._onnx = onnx
         self._load_torch = load_torch
         self._torch: SentenceTransformerEmbedder | None = None
@@ -59,7 +61,7 @@ class TorchOnFirstEmbed:
             return self._torch
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return self._onnx.count_tokens(texts)
+        return self.counter(texts)
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         return self.torch.embed(texts)
@@ -222,15 +224,16 @@ class SentenceTransformerEmbedder:
         self._model = self._shared.model
         self.dim = self._shared.dim
         self._tokenizer = self._shared.tokenizer
-        self._backend = self._shared.backend
+        # The Rust tokenizer counts a whole batch in parallel, outside the GIL: chunking a file asks for
+        # thousands of lines at once, and the per-call overhead of the Python wrapper used to be most
+        # of the parse stage. Parse workers take it along.
+        backend = self._shared.backend
+        self.counter = TokenCounter(backend) if backend is not None else None
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces without the [CLS]/[SEP] markers: what the window holds of each text itself."""
-        if self._backend is not None:
-            # The Rust tokenizer counts a whole batch in parallel, outside the GIL: chunking a file
-            # asks for thousands of lines at once, and the per-call overhead of the Python wrapper
-            # used to be most of the parse stage.
-            return [len(e.ids) for e in self._backend.encode_batch(list(texts), add_special_tokens=False)]
+        if self.counter is not None:
+            return self.counter(texts)
         return [len(ids) for ids in self._tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]]
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:

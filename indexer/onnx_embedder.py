@@ -11,6 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from codeidx.indexer.onnx_export import Export
+from codeidx.indexer.token_counter import TokenCounter
 
 _sessions: dict[str, object] = {}
 _sessions_lock = threading.Lock()
@@ -39,9 +40,10 @@ class OnnxEmbedder:
         self._session = _session(export)
         # Two tokenizers, each configured once and then only read: counting (no window, no padding)
         # runs in the parse thread while embedding runs in the embed thread.
-        self._counter = Tokenizer.from_file(str(export.tokenizer))
-        self._counter.no_truncation()
-        self._counter.no_padding()
+        counting = Tokenizer.from_file(str(export.tokenizer))
+        counting.no_truncation()
+        counting.no_padding()
+        self.counter = TokenCounter(counting)  # parse workers take it along
         self._encoder = Tokenizer.from_file(str(export.tokenizer))
         padding = self._encoder.padding or {}  # the file's own pad token, without its fixed length
         self._encoder.enable_padding(pad_id=padding.get("pad_id", 0), pad_token=padding.get("pad_token", "[PAD]"))
@@ -49,7 +51,7 @@ class OnnxEmbedder:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces without the [CLS]/[SEP] markers, as the torch path counts them."""
-        return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=False)]
+        return self.counter(texts)
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         # Sorting by length keeps similar lengths in a batch: far less padding on CPU.

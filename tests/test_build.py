@@ -313,3 +313,22 @@ def test_an_index_builds_and_searches_with_the_embedder_and_store_it_is_given(tm
     assert built.model == status.model == "test-hash"  # the embedder that made the vectors, not the configured one
     assert store.count() == status.chunks  # closing the index left the given store open for its owner
     store.close()
+
+
+def test_parse_workers_store_what_the_parse_thread_stores(tmp_path: Path, monkeypatch) -> None:
+    """On a machine with cores to spare, worker processes parse: the same chunks, graph and keyword vectors."""
+    from codeidx.indexer import builder
+
+    def index_of(repo: Path) -> tuple[set, set, set]:
+        with Index.open(repo) as index:
+            built = index.build()
+            assert built.files_indexed == len(FILES)
+            chunks = {tuple(r) for r in index.graph.db.execute("SELECT id, path, qualified_name, start_line FROM chunks")}
+            symbols = {(s.path, s.qualified_name, s.signature) for s in index.graph.all_symbols()}
+            # A set: the store orders points of equal score either way.
+            hits = {(h.path, h.qualified_name) for h in index.search("apply_discount", k=5, mode="sparse")}
+        return chunks, symbols, hits
+
+    in_thread = index_of(make_repo(tmp_path / "a" / "shop", FILES))
+    monkeypatch.setattr(builder, "workers_for", lambda files: 2)
+    assert index_of(make_repo(tmp_path / "b" / "shop", FILES)) == in_thread
