@@ -26,6 +26,7 @@ from codeidx.benchmarks.suite import Suite
 from codeidx.core.errors import CodeidxError
 
 RESULT_VERSION = 1
+NOT_RUN = "not_run"  # the status of a task this machine cannot judge (its reason says why); never scored
 RESULTS_FILE = "results.jsonl"
 IDENTITY = ("-c", "user.name=codeidx bench", "-c", "user.email=bench@codeidx.invalid")
 
@@ -128,11 +129,15 @@ def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall")
 
     clone = settings.out.resolve() / "work" / task.id / _slug(model)  # git runs elsewhere: no relative paths
     shutil.rmtree(clone, ignore_errors=True)  # a run cut short leaves its clone: start again from the bug
+    repo = settings.repo or Path(task.repo)
+    test_cmd = settings.test_cmd or task.test_cmd
+    if task.gold_patch:
+        why = _cannot_run(task, repo, clone, test_cmd, settings.timeout)
+        if why:
+            return AgentResult(task.id, model, False, False, False, NOT_RUN, why, 0, 0, 0, 0.0, 0.0)
     try:
-        repo = settings.repo or Path(task.repo)
         _broken_clone(task, repo, clone)
         base = git(clone, "rev-parse", "HEAD").strip()
-        test_cmd = settings.test_cmd or task.test_cmd
         config = Config.load(clone, model=model, api_base=settings.api_base, test_cmd=test_cmd,
                              max_steps=settings.max_steps, max_cost=settings.max_cost)
         in_context = recall(clone, task, config)
@@ -143,8 +148,10 @@ def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall")
         worktree = Path(result.worktree)
         edited = _restore_tests(worktree, base)
         suite = Suite(worktree, test_cmd, settings.timeout, hidden=(repo.resolve(),), shown=_borrowed(worktree))
-        fail_to_pass_ok = suite.run(*task.fail_to_pass).code == 0
-        green = suite.run().green(task.known_failures)
+        applies = _apply(worktree, task.test_patch)
+        fail_to_pass_ok = applies and suite.run(*task.fail_to_pass).code == 0
+        green = applies and (suite.run(*task.pass_to_pass_tests).code == 0 if task.pass_to_pass_tests
+                             else suite.run().green(task.known_failures))
         events = _events(Path(result.audit_log))
         log = settings.out.resolve() / "runs" / f"{task.id}__{_slug(model)}.jsonl"
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -171,8 +178,45 @@ def _broken_clone(task: Task, repo: Path, clone: Path) -> None:
         raise CodeidxError(f"task {task.id}: commit {task.base_commit[:12]} is not in {repo}: "
                            f"pass --repo with a clone that has it")
     git(clone, "checkout", "-q", "-B", "bench", task.base_commit)
-    git(clone, "apply", "--whitespace=nowarn", "-", stdin=task.patch)
-    git(clone, *IDENTITY, "commit", "-q", "-a", "--no-verify", "-m", f"bench: {task.id}")
+    if task.patch:  # a SWE-bench instance's base has its bug already
+        git(clone, "apply", "--whitespace=nowarn", "-", stdin=task.patch)
+        git(clone, *IDENTITY, "commit", "-q", "-a", "--no-verify", "-m", f"bench: {task.id}")
+
+
+def _apply(folder: Path, patch: str) -> bool:
+    """Apply `patch` (nothing to do when empty); False when it does not apply."""
+    if not patch:
+        return True
+    try:
+        git(folder, "apply", "--whitespace=nowarn", "-", stdin=patch)
+    except CodeidxError:
+        return False
+    return True
+
+
+def _cannot_run(task: Task, repo: Path, clone: Path, test_cmd: str, timeout: float) -> str:
+    """Why this machine cannot judge the task (empty when it can): at the base with the test patch, its
+    FAIL_TO_PASS tests must fail, and with the gold patch too, they and PASS_TO_PASS must pass."""
+    try:
+        _broken_clone(task, repo, clone)
+        suite = Suite(clone, test_cmd, timeout, hidden=(repo.resolve(),))
+        if not _apply(clone, task.test_patch):
+            return "its test_patch does not apply at the base commit"
+        if suite.run(*task.fail_to_pass).code == 0:
+            return "its FAIL_TO_PASS tests pass before any fix"
+        if not _apply(clone, task.gold_patch):
+            return "its gold patch does not apply at the base commit"
+        run = suite.run(*task.fail_to_pass, *task.pass_to_pass_tests)
+        if run.code != 0:
+            return f"its tests do not pass with the gold patch here ({_last_line(run.output)})"
+        return ""
+    finally:
+        shutil.rmtree(clone, ignore_errors=True)
+
+
+def _last_line(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1][:160] if lines else "no output"
 
 
 class ContextRecall:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from codeidx.benchmarks.agent_eval import RESULTS_FILE, AgentResult, read_results
+from codeidx.benchmarks.agent_eval import NOT_RUN, RESULTS_FILE, AgentResult, read_results
 from codeidx.core.errors import CodeidxError
 
 
@@ -28,7 +28,13 @@ class ModelScore:
     resolve_rate_gold_not_in_context: float | None
 
 
+def judged(rows: Sequence[AgentResult]) -> list[AgentResult]:
+    """The rows that count: a task this machine could not run says nothing about the agent."""
+    return [r for r in rows if r.status != NOT_RUN]
+
+
 def score(rows: Sequence[AgentResult]) -> list[ModelScore]:
+    rows = judged(rows)
     out = []
     for model in dict.fromkeys(r.model for r in rows):
         mine = [r for r in rows if r.model == model]
@@ -64,6 +70,7 @@ def report(rows: Sequence[AgentResult], command: str, machine: str) -> str:
     return "\n\n".join([
         "### The agent on tasks from the repository's own tests",
         f"Command: `{command}`  \nMachine: {machine}", _table(head, table),
+        *_not_run(rows),
         "Per task (context: gold file / gold function in the opening context):",
         _table(["task", "model", "resolved", "ended", "steps", "tokens", "cost $", "wall s", "tool calls", "context",
                 "reason"], per_task)])
@@ -114,6 +121,7 @@ def load_run(path: Path) -> list[AgentResult]:
 def compare(a: Sequence[AgentResult], b: Sequence[AgentResult]) -> Comparison:
     """The same tasks judged in two runs: by (task, model) where the runs share models, else, when each run has
     one model (a model against its new version), by task."""
+    a, b = judged(a), judged(b)
     models_a, models_b = {r.model for r in a}, {r.model for r in b}
     by_model = bool(models_a & models_b)
     if not by_model and not len(models_a) == len(models_b) == 1:
@@ -145,6 +153,14 @@ def comparison_text(c: Comparison, name_a: str, name_b: str) -> str:
              f"regressed ({len(c.regressed)}): " + (", ".join(c.regressed) or "none"),
              f"improved ({len(c.improved)}): " + (", ".join(c.improved) or "none")]
     return "\n".join(lines)
+
+
+def _not_run(rows: Sequence[AgentResult]) -> list[str]:
+    skipped = {r.task_id: r.reason for r in rows if r.status == NOT_RUN}
+    if not skipped:
+        return []
+    return [f"{len(skipped)} tasks could not run here and are not counted:\n\n"
+            + "\n".join(f"- {task}: {why}" for task, why in skipped.items())]
 
 
 def _num(value: float | None) -> str:

@@ -58,6 +58,10 @@ class Task:
     test_cmd: str
     style: str = "tests"
     version: int = TASK_VERSION
+    # SWE-bench instances (benchmarks/swe_tasks.py): the base has the bug, so `patch` is empty.
+    test_patch: str = ""  # tests applied only to score, after the agent: it never sees them
+    gold_patch: str = ""  # a known fix: when given, whether the tests can run here is checked first
+    pass_to_pass_tests: tuple[str, ...] = ()  # when given, scored instead of the whole suite
 
     def problem(self) -> str | None:
         """What makes this record unsafe to run, or None. A task file may come from anyone (a team
@@ -67,12 +71,13 @@ class Task:
             return f"its id {str(self.id)[:60]!r} is not a plain name (letters, digits, '.', '_', '-')"
         if not (isinstance(self.base_commit, str) and _COMMIT.fullmatch(self.base_commit)):
             return f"its base_commit {str(self.base_commit)[:60]!r} is not a commit hash"
-        tests = (self.fail_to_pass, self.known_failures)
+        tests = (self.fail_to_pass, self.known_failures, self.pass_to_pass_tests)
         if not all(isinstance(ids, tuple) and all(isinstance(t, str) and t and not t.startswith("-") for t in ids)
                    for ids in tests):
             return "its test ids are not a list of names (none empty, none starting with '-', an option's mark)"
         if any(not isinstance(text, str) or len(text) > MAX_TASK_TEXT
-               for text in (self.patch, self.task, self.test_cmd, self.gold_file, self.gold_function)):
+               for text in (self.patch, self.task, self.test_cmd, self.gold_file, self.gold_function,
+                            self.test_patch, self.gold_patch)):
             return f"a text field is not a string of at most {MAX_TASK_TEXT} characters"
         return None
 

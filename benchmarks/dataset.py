@@ -23,12 +23,7 @@ class Instance:
 def load_instances(path: str | Path, repos: Iterable[str] = (), limit: int | None = None) -> list[Instance]:
     """Read a SWE-bench file (a JSON list, or JSON Lines); `repos` keeps only those repositories."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CodeidxError(f"cannot read dataset {path}: {exc.strerror}; "
-                           f"pass an existing SWE-bench JSON or JSONL file") from exc
-    records = _parse(text, path)
+    records = read_records(path)
     wanted = set(repos)
     out: list[Instance] = []
     for n, rec in enumerate(records, 1):
@@ -44,7 +39,13 @@ def load_instances(path: str | Path, repos: Iterable[str] = (), limit: int | Non
     return out[:limit] if limit else out
 
 
-def _parse(text: str, path: Path) -> list:
+def read_records(path: Path) -> list:
+    """The records of a SWE-bench file: a JSON list, or JSON Lines."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CodeidxError(f"cannot read dataset {path}: {exc.strerror}; "
+                           f"pass an existing SWE-bench JSON or JSONL file") from exc
     stripped = text.lstrip()
     try:
         if stripped.startswith("["):

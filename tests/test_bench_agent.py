@@ -229,3 +229,51 @@ def test_a_hostile_task_file_is_refused_before_anything_runs(made, tmp_path: Pat
         done = CliRunner().invoke(agent, ["run", str(tasks), "--model", "openai/scripted", "--out", str(out)])
         assert done.exit_code == 1 and why in done.output and done.output.count("\n") == 1, done.output
     assert [p.name for p in victim.iterdir()] == ["keep.txt"] and not (out / "work").exists()
+
+
+def _diff(repo: Path, files: dict[str, str]) -> str:
+    """The unified diff that writes `files` over the repository's HEAD (the work tree is left at HEAD)."""
+    for rel, text in files.items():
+        (repo / rel).write_text(text)
+    git(repo, "add", "-A")
+    patch = git(repo, "diff", "--cached")
+    git(repo, "reset", "-q", "--hard")
+    return patch
+
+
+def test_swe_bench_instances_run_where_their_tests_can_and_say_why_not_elsewhere(tmp_path: Path) -> None:
+    buggy = CALC.replace("    if x > high:\n        return high", "    if x > high:\n        return x")
+    repo = make_repo(tmp_path / "clones" / "calc", {"calc.py": buggy, "tests/test_calc.py": "from calc import add\n\n\n"
+                                                   "def test_add():\n    assert add(2, 3) == 5\n"})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    gold = _diff(repo, {"calc.py": CALC})
+    catches = _diff(repo, {"tests/test_high.py": "from calc import clamp\n\n\ndef test_high():\n"
+                                                 "    assert clamp(5, 0, 3) == 3\n"})
+    needs = _diff(repo, {"tests/test_env.py": "import not_installed_here\n\n\ndef test_env():\n    assert True\n"})
+    instance = {"repo": "acme/calc", "base_commit": base, "patch": gold, "problem_statement": "clamp lets values "
+                "above the range through", "PASS_TO_PASS": json.dumps(["tests/test_calc.py::test_add"])}
+    dataset = tmp_path / "swe.json"
+    dataset.write_text(json.dumps([
+        {**instance, "instance_id": "acme__calc-1", "test_patch": catches,
+         "FAIL_TO_PASS": json.dumps(["tests/test_high.py::test_high"])},
+        {**instance, "instance_id": "acme__calc-2", "test_patch": needs,
+         "FAIL_TO_PASS": json.dumps(["tests/test_env.py::test_env"])}]))
+    out = tmp_path / "run"
+    script = [reply(tool_calls=[tool_call("write_file", {"path": "calc.py", "content": CALC})]),
+              reply(tool_calls=[tool_call("run_tests", {})])]
+    args = ["run", str(dataset), "--model", "openai/gpt-4o-mini", "--out", str(out), "--max-steps", "2", "--json"]
+    missing = CliRunner().invoke(agent, args)
+    assert missing.exit_code == 1 and "--repos" in missing.output and missing.output.count("\n") == 1
+    with ScriptedLLMServer(script) as server:
+        done = CliRunner().invoke(agent, [*args, "--repos", str(tmp_path / "clones"), "--test-cmd", TEST_CMD,
+                                          "--api-base", server.url], catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+    rows = {r["task_id"]: r for r in json.loads((out / "results.json").read_text())["results"]}
+    # The agent never saw the test that judged it: the test patch came after, and so did the verdict.
+    assert rows["acme__calc-1"]["resolved"] and rows["acme__calc-1"]["context_file"]
+    assert rows["acme__calc-2"]["status"] == "not_run" and "gold patch" in rows["acme__calc-2"]["reason"]
+    assert rows["acme__calc-2"]["steps"] == 0  # no model call for a task this machine cannot judge
+    score = json.loads(done.output)["scores"][0]
+    assert score["tasks"] == 1 and score["resolve_rate"] == 1.0
+    report = (out / "report.md").read_text()
+    assert "1 tasks could not run here" in report and "acme__calc-2" in report

@@ -84,6 +84,8 @@ def make_tasks_command(path: str, test_cmd: str, out_file: str, count: int, seed
 @click.option("--test-cmd", help="Test command instead of the one the tasks were made with.")
 @click.option("--repo", type=click.Path(exists=True, file_okay=False),
               help="The tasks' repository, when it is no longer where the tasks were made.")
+@click.option("--repos", "repos_dir", type=click.Path(exists=True, file_okay=False),
+              help="For SWE-bench instances: the folder of clones, named <name> or <owner>__<name>.")
 @click.option("--max-steps", type=click.IntRange(1), help="Steps per run (default: your configuration's).")
 @click.option("--max-cost", type=click.FloatRange(0), help="USD per run (default: your configuration's).")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N tasks.")
@@ -92,17 +94,22 @@ def make_tasks_command(path: str, test_cmd: str, out_file: str, count: int, seed
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @handle_errors
 def run_command(tasks_file: str, models: tuple[str, ...], out_dir: str, api_base: str | None, test_cmd: str | None,
-                repo: str | None, max_steps: int | None, max_cost: float | None, limit: int | None, jobs: int,
-                as_json: bool) -> None:
+                repo: str | None, repos_dir: str | None, max_steps: int | None, max_cost: float | None,
+                limit: int | None, jobs: int, as_json: bool) -> None:
     """Run the agent on every task with every model; score each run by the tests, independently of the agent.
 
     Each task runs in a fresh clone at its base with the bug committed. Resolved: its failing tests
     pass and nothing else fails. Each finished (task, model) is appended to OUT/results.jsonl at
     once: interrupt whenever, and run again to go on.
 
+    TASKS_FILE may also hold SWE-bench instances (JSON or JSONL, with FAIL_TO_PASS): pass --repos and
+    --test-cmd. Their test_patch is applied only to score; first, their gold patch shows whether
+    the tests can run here, and an instance that cannot is reported as not run, with why.
+
     \b
       codeidx bench agent run tasks.jsonl --model openai/gpt-4o-mini --model openai/gpt-4o --out runs/today --jobs 4
       codeidx bench agent run tasks.jsonl --model openai/qwen2.5-coder --api-base http://localhost:8000/v1 --out runs/q
+      codeidx bench agent run lite.json --repos ~/clones --test-cmd "python -m pytest" --model openai/gpt-4o --out swe
     """
     import json
     import shlex
@@ -111,8 +118,12 @@ def run_command(tasks_file: str, models: tuple[str, ...], out_dir: str, api_base
     from codeidx.benchmarks.agent_eval import Settings, run_tasks
     from codeidx.benchmarks.agent_tasks import read_tasks
     from codeidx.benchmarks.machine import as_line, describe
+    from codeidx.benchmarks.swe_tasks import is_swe_bench, swe_tasks
 
-    tasks = read_tasks(tasks_file)[:limit]
+    if is_swe_bench(Path(tasks_file)):
+        tasks = swe_tasks(Path(tasks_file), Path(repos_dir) if repos_dir else None, test_cmd)[:limit]
+    else:
+        tasks = read_tasks(tasks_file)[:limit]
     out = Path(out_dir)
     settings = Settings(out, api_base, test_cmd, Path(repo) if repo else None, max_steps, max_cost)
     rows = run_tasks(tasks, list(dict.fromkeys(models)), settings, jobs, say=_say())
