@@ -54,7 +54,8 @@ class Config:
     index_dir: str = ".codeidx"
     """Folder, relative to the repository root, that holds the index (it ignores itself in git)."""
     cache_dir: str | None = None
-    """Folder of the per-user embedding cache (shared by all indexes); default ~/.cache/codeidx."""
+    """Folder of the per-user cache, shared by all indexes: embeddings, and the ONNX exports of local models
+    (`embed_backend`); default ~/.cache/codeidx."""
     embed_model: str = DEFAULT_EMBED_MODEL
     """sentence-transformers name or path, or `litellm/<model>` for a hosted embedder."""
     embed_max_tokens: int = 256
