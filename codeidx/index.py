@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError, DamagedIndexError, IndexMismatchError, NoIndexError
-from codeidx.core.home import ensure_home, index_home
+from codeidx.core.home import cache_dir, ensure_home, index_home
 from codeidx.core.models import SearchFilters
+from codeidx.indexer.embedder import embedder_name
 from codeidx.indexer.graph import SCHEMA_VERSION, Graph
 from codeidx.indexer.plan import Plan, make_plan
 from codeidx.indexer.store_edge import shard_files_present
@@ -103,7 +104,7 @@ class Index:
         self._embedder: Embedder | None = embedder
         # The model recorded in the index and checked on reads: a given embedder's own name, never the
         # configured one it replaces, so an index built with one is never read with the other's vectors.
-        self.model_name = embedder.name if embedder is not None else config.embed_model
+        self.model_name = embedder.name if embedder is not None else embedder_name(config)
         # What the retriever derives from the graph; emptied whenever the graph is let go, as every build does.
         self._derived: dict = {}
 
@@ -173,8 +174,6 @@ class Index:
             from codeidx.indexer.embedder import build_embedder
 
             self._embedder = build_embedder(self.config)
-            # The index records the vectors' own name: int8 vectors are `<model>+int8`.
-            self.model_name = self._embedder.name
         return self._embedder
 
     @property
@@ -280,7 +279,7 @@ class Index:
         from codeidx.indexer.embed_cache import EmbeddingCache
 
         embedder = self.embedder
-        cache = EmbeddingCache(_cache_dir(self.config) / "embeddings.sqlite")
+        cache = EmbeddingCache(cache_dir(self.config.cache_dir) / "embeddings.sqlite")
         totals = Totals(len(plan.index), started=start)
         try:
             execute(plan, self.root, graph, store, embedder, cache, self.config.embed_max_tokens, totals, on_progress)
@@ -415,12 +414,6 @@ def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int,
         parse_errors=stats.parse_errors, seconds=round(seconds, 3), searchable_seconds=stats.lexical_seconds,
         chunks_by_language=dict(stats.chunks_by_language), skipped=dict(plan.skipped),
         stage_seconds=dict(stats.stage_seconds))
-
-
-def _cache_dir(config: Config) -> Path:
-    path = Path(config.cache_dir).expanduser() if config.cache_dir else Path.home() / ".cache" / "codeidx"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _swap_in(home: Path, staged: Path) -> None:

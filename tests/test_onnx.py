@@ -14,7 +14,7 @@ import pytest
 from conftest import make_repo
 
 from codeidx.core.config import Config
-from codeidx.core.errors import CodeidxError, ModelLoadError
+from codeidx.core.errors import CodeidxError, IndexMismatchError, ModelLoadError
 from codeidx.index import Index
 from codeidx.indexer import onnx_export
 from codeidx.indexer.embed_cache import cache_key
@@ -213,3 +213,15 @@ def test_a_cold_ask_status_and_server_start_never_import_torch_and_answer_as_tor
     assert heavy == [] and "shop/checkout.py" in files[:2]
     torch_files, torch_heavy = ask("torch")
     assert "torch" in torch_heavy and torch_files == files
+
+
+def test_an_int8_index_builds_incrementally_and_another_backend_asks_for_a_full_build(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "shop", FILES)
+    with Index.open(repo, embed_backend="int8") as index:
+        index.build()
+    (repo / "shop" / "mail.py").write_text(FILES["shop/mail.py"] + "\n# touched\n")
+    with Index.open(repo, embed_backend="int8") as index:
+        summary = index.build()
+        assert not summary.full and summary.chunks_embedded >= 1 and summary.model == MODEL + "+int8"
+    with Index.open(repo) as index, pytest.raises(IndexMismatchError, match=r"model 'all-MiniLM-L6-v2\+int8'"):
+        index.build()
