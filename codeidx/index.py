@@ -144,7 +144,7 @@ class Index:
         from codeidx.retriever.parts import Parts
 
         return Parts(self.root, self.graph, self.store, self.query_embedder, self.config.tokenizer_model,
-                     self._derived)
+                     cache_dir(self.config.cache_dir), self._derived)
 
     @property
     def graph(self) -> Graph:

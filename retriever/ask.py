@@ -59,7 +59,7 @@ def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = 
     snippets = [Snippet(h.path, h.start_line, h.end_line, h.language, h.qualified_name or h.path,
                         read(h.path, h.start_line, h.end_line) or h.text) for h in hits]
     rel = _related_lines(parts, hits)
-    count = counter_for(parts.tokenizer_model)
+    count = counter_for(parts.tokenizer_model, parts.user_cache)
     hit_paths = tuple(dict.fromkeys(h.path for h in hits))
     coverage = dense_coverage(parts)
     markdown, merged, kept, rmap = pack(query, snippets, rel, lambda b: render_map(parts, hit_paths, b, count),

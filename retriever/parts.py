@@ -17,6 +17,7 @@ class Parts:
     store: Store
     embedder: Embedder
     tokenizer_model: str  # budgets are counted in this model's tokens
+    user_cache: Path | None = None  # the per-user cache folder, where a counter keeps its parsed tables
     # What the retriever derives from the graph (import edges, the repository map's file graph). Its
     # owner empties it whenever the graph changes; the default is a cache of this bundle alone.
     cache: dict = field(default_factory=dict, compare=False)

@@ -25,7 +25,7 @@ def repo_map(parts: Parts, focus: str | None = None, budget: int = 1500) -> str:
     from codeidx.retriever.tokens import counter_for
 
     paths = tuple(dict.fromkeys(h.path for h in search(parts, focus, k=10))) if focus else ()
-    return render_map(parts, paths, budget, counter_for(parts.tokenizer_model))
+    return render_map(parts, paths, budget, counter_for(parts.tokenizer_model, parts.user_cache))
 
 
 def render_map(parts: Parts, hit_paths: tuple[str, ...], budget: int, count: Callable[[str], int]) -> str:

@@ -276,3 +276,26 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
         [True, True, True, True, False]
     assert lanes.test_weight("why does the retry loop stop?")("tests/test_retry.py") == lanes.TEST_DAMPING
     assert lanes.test_weight("which test checks the retry loop?")("tests/test_retry.py") == 1.0
+
+
+def test_the_budget_counter_keeps_its_parsed_tables_and_counts_the_same(tmp_path: Path, monkeypatch) -> None:
+    """The user cache holds tiktoken's parsed tables: the next process loads them instead of the BPE file."""
+    import tiktoken
+
+    from codeidx.retriever.tokens import counter_for
+
+    load = counter_for.__wrapped__  # past the process's own memo, as a new process would be
+    text = "def retry(request, attempts=3):\n    return session.send(request)  # 重试 ✓\n"
+    expected = gpt_4o_tokens(text)
+    assert load("gpt-4o", tmp_path)(text) == expected
+    [saved] = (tmp_path / "tiktoken").iterdir()
+
+    def parse(name: str):
+        raise AssertionError("the BPE file was parsed again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tiktoken, "get_encoding", parse)
+        assert load("gpt-4o", tmp_path)(text) == expected
+    saved.write_bytes(b"not marshal")  # damaged: parsed again, and saved whole again
+    assert load("gpt-4o", tmp_path)(text) == expected
+    assert [p.name for p in (tmp_path / "tiktoken").iterdir()] == [saved.name] and saved.stat().st_size > 1000
