@@ -55,6 +55,9 @@ class Store(Protocol):
     def release(self) -> None:
         """Let other processes open the store until this one's next call (a long build pauses between writes)."""
 
+    def wanted(self) -> bool:
+        """Whether another process waits to open the store that this one holds (a build then releases it)."""
+
     def close(self) -> None: ...
 
 

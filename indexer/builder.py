@@ -12,7 +12,7 @@ in the graph (the dense phase, the slow part).
 Each group is committed whole or not at all: the graph records a file only after its points are
 stored, and a chunk as embedded only after its vector is. An interrupted build leaves a
 consistent, searchable index, and the next build embeds only what is missing. The writer lets
-go of the store every few seconds, so that an `ask` in another process can open it between writes.
+go of the store between writes when another process waits for it (an `ask`, an MCP server).
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from codeidx.indexer.plan import Plan
 # Chunks per group: large enough that sorting by length cuts padding, small enough that an
 # interrupted build loses little.
 GROUP_CHUNKS = 256
-HOLD_SECONDS = 2.0  # the longest the writer holds the store before letting other processes in
+WANTED_POLL = 0.1  # seconds between the idle writer's looks for a reader waiting on the store
 _PARSED, _EMBEDDED, _DONE = object(), object(), object()
 
 
@@ -128,9 +128,11 @@ def execute(plan: Plan, root: Path, graph: Graph, store: Store, embedder: Embedd
     try:
         parsing = embedding = True
         while (parsing or embedding) and not errors:
-            if not parsing and writes.empty():  # idle until the next group is embedded: let readers in
-                writer.holder.release()
-            item = writes.get()
+            try:
+                item = writes.get(timeout=WANTED_POLL)
+            except queue.Empty:  # waiting for the embedder: a reader may be waiting for the store
+                writer.let_readers_in()
+                continue
             if item is _PARSED:
                 parsing = False
                 to_embed.put(_DONE)
@@ -148,7 +150,7 @@ def execute(plan: Plan, root: Path, graph: Graph, store: Store, embedder: Embedd
             while t.is_alive():
                 _drain(writes)
                 t.join(0.05)
-        writer.holder.release()
+        store.release()
     if errors:
         raise errors[0]
 
@@ -160,7 +162,6 @@ class _Writer:
                  on_progress: Callable[[Progress], None] | None) -> None:
         self.graph, self.store, self.key, self.cache, self.totals = graph, store, key, cache, totals
         self.on_progress = on_progress
-        self.holder = _Holder(store)
         self.pending = 0  # chunks sent to the embedder
         self.embedded = 0  # of those, stored with their dense vector
         self.lexical = True
@@ -179,7 +180,7 @@ class _Writer:
             self.store.delete(sorted(stale))
             self.store.flush()
             self.graph.replace_files(updates, {c.id for c, d in zip(chunks, dense) if d is not None})
-            self.holder.wrote()
+        self.let_readers_in()
         self.totals.record(updates)
         pending = [Pending(c.id, c.embed_text, c.content_hash) for c, d in zip(chunks, dense) if d is None]
         self.pending += len(pending)
@@ -191,7 +192,7 @@ class _Writer:
             self.store.set_dense(ids, vectors)
             self.store.flush()
             self.graph.mark_dense(ids)
-            self.holder.wrote()
+        self.let_readers_in()
         self.embedded += len(ids)
         if not self.lexical:  # one phase at a time for a progress bar: the dense total is known only now
             self._progress(Progress("dense", self.embedded, self.pending))
@@ -202,27 +203,15 @@ class _Writer:
         if self.pending:
             self._progress(Progress("dense", self.embedded, self.pending))
 
+    def let_readers_in(self) -> None:
+        """Release the store if another process waits for it (it reopens on the next write). Only
+        then: each reopen reads the shard back, work a build that nobody reads need not do."""
+        if self.store.wanted():
+            self.store.release()
+
     def _progress(self, progress: Progress) -> None:
         if self.on_progress:
             self.on_progress(progress)
-
-
-class _Holder:
-    """Releases the store after a write once it has held it for `HOLD_SECONDS` (the writer also
-    releases it whenever it waits for the embedder): a reader waits at most that long, and
-    reopening, a few hundredths of a second, costs little."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.last = time.monotonic()
-
-    def wrote(self) -> None:
-        if time.monotonic() - self.last >= HOLD_SECONDS:
-            self.release()
-
-    def release(self) -> None:
-        self.store.release()
-        self.last = time.monotonic()
 
 
 def _guard(fn: Callable[[], None], errors: list[BaseException], stop: threading.Event) -> Callable[[], None]:

@@ -178,6 +178,9 @@ class EdgeStore:
         if self._shard is not None:
             self._close_shard()
 
+    def wanted(self) -> bool:
+        return self._shard is not None and _wanted(self.path.with_name(self.path.name + ".lock")).exists()
+
     def optimize(self) -> None:
         """Merge segments and build the vector index; worth it after bulk upserts."""
         self.shard.optimize()
@@ -197,18 +200,26 @@ class EdgeStore:
 
 
 def _lock(path: Path, wait: float, where: Path) -> IO:
-    """The shard's lock file, locked for this process; waits `wait` seconds for another holder."""
+    """The shard's lock file, locked for this process; waits `wait` seconds for another holder, with
+    a marker beside the lock that asks the holder, a build between writes, to let go."""
     handle = open(path, "a")
+    wanted = _wanted(path)
     deadline = time.monotonic() + wait
     while True:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            wanted.unlink(missing_ok=True)
             return handle
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 handle.close()
                 raise StoreError(_in_use(where)) from None
+            wanted.touch()  # again each time: another waiter that got the lock first removed it
             time.sleep(OPEN_RETRY)
+
+
+def _wanted(lock: Path) -> Path:
+    return lock.with_name(lock.name + ".wanted")
 
 
 def _in_use(where: Path) -> str:

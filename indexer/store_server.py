@@ -114,5 +114,8 @@ class ServerStore:
     def release(self) -> None:
         """A server serves many clients at once: there is nothing to let go."""
 
+    def wanted(self) -> bool:
+        return False
+
     def close(self) -> None:
         self.client.close()
