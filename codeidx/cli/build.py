@@ -96,7 +96,7 @@ def _format_summary(s: BuildSummary) -> str:
     ]
     if s.stage_seconds:
         busy = ", ".join(f"{stage} {sec:.1f}s" for stage, sec in s.stage_seconds.items())
-        lines.append(f"  busy: {busy} (parsing, then embedding, each beside writing)")
+        lines.append(f"  busy: {busy} (parsing, embedding and writing overlap; the largest bounds the build)")
     if s.parse_errors:
         lines.append(f"  {s.parse_errors} files had syntax errors; what parsed was indexed")
     return "\n".join(lines)
