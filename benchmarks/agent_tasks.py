@@ -81,6 +81,13 @@ class Task:
             return f"a text field is not a string of at most {MAX_TASK_TEXT} characters"
         return None
 
+    def checked(self, where: str) -> "Task":
+        """This task, or a one-line error naming `where` it came from and what makes it unsafe."""
+        problem = self.problem()
+        if problem:
+            raise CodeidxError(f"{where} is refused: {problem}; nothing was run")
+        return self
+
 
 @dataclass(frozen=True)
 class MakeStats:
@@ -109,13 +116,10 @@ def read_tasks(path: str | Path) -> list[Task]:
                 raise CodeidxError(f"{path}:{n} is a version {record.get('version')} task, this codeidx reads "
                                    f"version {TASK_VERSION}: make the tasks again")
             task = Task(**{k: tuple(v) if isinstance(v, list) else v for k, v in record.items() if k in names})
-            problem = task.problem()
         except (TypeError, AttributeError) as exc:
             raise CodeidxError(f"{path}:{n} is not a task ({exc}): make the tasks with "
                                f"`codeidx bench agent make-tasks`") from exc
-        if problem:
-            raise CodeidxError(f"{path}:{n} is refused: {problem}; nothing was run")
-        tasks.append(task)
+        tasks.append(task.checked(f"{path}:{n}"))
     if not tasks:
         raise CodeidxError(f"{path} holds no tasks")
     return tasks

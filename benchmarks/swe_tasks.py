@@ -38,18 +38,14 @@ def swe_tasks(path: Path, repos_dir: Path | None, test_cmd: str | None) -> list[
         if missing:
             raise CodeidxError(f"{path}: record {n} lacks {', '.join(missing)}: it is not a SWE-bench instance")
         pass_to_pass = _test_ids(record.get("PASS_TO_PASS", []), path, n)
-        task = Task(
+        tasks.append(Task(
             id=record["instance_id"], repo=str(find_clone(repos_dir, record["repo"])), repo_name=record["repo"],
             base_commit=record["base_commit"], patch="", task=record["problem_statement"],
             fail_to_pass=_test_ids(record["FAIL_TO_PASS"], path, n), pass_to_pass=len(pass_to_pass),
             known_failures=(), gold_file=next(iter(gold_files(parse_patch(record["patch"]),
                                                               lambda p: not is_test_path(p))), ""),
             gold_function="", mutation="", test_cmd=test_cmd, style="issue", test_patch=record["test_patch"],
-            gold_patch=record["patch"], pass_to_pass_tests=pass_to_pass)
-        problem = task.problem()
-        if problem:
-            raise CodeidxError(f"{path}: record {n} is refused: {problem}; nothing was run")
-        tasks.append(task)
+            gold_patch=record["patch"], pass_to_pass_tests=pass_to_pass).checked(f"{path}: record {n}"))
     if not tasks:
         raise CodeidxError(f"{path} holds no instances")
     return tasks

@@ -65,6 +65,19 @@ def make_repo(root: Path, files: dict[str, str], commit: bool = True) -> Path:
     return root
 
 
+def index_counts(db: Path) -> tuple[int, int]:
+    """(files stored, chunks still without their dense vector) in an index.db, read as another process
+    would read it while a build writes."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(db) as conn:
+            return (conn.execute("SELECT COUNT(*) FROM files").fetchone()[0],
+                    conn.execute("SELECT COUNT(*) FROM chunks WHERE dense=0").fetchone()[0])
+    except sqlite3.Error:
+        return 0, 0
+
+
 def built_index(factory: pytest.TempPathFactory, name: str, files: dict[str, str]) -> Iterator[Index]:
     """For a module-scoped fixture: a repository of `files`, indexed once, open for the module's reads."""
     from codeidx.index import Index

@@ -5,7 +5,6 @@ import hashlib
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import git, make_repo
+from conftest import git, index_counts, make_repo
 
 from codeidx.cli import cli
 from codeidx.core.config import Config
@@ -223,16 +222,6 @@ def test_failed_model_load_leaves_the_previous_index_untouched(repo: Path) -> No
     assert_consistent(repo)
 
 
-def _counts(db: Path) -> tuple[int, int]:
-    """(files stored, chunks still without their dense vector), read as another process would."""
-    try:
-        with sqlite3.connect(db) as conn:
-            return (conn.execute("SELECT COUNT(*) FROM files").fetchone()[0],
-                    conn.execute("SELECT COUNT(*) FROM chunks WHERE dense=0").fetchone()[0])
-    except sqlite3.Error:
-        return 0, 0
-
-
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_an_interrupted_build_leaves_a_usable_index_and_resumes(repo: Path, sig: int) -> None:
     with Index.open(repo) as index:
@@ -253,14 +242,14 @@ def test_an_interrupted_build_leaves_a_usable_index_and_resumes(repo: Path, sig:
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     db = repo / ".codeidx" / "index" / "index.db"
     deadline = time.monotonic() + 300
-    while _counts(db)[0] < 125 and proc.poll() is None and time.monotonic() < deadline:
+    while index_counts(db)[0] < 125 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert proc.poll() is None, "the build finished before it could be interrupted"
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode != 0 and "Traceback" not in stderr, (proc.returncode, _counts(db), stderr[-2000:])
+    assert proc.returncode != 0 and "Traceback" not in stderr, (proc.returncode, index_counts(db), stderr[-2000:])
     assert_consistent(repo)
-    files, waiting = _counts(db)
+    files, waiting = index_counts(db)
     assert files == 125 and waiting > 0
     with Index.open(repo) as index:
         # Searchable before it is embedded: the new files answer by name, and the answer says what is missing.

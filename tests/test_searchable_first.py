@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import make_repo
+from conftest import index_counts, make_repo
 
 from codeidx.cli import cli
 from codeidx.index import Index
@@ -30,16 +30,6 @@ def _generated(n_files: int) -> dict[str, str]:
     return {f"svc/mod_{n}.py": body.format(n=n) for n in range(n_files)} | {"README.md": "# service\n"}
 
 
-def _progress(db: Path) -> tuple[int, int]:
-    """(files stored, chunks still without a dense vector), read as another process would."""
-    try:
-        with sqlite3.connect(db) as conn:
-            return (conn.execute("SELECT COUNT(*) FROM files").fetchone()[0],
-                    conn.execute("SELECT COUNT(*) FROM chunks WHERE dense=0").fetchone()[0])
-    except sqlite3.Error:
-        return 0, 0
-
-
 def test_another_process_asks_while_the_first_build_embeds(tmp_path: Path) -> None:
     files = _generated(150)
     repo = make_repo(tmp_path / "svc", files)
@@ -47,7 +37,7 @@ def test_another_process_asks_while_the_first_build_embeds(tmp_path: Path) -> No
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     db = repo / ".codeidx" / "index" / "index.db"
     deadline = time.monotonic() + 300
-    while _progress(db)[0] < len(files) and proc.poll() is None and time.monotonic() < deadline:
+    while index_counts(db)[0] < len(files) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert proc.poll() is None, "the build finished before it could be asked"
     with Index.open(repo) as index:
