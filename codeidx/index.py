@@ -186,6 +186,11 @@ class Index:
 
         return query_embedder(self.config, self.graph.meta().get("model", ""))
 
+    def let_others_in(self) -> None:
+        """Let go of the store if another process waits to open it (a build); the next read reopens it."""
+        if self._store is not None and self._store is not self._given_store and self._store.wanted():
+            self.close()
+
     def close(self) -> None:
         # After a full build swapped in a new index, these handles' files are gone; they were only
         # read, so a close that cannot flush loses nothing. Asked after the failure: the swap may

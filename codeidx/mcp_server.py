@@ -6,7 +6,8 @@ catches up with the files on disk, so an agent sees its own edits on its next se
 
 An index that a build left without all its dense vectors is finished by a `codeidx build` the
 server starts in the background; while any build runs, the server answers from what is stored
-and lets go of the index after each call, so the build can write.
+and lets go of the index after each call, so the build can write. Between calls it lets go as
+soon as a build waits for the store.
 Failures an agent can act on come back as tool errors of one line; the server keeps serving.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, AsyncIterator, Callable, TypeVar
@@ -34,6 +36,7 @@ log = logging.getLogger("codeidx.mcp")
 
 SNIPPET_LINES = 15  # a search hit shows this much code; get_symbol shows all of it
 MAX_K = 100
+WATCH_EVERY = 0.2  # seconds between looks for a build waiting on the store the server holds
 INSTRUCTIONS = (
     "Code search and architectural context for one repository, indexed with tree-sitter and embeddings. "
     "Use search_code to find where something is implemented, get_symbol to read a definition with its "
@@ -93,6 +96,17 @@ class IndexService:
                 self.index.close()
                 self.builder = finish_build(self.index.root)
 
+    def watch(self) -> None:
+        """For the server's life: let go of the index when a build in another process waits for it.
+        The server holds the store between calls, and a build would otherwise wait in vain."""
+        while True:
+            time.sleep(WATCH_EVERY)
+            try:
+                with self._lock:
+                    self.index.let_others_in()
+            except Exception as exc:  # noqa: BLE001 - the next tool call reports a broken index
+                log.warning("could not let go of the index: %s", _one_line(str(exc)))
+
     def _require(self) -> None:
         """Raise the library's NoIndexError; `refresh` alone would build a missing index, unasked."""
         if not self.index.exists:
@@ -135,6 +149,7 @@ def create_server(root: str | os.PathLike, config: Config | None = None) -> Code
     async def warm_up(_: MCPServer) -> AsyncIterator[None]:
         # Started only once the transport owns stdout, and in a thread so the handshake is not held up.
         threading.Thread(target=_quietly(service.warm), name="codeidx-warm", daemon=True).start()
+        threading.Thread(target=service.watch, name="codeidx-watch", daemon=True).start()
         yield
 
     server = CodeidxMCP("codeidx", instructions=INSTRUCTIONS, lifespan=warm_up)

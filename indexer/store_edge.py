@@ -22,8 +22,8 @@ UPSERT_BATCH = 256
 # this many times the wanted number of candidates.
 GLOB_OVERFETCH = 8
 PREFETCH_FLOOR = 50  # each side of a hybrid query brings at least this many candidates to the fusion
-# Edge lets one process hold a shard. A reader waits this long for a build's write to pass (a build
-# holds the shard for a moment per group), a build as long for an `ask` to finish.
+# Edge lets one process hold a shard. An opener waits this long for the holder to let go (a build
+# or an MCP server does as soon as it sees the opener's marker beside the lock).
 OPEN_WAIT = 10.0
 OPEN_RETRY = 0.05
 
@@ -63,14 +63,15 @@ def shard_files_present(path: Path) -> bool:
 
 
 class EdgeStore:
-    """The shard is opened on first use and held until `release` or `close`: a build releases it
-    between writes, so an `ask` in another process can open it in the pauses."""
+    """The shard is opened on first use and held until `release` or `close`. A process waiting for
+    it leaves a marker (`wanted`), and a long-lived holder lets go when it sees one."""
 
     def __init__(self, path: Path, dim: int, wait: float = OPEN_WAIT) -> None:
         import qdrant_edge as q
 
         self.q = q
         self.path = path
+        self.lock_path = path.with_name(path.name + ".lock")
         self.dim = dim
         self.wait = wait
         self._shard = None
@@ -86,7 +87,7 @@ class EdgeStore:
     def _open(self) -> None:
         # Edge's own lock is not enough: a second process's load changes files before it finds the
         # shard locked, so every opener takes this lock first and holds it while the shard is open.
-        self._lock = _lock(self.path.with_name(self.path.name + ".lock"), self.wait, self.path.parent)
+        self._lock = _lock(self.lock_path, self.wait, self.path.parent)
         try:
             if (self.path / "edge_config.json").exists():
                 self._shard = self.q.EdgeShard.load(str(self.path))
@@ -179,7 +180,7 @@ class EdgeStore:
             self._close_shard()
 
     def wanted(self) -> bool:
-        return self._shard is not None and _wanted(self.path.with_name(self.path.name + ".lock")).exists()
+        return self._shard is not None and _wanted(self.lock_path).exists()
 
     def optimize(self) -> None:
         """Merge segments and build the vector index; worth it after bulk upserts."""

@@ -5,6 +5,7 @@ import asyncio
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -267,3 +268,15 @@ def test_the_server_finishes_an_unembedded_index_in_the_background_while_it_answ
         assert "Cart.total" in served.ok("get_context", query="how is the cart total computed?")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM chunks WHERE dense=0").fetchone()[0] == 0
+
+
+def test_a_build_from_another_terminal_runs_while_the_server_holds_the_index(tmp_path: Path) -> None:
+    repo = built(tmp_path / "shop")
+    with Served(repo, tmp_path / "server.log") as served:
+        assert "apply_discount" in served.ok("search_code", query="apply_discount")  # the store is open now
+        (repo / "shop" / "tax.py").write_text("def add_sales_tax(amount, rate):\n    return amount * (1 + rate)\n")
+        done = subprocess.run([sys.executable, "-m", "codeidx", "build", str(repo)], capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr  # the server let go of the store when the build asked for it
+        assert "add_sales_tax" in served.ok("search_code", query="add_sales_tax")
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
