@@ -98,7 +98,8 @@ def _open_index(root: Path, settings: Settings, tokens: int):
 
 def _run_one(instance: Instance, checkout: Checkout, indexes: dict, settings: Settings) -> InstanceResult | str:
     """The instance's result, or why it was skipped."""
-    from codeidx.retriever.search import rank_files
+    from codeidx.retriever.ask import file_ranking
+    from codeidx.retriever.parts import Parts
 
     checkout.goto(instance.base_commit)
     root = checkout.path
@@ -121,12 +122,14 @@ def _run_one(instance: Instance, checkout: Checkout, indexes: dict, settings: Se
         if not gold_fns:
             gold_fns = tuple(f"{c.old_path}::{q}" for c in changes if c.old_path in gold
                              for q in enclosing_functions(c, index.graph.symbols_in(c.old_path)))
+        parts = Parts(index.root, index.graph, index.store, index.embedder, index.config.tokenizer_model)
         for mode in settings.modes:
             name = settings.system(mode, tokens)
             start = time.perf_counter()
             hits = index.search(instance.query, k=FILE_POOL * TOP, mode=mode)
             query_ms[name] = round((time.perf_counter() - start) * 1000, 2)
-            files[name] = tuple(p for p, _ in rank_files(hits, TOP))
+            ranked = file_ranking(parts, instance.query, hits, TOP, mode)  # what `ask --files` shows
+            files[name] = tuple(f.path for f in ranked)
             symbols = (f"{h.path}::{h.qualified_name}" for h in hits if h.kind in FUNCTION_KINDS)
             functions[name] = tuple(dict.fromkeys(symbols))[:TOP]
     return InstanceResult(instance.instance_id, instance.repo, len(paths), gold, tuple(dict.fromkeys(gold_fns)),

@@ -23,15 +23,16 @@ from codeidx.benchmarks.dataset import json_lines
 from codeidx.benchmarks.metrics import mean, percentile, reciprocal_rank
 from codeidx.benchmarks.workspace import Checkout
 from codeidx.core.errors import CodeidxError
+from codeidx.core.ranking import LEVERS
 from codeidx.retriever.lanes import is_prose
 
 TOP = 10  # rankings are kept to this depth
 KS = (1, 5, 10)
 WINDOW = 256  # the default embedding window
 INDEX_DIR = f".codeidx-bench-qa-{WINDOW}"
-# The modes compared: `full` is what `ask` gives users, `hybrid+names+graph` the same without the
-# code-first lanes (what `full` was before them).
-SYSTEMS = ("hybrid+names+graph", "full")
+# The modes compared: `full` is what `ask` gives users, `hybrid+names+graph` the ranking before its
+# levers, and each `full-no-<lever>` says what that lever is worth beside the others.
+SYSTEMS = ("hybrid+names+graph", "full", *(f"full-no-{lever}" for lever in LEVERS))
 REQUIRED = ("id", "repo", "commit", "question", "gold_files")
 
 

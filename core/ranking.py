@@ -2,7 +2,19 @@
 from __future__ import annotations
 
 RRF_K = 60  # reciprocal rank fusion: 1/(RRF_K + rank); the stores' fusion and the retriever's use the same k
-# Retrieval modes, weakest to strongest, each adding to the one before: `full` is
-# `hybrid+names+graph` with the code-first lanes (see retriever/lanes.py).
-MODES = ("dense", "sparse", "hybrid", "hybrid+names", "hybrid+names+graph", "full")
+# What `full` adds to `hybrid+names+graph`: the code-first lanes (retriever/lanes.py), file
+# ranking normalised by file length (retriever/search.py `rank_files`), and issue-template
+# boilerplate left out of the query (`without_boilerplate`). A `full-no-<lever>` mode turns one
+# off: the benchmarks' ablations.
+LEVERS = ("lanes", "file-length", "boilerplate")
+# Retrieval modes, weakest to strongest, each adding to the one before (the ablations too).
+MODES = ("dense", "sparse", "hybrid", "hybrid+names", "hybrid+names+graph", "full",
+         *(f"full-no-{lever}" for lever in LEVERS))
 FILE_POOL = 5  # files are ranked from FILE_POOL times k symbol hits
+
+
+def levers(mode: str) -> frozenset[str]:
+    """The levers a mode turns on: all of them for `full`, all but one for `full-no-<lever>`."""
+    if mode == "full" or mode.startswith("full-no-"):
+        return frozenset(LEVERS) - {mode.removeprefix("full-no-")}
+    return frozenset()

@@ -105,6 +105,13 @@ class Graph:
             self.db.executemany("UPDATE files SET size=?, mtime_ns=? WHERE path=?",
                                 [(r.size, r.mtime_ns, r.path) for r in records])
 
+    def chunk_counts(self, paths: Sequence[str]) -> dict[str, int]:
+        """How many chunks each file has (0 for a file not indexed)."""
+        counts = dict.fromkeys(paths, 0)
+        for path in counts:
+            counts[path] = self.db.execute("SELECT COUNT(*) FROM chunks WHERE path=?", (path,)).fetchone()[0]
+        return counts
+
     def chunk_ids(self, paths: Sequence[str]) -> list[str]:
         ids: list[str] = []
         for path in paths:

@@ -7,7 +7,7 @@ from typing import Sequence
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
-from codeidx.core.ranking import FILE_POOL
+from codeidx.core.ranking import FILE_POOL, levers
 from codeidx.retriever.context import related
 from codeidx.retriever.lanes import code_first
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
@@ -94,11 +94,17 @@ def rank(parts: Parts, query: str, k: int, filters: SearchFilters = SearchFilter
         raise CodeidxError("nothing in the index matches those filters" if filters != SearchFilters()
                            else "the index is empty: is the repository indexed?")
     hits = pool[:k]
-    ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, k)] if files else []
-    if mode == "full":  # docs and data in their own lane, after the code
+    if "lanes" in levers(mode):  # docs and data in their own lane, after the code
         hits = code_first(query, hits, lambda h: h.path)
-        ranked = code_first(query, ranked, lambda f: f.path)
-    return hits, tuple(ranked)
+    return hits, file_ranking(parts, query, pool, k, mode) if files else ()
+
+
+def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = "full") -> tuple[FileHit, ...]:
+    """The `k` best files of a pool of hits, in the same lanes as the hits."""
+    on = levers(mode)
+    sizes = parts.graph.chunk_counts(list(dict.fromkeys(h.path for h in pool))) if "file-length" in on else None
+    ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, sizes, k)]
+    return tuple(code_first(query, ranked, lambda f: f.path) if "lanes" in on else ranked)
 
 
 def _related_lines(parts: Parts, hits: list[Hit]) -> list[RelatedLine]:

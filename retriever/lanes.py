@@ -2,8 +2,10 @@
 
 A question about behaviour is answered by the code that implements it. Documentation is context,
 so it goes after the code (its own lane) unless the question asks for the documentation;
-tests count less than the implementation they exercise unless the question is about tests; and
-data and bulk configuration (fixtures, YAML, JSON) go with the documentation.
+tests count less than the implementation they exercise unless the question is about tests;
+data and bulk configuration (fixtures, YAML, JSON) and the code in documentation and example
+folders (a `conf.py`, a tutorial's snippets) go with the documentation; and vendored third-party
+code counts less than the project's own, as tests do.
 """
 from __future__ import annotations
 
@@ -17,12 +19,21 @@ PROSE_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc"})
 PROSE_NAMES = ("readme", "changes", "changelog", "history", "news", "license", "contributing", "authors")
 DATA_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".csv", ".xml", ".sql"})
 DATA_DIRS = frozenset({"fixtures", "fixture", "testdata", "data"})
+# Code under these folders documents or demonstrates the project rather than implementing it.
+DOC_DIRS = frozenset({"doc", "docs", "documentation", "example", "examples"})
+# Third-party code copied into the tree. `packages` only below the top level: at the top it is a
+# monorepo's own packages, inside a package (requests/packages/urllib3) a vendored copy.
+VENDOR_DIRS = frozenset({"vendor", "vendored", "_vendor", "third_party", "thirdparty", "extern", "externals"})
+NESTED_VENDOR_DIRS = frozenset({"packages"})
+# Benchmarks exercise the code as tests do, so they rank below it as tests do.
+BENCH_DIRS = frozenset({"bench", "benchmark", "benchmarks"})
 # Words by which a question asks for the documentation rather than the code.
 _ASKS_DOCS = re.compile(r"\b(docs?|documentation|documented|readme|tutorial|guide|changelog|manual)\b", re.I)
-_ASKS_TESTS = re.compile(r"\b(tests?|testing|tested|fixtures?|conftest)\b", re.I)
-# Test hits count this much of their score when the question is not about tests: still found,
-# but below the code they exercise.
+_ASKS_TESTS = re.compile(r"\b(tests?|testing|tested|fixtures?|conftest|bench|benchmarks?)\b", re.I)
+# Test and benchmark hits count this much of their score when the question is not about them,
+# vendored hits always: still found, but below the project's own code.
 TEST_DAMPING = 0.6
+VENDOR_DAMPING = 0.6
 
 T = TypeVar("T")
 
@@ -34,10 +45,17 @@ def is_prose(path: str) -> bool:
 
 
 def is_context(path: str) -> bool:
-    """Files that explain or feed the code rather than implement it: prose, data, bulk configuration."""
+    """Files that explain or feed the code rather than implement it: prose, data, bulk configuration,
+    documentation and examples."""
     p = PurePosixPath(path)
     return (is_prose(path) or p.suffix.lower() in DATA_SUFFIXES
-            or any(part in DATA_DIRS for part in p.parts[:-1]))
+            or any(part in DATA_DIRS or part in DOC_DIRS for part in p.parts[:-1]))
+
+
+def is_vendored(path: str) -> bool:
+    """Third-party code kept in the tree: vendor/, third_party/, extern/, a package's packages/."""
+    folders = PurePosixPath(path).parts[:-1]
+    return any(part in VENDOR_DIRS for part in folders) or any(part in NESTED_VENDOR_DIRS for part in folders[1:])
 
 
 def asks_for_docs(query: str) -> bool:
@@ -48,11 +66,19 @@ def asks_for_tests(query: str) -> bool:
     return bool(_ASKS_TESTS.search(query))
 
 
-def test_weight(query: str) -> Callable[[str], float]:
-    """A path's share of its score: tests damped unless the query is about tests."""
-    if asks_for_tests(query):
-        return lambda path: 1.0
-    return lambda path: TEST_DAMPING if is_test_path(path) else 1.0
+def exercises(path: str) -> bool:
+    """Code that runs the project's code rather than being it: tests and benchmarks."""
+    return is_test_path(path) or any(part in BENCH_DIRS for part in PurePosixPath(path).parts[:-1])
+
+
+def path_weight(query: str) -> Callable[[str], float]:
+    """A path's share of its score: vendored code damped, and tests and benchmarks unless the query
+    is about them."""
+    tests = 1.0 if asks_for_tests(query) else TEST_DAMPING
+
+    def weight(path: str) -> float:
+        return (tests if exercises(path) else 1.0) * (VENDOR_DAMPING if is_vendored(path) else 1.0)
+    return weight
 
 
 def code_first(query: str, items: Sequence[T], path_of: Callable[[T], str]) -> list[T]:

@@ -6,12 +6,15 @@ signal says about it and its `reasons` name the signals.
 """
 from __future__ import annotations
 
+import math
+import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters, StoreHit
-from codeidx.core.ranking import MODES, RRF_K
+from codeidx.core.ranking import MODES, RRF_K, levers
 from codeidx.indexer.sparse import sparse_query
 from codeidx.retriever import lanes
 from codeidx.retriever.parts import Parts
@@ -20,10 +23,12 @@ from codeidx.retriever.signals import extract
 # How much each kind of evidence counts, relative to one vector list.
 WEIGHTS = {"trace": 3.0, "name": 2.0, "path": 0.7, "graph": 0.15}
 CANDIDATES = 50
+OTHER_CHUNKS = 0.3  # a file's chunks after its best count this share of their score (see `rank_files`)
 # Every query is cut to this many characters before any stage sees it, so a pasted log costs no
 # more than a long question; the embedder reads far less anyway. See `bound_query`.
 MAX_QUERY_CHARS = 20_000
 _CUT = "\n[...]\n"
+_TASK_ITEM = re.compile(r"\s*[-*] \[[ xX]\] ")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,9 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
     if mode not in MODES:
         raise CodeidxError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
     query = bound_query(query)
+    on = levers(mode)
+    if "boilerplate" in on:
+        query = without_boilerplate(query) or query
     scores: dict[str, float] = defaultdict(float)
     reasons: dict[str, list[str]] = defaultdict(list)
     payloads: dict[str, dict] = {}
@@ -83,8 +91,8 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
     if strength >= MODES.index("hybrid+names+graph"):
         top = sorted(scores, key=lambda i: -scores[i])[:k]
         add("graph", _neighbours(parts, [payloads[i] for i in top], filters), WEIGHTS["graph"])
-        if mode == "full":  # code first: tests below the code they exercise, unless asked for
-            weight = lanes.test_weight(query)
+        if "lanes" in on:  # code first: tests below the code they exercise unless asked for, vendored code below ours
+            weight = lanes.path_weight(query)
             for i in scores:
                 scores[i] *= weight(payloads[i].get("path", ""))
     ranked_ids = sorted(scores,
@@ -99,6 +107,22 @@ def bound_query(query: str) -> str:
     head = (MAX_QUERY_CHARS - len(_CUT)) // 2
     tail = MAX_QUERY_CHARS - len(_CUT) - head
     return query[:head] + _CUT + query[-tail:]
+
+
+def without_boilerplate(query: str) -> str:
+    """A pasted issue without its template: HTML comments (the template's instructions) and task-list
+    lines ("- [x] output of pip list"). Their words are the same in every issue and match nothing
+    the issue is about."""
+    kept, start = [], 0
+    while (open_at := query.find("<!--", start)) != -1:  # str.find, not a regex: linear on unclosed comments
+        close_at = query.find("-->", open_at + 4)
+        if close_at == -1:
+            break
+        kept.append(query[start:open_at])
+        start = close_at + 3
+    kept.append(query[start:])
+    lines = "".join(kept).splitlines()
+    return "\n".join(line for line in lines if not _TASK_ITEM.match(line)).strip()
 
 
 def _exact_signals(parts: Parts, query: str, filters: SearchFilters) -> dict[str, list[StoreHit]]:
@@ -148,10 +172,17 @@ def _hit(chunk_id: str, p: dict, score: float, reasons: list[str]) -> Hit:
                reasons=tuple(reasons), text=p.get("text", ""))
 
 
-def rank_files(hits: list[Hit], k: int = 10) -> list[tuple[str, float]]:
-    """Files ranked by their chunks: the best chunk, plus a damped share of the others."""
+def rank_files(hits: list[Hit], sizes: Mapping[str, int] | None = None, k: int = 10) -> list[tuple[str, float]]:
+    """Files ranked by their chunks: the best chunk, plus a damped share of the others.
+
+    With `sizes` (each file's chunk count), the share is divided by the square root of that count:
+    a long file has more chunks to land in the pool by chance, so its many middling hits are weaker
+    evidence than a short file's few, as length normalisation does in BM25.
+    """
     per_file: dict[str, list[float]] = defaultdict(list)
     for hit in hits:
         per_file[hit.path].append(hit.score)
-    ranked = {path: max(s) + 0.3 * (sum(s) - max(s)) for path, s in per_file.items()}
+    sizes = sizes or {}
+    ranked = {path: max(s) + OTHER_CHUNKS * (sum(s) - max(s)) / math.sqrt(max(1, sizes.get(path, 1)))
+              for path, s in per_file.items()}
     return sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))[:k]

@@ -272,10 +272,17 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
 
     assert [is_test_path(p) for p in ("tests/test_app.py", "src/testing.py", "pkg/conftest.py", "pkg/app.py")] == \
         [True, False, True, False]
-    assert [lanes.is_context(p) for p in ("README", "docs/api.rst", "tests/data/a.py", "config.yaml", "app.py")] == \
-        [True, True, True, True, False]
-    assert lanes.test_weight("why does the retry loop stop?")("tests/test_retry.py") == lanes.TEST_DAMPING
-    assert lanes.test_weight("which test checks the retry loop?")("tests/test_retry.py") == 1.0
+    assert [lanes.is_context(p) for p in ("README", "docs/api.rst", "tests/data/a.py", "config.yaml", "app.py",
+                                          "doc/conf.py", "examples/hello.py", "src/docstring.py")] == \
+        [True, True, True, True, False, True, True, False]
+    why, which = lanes.path_weight("why does the retry loop stop?"), lanes.path_weight("which test checks the retry loop?")
+    assert why("tests/test_retry.py") == lanes.TEST_DAMPING and which("tests/test_retry.py") == 1.0
+    assert why("src/retry.py") == which("src/retry.py") == 1.0
+    # Vendored code counts less than the project's own; a monorepo's top-level packages/ is its own.
+    assert [lanes.is_vendored(p) for p in ("requests/packages/urllib3/response.py", "packages/core/index.js",
+                                           "pkg/_vendor/six.py", "third_party/zlib/zlib.c", "pkg/package.py")] == \
+        [True, False, True, True, False]
+    assert why("requests/packages/urllib3/response.py") == lanes.VENDOR_DAMPING
 
 
 def test_the_budget_counter_keeps_its_parsed_tables_and_counts_the_same(tmp_path: Path, monkeypatch) -> None:
@@ -299,3 +306,73 @@ def test_the_budget_counter_keeps_its_parsed_tables_and_counts_the_same(tmp_path
     saved.write_bytes(b"not marshal")  # damaged: parsed again, and saved whole again
     assert load("gpt-4o", tmp_path)(text) == expected
     assert [p.name for p in (tmp_path / "tiktoken").iterdir()] == [saved.name] and saved.stat().st_size > 1000
+
+
+PRICING = '''"""Prices shown in the shop."""
+
+
+def apply_discount(price, percent):
+    """Take a percentage discount off a price, never below zero."""
+    return max(0.0, price * (1 - percent / 100))
+'''
+
+
+def test_the_projects_own_code_comes_before_vendored_copies_examples_and_benchmarks(tmp_path: Path) -> None:
+    # Without the lanes, each of the others outranks shop/pricing.py here (checked with full-no-lanes).
+    root = make_repo(tmp_path / "shop", {
+        "shop/__init__.py": "",
+        "shop/pricing.py": PRICING,
+        "shop/_vendor/pricing.py": PRICING.replace("Take a percentage discount off a price, never below zero.",
+                                                   "How a percentage discount is taken off a price."),
+        "docs/examples/discount_demo.py": "# Take a percentage discount off a price.\nprint(10.0 * (1 - 20 / 100))\n",
+        "benchmarks/bench_discount.py": 'def bench_discount():\n    """Time taking a percentage discount off a price."""\n'
+                                        "    return [price * 0.8 for price in range(1000)]\n",
+    })
+    question = "how is a percentage discount taken off a price?"
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        result = index.ask(question, files=True, k=6)
+        unlaned = [h.path for h in index.search(question, k=6, mode="full-no-lanes")]
+    assert unlaned[0] == "shop/_vendor/pricing.py"
+    assert unlaned.index("docs/examples/discount_demo.py") < unlaned.index("shop/pricing.py")
+    files = [f.path for f in result.files]
+    assert files[0] == "shop/pricing.py" and result.hits[0].path == "shop/pricing.py"
+    assert files.index("shop/_vendor/pricing.py") < files.index("docs/examples/discount_demo.py")
+    assert files[-1] == "docs/examples/discount_demo.py"  # code in a docs folder is in the docs' lane
+    assert files.index("benchmarks/bench_discount.py") > files.index("shop/pricing.py")
+
+
+def test_files_are_ranked_by_their_best_chunk_and_a_length_normalised_share_of_the_rest() -> None:
+    from codeidx.retriever.search import Hit, rank_files
+
+    def hit(path: str, score: float) -> Hit:
+        return Hit("id", path, "python", "function", "f", "f", "", 1, 2, score, (), "")
+
+    # A long file whose many middling chunks land in the pool against a short file's strong few.
+    pool = [hit("short.py", 0.030), hit("short.py", 0.020), *(hit("long.py", 0.028) for _ in range(8))]
+    assert [p for p, _ in rank_files(pool)] == ["long.py", "short.py"]
+    assert [p for p, _ in rank_files(pool, {"short.py": 4, "long.py": 300})] == ["short.py", "long.py"]
+
+
+def test_an_issue_template_is_left_out_of_the_query() -> None:
+    from codeidx.retriever.search import without_boilerplate
+
+    issue = ("<!--\nThanks for submitting an issue! Here's a quick checklist:\n-->\n"
+             "Rewrite fails when the first expression is a number\n"
+             "- [x] a detailed description of the bug\n- [ ] output of `pip list`\n"
+             "* [X] minimal example\n\nassert 1 == 2  <!-- inline note -->\n- a plain list item stays")
+    assert without_boilerplate(issue) == ("Rewrite fails when the first expression is a number\n\n"
+                                          "assert 1 == 2  \n- a plain list item stays")
+    assert without_boilerplate("keep <!-- an unclosed comment") == "keep <!-- an unclosed comment"
+    assert without_boilerplate("<!-- only a template -->") == ""
+
+
+def test_each_lever_can_be_turned_off_for_an_ablation(index: Index) -> None:
+    from codeidx.core.ranking import LEVERS, levers
+
+    assert levers("full") == frozenset(LEVERS) and levers("hybrid+names+graph") == frozenset()
+    for lever in LEVERS:
+        assert levers(f"full-no-{lever}") == frozenset(LEVERS) - {lever}
+        assert index.search("how are failed requests retried?", k=3, mode=f"full-no-{lever}")
+    # An all-template query still searches what the user typed rather than nothing.
+    assert index.search("<!-- RetryPolicy -->", k=3)
