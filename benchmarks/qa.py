@@ -23,8 +23,8 @@ from codeidx.benchmarks.dataset import json_lines
 from codeidx.benchmarks.metrics import mean, percentile, reciprocal_rank
 from codeidx.benchmarks.workspace import Checkout
 from codeidx.core.errors import CodeidxError
+from codeidx.core.paths import is_prose
 from codeidx.core.ranking import LEVERS
-from codeidx.retriever.lanes import is_prose
 
 TOP = 10  # rankings are kept to this depth
 KS = (1, 5, 10)

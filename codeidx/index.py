@@ -26,10 +26,11 @@ from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError, DamagedIndexError, IndexMismatchError, NoIndexError
 from codeidx.core.home import cache_dir, ensure_home, index_home
 from codeidx.core.models import SearchFilters
+from codeidx.core.paths import is_context
 from codeidx.indexer.embedder import embedder_name
 from codeidx.indexer.graph import SCHEMA_VERSION, Graph
 from codeidx.indexer.plan import Plan, make_plan
-from codeidx.indexer.store_edge import shard_files_present
+from codeidx.indexer.store_edge import CODE_LANE, CONTEXT_LANE, LANE_RULE, shard_files_present
 from codeidx.indexer.walker import walk
 
 OPTIMIZE_AFTER = 0.1  # share of the files a build must rewrite before the store is optimized
@@ -256,8 +257,12 @@ class Index:
                 walked = walk(self.root, self.config.index_dir, self.config.max_file_bytes, self.config.exclude)
                 plan = make_plan(self.root, walked, graph.files(), full=full, incomplete=graph.incomplete_paths())
                 stats = None
-                if not plan.is_empty:
+                relane = meta.get("lanes") != LANE_RULE  # points stored before their payloads had this lane rule
+                if not plan.is_empty or relane:
                     store = self._open_store(meta["collection"], target, self.embedder.dim)
+                if relane:
+                    _mark_lanes(graph, store)
+                if not plan.is_empty:
                     stats = self._execute(plan, graph, store, start, on_progress)
                 files_total = graph.counts()["files"]
             except BaseException:
@@ -311,7 +316,7 @@ class Index:
                           collection=collection)
 
     def _new_meta(self, embedder: "Embedder") -> dict[str, str]:
-        meta = {"schema": SCHEMA_VERSION, "model": self.model_name, "dim": str(embedder.dim),
+        meta = {"schema": SCHEMA_VERSION, "lanes": LANE_RULE, "model": self.model_name, "dim": str(embedder.dim),
                 "max_tokens": str(self.config.embed_max_tokens), "store": self._store_kind(),
                 "collection": self.config.collection}
         if self.config.qdrant_url:
@@ -419,6 +424,16 @@ def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int,
         parse_errors=stats.parse_errors, seconds=round(seconds, 3), searchable_seconds=stats.lexical_seconds,
         chunks_by_language=dict(stats.chunks_by_language), skipped=dict(plan.skipped),
         stage_seconds=dict(stats.stage_seconds))
+
+
+def _mark_lanes(graph: Graph, store: "Store") -> None:
+    """Give every stored point the lane today's rule gives its path, so code-only queries filter in
+    the store; an index from before that rule gets it without re-embedding."""
+    paths = sorted(graph.files())
+    context = [p for p in paths if is_context(p)]
+    store.set_lane(graph.chunk_ids(context), CONTEXT_LANE)
+    store.set_lane(graph.chunk_ids([p for p in paths if not is_context(p)]), CODE_LANE)
+    graph.set_meta(lanes=LANE_RULE)
 
 
 def _swap_in(home: Path, staged: Path) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
+from codeidx.core.paths import is_context
+
 
 @dataclass(frozen=True)
 class SourceFile:
@@ -88,6 +90,7 @@ class SearchFilters:
     path_glob: str | None = None
     language: str | None = None
     kind: str | None = None
+    code_only: bool = False  # leave out the docs' lane (prose, data, docs folders): `paths.is_context`
 
     @property
     def path_prefix(self) -> str:
@@ -99,7 +102,8 @@ class SearchFilters:
         """Whether a chunk with this payload passes every filter; the one definition of what they mean."""
         return ((not self.language or payload.get("language") == self.language)
                 and (not self.kind or payload.get("kind") == self.kind)
-                and (not self.path_glob or _glob_match(payload.get("path", ""), self.path_glob)))
+                and (not self.path_glob or _glob_match(payload.get("path", ""), self.path_glob))
+                and (not self.code_only or not is_context(payload.get("path", ""))))
 
 
 def _glob_match(path: str, glob: str) -> bool:

@@ -1,5 +1,6 @@
-"""What a path is by convention: a test. One rule for the agent's test stage, the retriever's
-ranking and the benchmarks' candidate files."""
+"""What a path is by convention: a test, or context (documentation, data, bulk configuration).
+One rule for the agent's test stage, the index's payloads, the retriever's ranking and the
+benchmarks' candidate files."""
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
@@ -15,3 +16,25 @@ def is_test_path(path: str) -> bool:
     parts = PurePosixPath(path).parts
     return bool(parts) and (any(part in TEST_DIRS for part in parts[:-1])
                             or any(fnmatchcase(parts[-1], glob) for glob in TEST_FILE_GLOBS))
+
+
+PROSE_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc"})
+PROSE_NAMES = ("readme", "changes", "changelog", "history", "news", "license", "contributing", "authors")
+DATA_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".csv", ".xml", ".sql"})
+DATA_DIRS = frozenset({"fixtures", "fixture", "testdata", "data"})
+# Code under these folders documents or demonstrates the project rather than implementing it.
+DOC_DIRS = frozenset({"doc", "docs", "documentation", "example", "examples"})
+
+
+def is_prose(path: str) -> bool:
+    """Documentation by its format or name: .md/.rst/.txt files, READMEs, changelogs."""
+    p = PurePosixPath(path)
+    return p.suffix.lower() in PROSE_SUFFIXES or p.name.lower().startswith(PROSE_NAMES)
+
+
+def is_context(path: str) -> bool:
+    """Files that explain or feed the code rather than implement it: prose, data, bulk configuration,
+    documentation and examples."""
+    p = PurePosixPath(path)
+    return (is_prose(path) or p.suffix.lower() in DATA_SUFFIXES
+            or any(part in DATA_DIRS or part in DOC_DIRS for part in p.parts[:-1]))

@@ -31,6 +31,9 @@ class Store(Protocol):
     def set_dense(self, chunk_ids: Sequence[str], dense: Sequence[Sequence[float]]) -> None:
         """Add dense vectors to points already stored, leaving their sparse vectors and payloads."""
 
+    def set_lane(self, chunk_ids: Sequence[str], lane: str) -> None:
+        """Set the `lane` payload field of points already stored (indexes built before lanes existed)."""
+
     def delete(self, chunk_ids: Sequence[str]) -> None: ...
 
     def query(

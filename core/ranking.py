@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 RRF_K = 60  # reciprocal rank fusion: 1/(RRF_K + rank); the stores' fusion and the retriever's use the same k
-# What `full` adds to `hybrid+names+graph`: the code-first lanes (retriever/lanes.py), file
-# ranking normalised by file length (retriever/search.py `rank_files`), and issue-template
-# boilerplate left out of the query (`without_boilerplate`). A `full-no-<lever>` mode turns one
-# off: the benchmarks' ablations.
-LEVERS = ("lanes", "file-length", "boilerplate")
+# What `full` adds to `hybrid+names+graph`: the code-first lanes (retriever/lanes.py), the code's
+# own candidate list from the store (`code-lane`), and file ranking normalised by file length
+# (retriever/search.py `rank_files`). A `full-no-<lever>` mode turns one off: the benchmarks'
+# ablations.
+LEVERS = ("lanes", "code-lane", "file-length")
 # Retrieval modes, weakest to strongest, each adding to the one before (the ablations too).
 MODES = ("dense", "sparse", "hybrid", "hybrid+names", "hybrid+names+graph", "full",
          *(f"full-no-{lever}" for lever in LEVERS))

@@ -14,9 +14,18 @@ from typing import IO, Callable, Sequence
 
 from codeidx.core.errors import StoreError
 from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
+from codeidx.core.paths import is_context
 from codeidx.core.ranking import RRF_K
 
-INDEXED_FIELDS = ("path", "language", "kind")
+INDEXED_FIELDS = ("path", "language", "kind", "lane")
+# The docs' lane in a payload: a code-only query leaves these points out in the store itself, so
+# thousands of fixtures or pages cannot fill its candidates (indexes built before have no lane:
+# `hybrid_query` checks their paths instead).
+CONTEXT_LANE = "context"
+CODE_LANE = "code"
+# Which lane rule the points' payloads follow (graph meta "lanes"); bump it when `paths.is_context`
+# changes, and the next build marks every point again.
+LANE_RULE = "1"
 UPSERT_BATCH = 256
 # A glob cannot be a Qdrant condition; its literal prefix can. The rest is checked here over
 # this many times the wanted number of candidates.
@@ -32,7 +41,8 @@ def payload_of(chunk: Chunk) -> dict:
     return {"path": chunk.path, "language": chunk.language, "kind": chunk.kind, "name": chunk.name,
             "qualified_name": chunk.qualified_name, "signature": chunk.signature, "docstring": chunk.docstring,
             "start_line": chunk.start_line, "end_line": chunk.end_line, "part": chunk.part,
-            "content_hash": chunk.content_hash, "text": chunk.text}
+            "content_hash": chunk.content_hash, "text": chunk.text,
+            "lane": CONTEXT_LANE if is_context(chunk.path) else CODE_LANE}
 
 
 def hybrid_query(search: Callable, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,
@@ -43,10 +53,11 @@ def hybrid_query(search: Callable, dense: Sequence[float] | None, sparse: Sparse
     sparse = sparse if sparse is not None and sparse.indices else None
     if dense is None and sparse is None:
         return []
+    check = bool(filters.path_glob or filters.code_only)
     fetch = limit * GLOB_OVERFETCH if filters.path_glob else limit
-    points = search(filters, dense, sparse, fetch, not ids_only or bool(filters.path_glob))
+    points = search(filters, dense, sparse, fetch, not ids_only or check)
     hits = [StoreHit(str(p.id), float(p.score), dict(p.payload or {})) for p in points]
-    if filters.path_glob:
+    if check:
         hits = [h for h in hits if filters.admits(h.payload)]
     return hits[:limit]
 
@@ -126,6 +137,10 @@ class EdgeStore:
         self._update([q.UpdateOperation.update_vectors(points[start:start + UPSERT_BATCH])
                       for start in range(0, len(points), UPSERT_BATCH)])
 
+    def set_lane(self, chunk_ids: Sequence[str], lane: str) -> None:
+        self._update([self.q.UpdateOperation.set_payload(list(chunk_ids[start:start + UPSERT_BATCH]), {"lane": lane})
+                      for start in range(0, len(chunk_ids), UPSERT_BATCH)])
+
     def delete(self, chunk_ids: Sequence[str]) -> None:
         self._update([self.q.UpdateOperation.delete_points(list(chunk_ids[start:start + UPSERT_BATCH]))
                       for start in range(0, len(chunk_ids), UPSERT_BATCH)])
@@ -161,7 +176,8 @@ class EdgeStore:
         must = [q.FieldCondition(key=key, match=q.MatchValue(value)) for key, value in exact_matches(filters)]
         if filters.path_prefix:
             must.append(q.FieldCondition(key="path", match=q.MatchPrefix(filters.path_prefix)))
-        return q.Filter(must=must) if must else None
+        must_not = [q.FieldCondition(key="lane", match=q.MatchValue(CONTEXT_LANE))] if filters.code_only else []
+        return q.Filter(must=must, must_not=must_not) if must or must_not else None
 
     def retrieve(self, chunk_ids: Sequence[str]) -> list[StoreHit]:
         if not chunk_ids:

@@ -11,6 +11,7 @@ from codeidx.core.errors import StoreError, first_line
 from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
 from codeidx.core.ranking import RRF_K
 from codeidx.indexer.store_edge import (
+    CONTEXT_LANE,
     INDEXED_FIELDS,
     PREFETCH_FLOOR,
     UPSERT_BATCH,
@@ -61,6 +62,11 @@ class ServerStore:
         for start in range(0, len(points), UPSERT_BATCH):
             self.client.update_vectors(self.collection, points[start:start + UPSERT_BATCH], wait=True)
 
+    def set_lane(self, chunk_ids: Sequence[str], lane: str) -> None:
+        for start in range(0, len(chunk_ids), UPSERT_BATCH):
+            self.client.set_payload(self.collection, {"lane": lane}, points=list(chunk_ids[start:start + UPSERT_BATCH]),
+                                    wait=True)
+
     def delete(self, chunk_ids: Sequence[str]) -> None:
         if chunk_ids:
             self.client.delete(self.collection, self.m.PointIdsList(points=list(chunk_ids)), wait=True)
@@ -99,7 +105,8 @@ class ServerStore:
         prefix = prefix[:prefix.rfind("/") + 1]
         if any(ch.isalnum() for ch in prefix):
             must.append(m.FieldCondition(key="path", match=m.MatchText(text=prefix)))
-        return m.Filter(must=must) if must else None
+        must_not = [m.FieldCondition(key="lane", match=m.MatchValue(value=CONTEXT_LANE))] if filters.code_only else []
+        return m.Filter(must=must, must_not=must_not) if must or must_not else None
 
     def retrieve(self, chunk_ids: Sequence[str]) -> list[StoreHit]:
         records = self.client.retrieve(self.collection, list(chunk_ids), with_payload=True)

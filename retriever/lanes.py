@@ -13,14 +13,8 @@ import re
 from pathlib import PurePosixPath
 from typing import Callable, Sequence, TypeVar
 
-from codeidx.core.paths import is_test_path
+from codeidx.core.paths import is_context, is_test_path
 
-PROSE_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc"})
-PROSE_NAMES = ("readme", "changes", "changelog", "history", "news", "license", "contributing", "authors")
-DATA_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".csv", ".xml", ".sql"})
-DATA_DIRS = frozenset({"fixtures", "fixture", "testdata", "data"})
-# Code under these folders documents or demonstrates the project rather than implementing it.
-DOC_DIRS = frozenset({"doc", "docs", "documentation", "example", "examples"})
 # Third-party code copied into the tree. `packages` only below the top level: at the top it is a
 # monorepo's own packages, inside a package (requests/packages/urllib3) a vendored copy.
 VENDOR_DIRS = frozenset({"vendor", "vendored", "_vendor", "third_party", "thirdparty", "extern", "externals"})
@@ -36,20 +30,6 @@ TEST_DAMPING = 0.6
 VENDOR_DAMPING = 0.6
 
 T = TypeVar("T")
-
-
-def is_prose(path: str) -> bool:
-    """Documentation by its format or name: .md/.rst/.txt files, READMEs, changelogs."""
-    p = PurePosixPath(path)
-    return p.suffix.lower() in PROSE_SUFFIXES or p.name.lower().startswith(PROSE_NAMES)
-
-
-def is_context(path: str) -> bool:
-    """Files that explain or feed the code rather than implement it: prose, data, bulk configuration,
-    documentation and examples."""
-    p = PurePosixPath(path)
-    return (is_prose(path) or p.suffix.lower() in DATA_SUFFIXES
-            or any(part in DATA_DIRS or part in DOC_DIRS for part in p.parts[:-1]))
 
 
 def is_vendored(path: str) -> bool:

@@ -7,10 +7,9 @@ signal says about it and its `reasons` name the signals.
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters, StoreHit
@@ -28,7 +27,6 @@ OTHER_CHUNKS = 0.3  # a file's chunks after its best count this share of their s
 # more than a long question; the embedder reads far less anyway. See `bound_query`.
 MAX_QUERY_CHARS = 20_000
 _CUT = "\n[...]\n"
-_TASK_ITEM = re.compile(r"\s*[-*] \[[ xX]\] ")
 
 
 @dataclass(frozen=True)
@@ -56,8 +54,6 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
         raise CodeidxError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
     query = bound_query(query)
     on = levers(mode)
-    if "boilerplate" in on:
-        query = without_boilerplate(query) or query
     scores: dict[str, float] = defaultdict(float)
     reasons: dict[str, list[str]] = defaultdict(list)
     payloads: dict[str, dict] = {}
@@ -76,14 +72,20 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
     if mode in ("dense", "sparse"):
         add(mode, store.query(dense, sparse, limit, filters))
     else:
-        fused = store.query(dense, sparse, limit, filters)
-        # The fused list ranks; the single lists (milliseconds each) only say who found what.
-        sides = {"dense": {h.chunk_id for h in store.query(dense, None, limit, filters, ids_only=True)},
-                 "sparse": {h.chunk_id for h in store.query(None, sparse, limit, filters, ids_only=True)}}
-        for hit in fused:
-            scores[hit.chunk_id] += hit.score  # Qdrant's fused score already is the RRF sum of both lists
-            payloads[hit.chunk_id] = hit.payload
-            reasons[hit.chunk_id].extend(side for side, ids in sides.items() if hit.chunk_id in ids)
+        # Thousands of fixtures or pages can fill every candidate: unless the docs are asked for, the
+        # code gets a list of its own, and the mixed list adds only the docs' lane.
+        code_lane = "code-lane" in on and not filters.code_only and not lanes.asks_for_docs(query)
+        for lane_filters in ((replace(filters, code_only=True), filters) if code_lane else (filters,)):
+            fused = store.query(dense, sparse, limit, lane_filters)
+            # The fused list ranks; the single lists (milliseconds each) only say who found what.
+            sides = {"dense": {h.chunk_id for h in store.query(dense, None, limit, lane_filters, ids_only=True)},
+                     "sparse": {h.chunk_id for h in store.query(None, sparse, limit, lane_filters, ids_only=True)}}
+            for hit in fused:
+                if hit.chunk_id in payloads:
+                    continue
+                scores[hit.chunk_id] += hit.score  # Qdrant's fused score already is the RRF sum of both lists
+                payloads[hit.chunk_id] = hit.payload
+                reasons[hit.chunk_id].extend(side for side, ids in sides.items() if hit.chunk_id in ids)
     strength = MODES.index(mode)  # each mode from hybrid+names on adds to the one before
     if strength >= MODES.index("hybrid+names"):
         for kind, ranked in _exact_signals(parts, query, filters).items():
@@ -107,22 +109,6 @@ def bound_query(query: str) -> str:
     head = (MAX_QUERY_CHARS - len(_CUT)) // 2
     tail = MAX_QUERY_CHARS - len(_CUT) - head
     return query[:head] + _CUT + query[-tail:]
-
-
-def without_boilerplate(query: str) -> str:
-    """A pasted issue without its template: HTML comments (the template's instructions) and task-list
-    lines ("- [x] output of pip list"). Their words are the same in every issue and match nothing
-    the issue is about."""
-    kept, start = [], 0
-    while (open_at := query.find("<!--", start)) != -1:  # str.find, not a regex: linear on unclosed comments
-        close_at = query.find("-->", open_at + 4)
-        if close_at == -1:
-            break
-        kept.append(query[start:open_at])
-        start = close_at + 3
-    kept.append(query[start:])
-    lines = "".join(kept).splitlines()
-    return "\n".join(line for line in lines if not _TASK_ITEM.match(line)).strip()
 
 
 def _exact_signals(parts: Parts, query: str, filters: SearchFilters) -> dict[str, list[StoreHit]]:

@@ -330,6 +330,18 @@ def test_path_glob_filter_restricts_results(filled, embed, glob, paths, mode):
         assert {h.payload["path"] for h in hits} == paths
 
 
+@pytest.mark.parametrize("ids_only", [False, True])
+def test_code_only_leaves_out_the_docs_lane_in_the_store(filled, embed, ids_only):
+    query = "install the package with pip"
+    everything = filled.query(embed(query), sparse_query(query), ALL)
+    code = filled.query(embed(query), sparse_query(query), ALL, SearchFilters(code_only=True), ids_only=ids_only)
+    assert everything[0].payload["path"] == "docs/install.md"
+    docs = {c.id for c in CHUNKS if c.path == "docs/install.md"}
+    assert set(ids(code)) == {h.chunk_id for h in everything} - docs and len(code) == ALL - len(docs)
+    # The store filters on the payload's lane, so a whole list of code comes back, not what is left of one.
+    assert len(filled.query(embed(query), None, 3, SearchFilters(code_only=True))) == 3
+
+
 def test_glob_and_language_filters_combine(filled, embed):
     hits = filled.query(embed("cart"), None, ALL, SearchFilters(path_glob="*", language="go"))
     assert set(ids(hits)) == expected_ids(language="go")
