@@ -63,6 +63,7 @@ class ServerStore:
             self.client.update_vectors(self.collection, points[start:start + UPSERT_BATCH], wait=True)
 
     def set_lane(self, chunk_ids: Sequence[str], lane: str) -> None:
+        self.client.create_payload_index(self.collection, "lane", self.m.PayloadSchemaType.KEYWORD)  # as at creation
         for start in range(0, len(chunk_ids), UPSERT_BATCH):
             self.client.set_payload(self.collection, {"lane": lane}, points=list(chunk_ids[start:start + UPSERT_BATCH]),
                                     wait=True)
