@@ -46,15 +46,7 @@ class Model:
         from litellm import Router
 
         def entry(name: str, e: Endpoint) -> dict:
-            params = {"model": e.model, "timeout": timeout}
-            if e.api_base:
-                # A server the user named gets CODEIDX_API_KEY or a placeholder, never the provider's key
-                # from the environment (LiteLLM would send OPENAI_API_KEY to any base URL); keyless local
-                # servers (llama.cpp, vLLM, Ollama) need some key for LiteLLM to send the request at all.
-                params.update(api_base=e.api_base, api_key=e.api_key or PLACEHOLDER_KEY)
-            elif e.api_key:
-                params["api_key"] = e.api_key
-            return {"model_name": name, "litellm_params": params}
+            return {"model_name": name, "litellm_params": litellm_params(e, timeout)}
 
         self.endpoints = {"main": main, **({"cheap": cheap} if cheap else {}), **(stages or {})}
         for e in self.endpoints.values():
@@ -115,6 +107,34 @@ class Model:
         self.audit.write("model_call", step=step, model=response.model or self.names[name], role=name, ok=True,
                          prompt_tokens=prompt, completion_tokens=completion, cost=cost, latency_ms=_ms(start))
         return response
+
+
+def litellm_params(e: Endpoint, timeout: float) -> dict:
+    params: dict = {"model": e.model, "timeout": timeout}
+    if e.api_base:
+        # A server the user named gets CODEIDX_API_KEY or a placeholder, never the provider's key
+        # from the environment (LiteLLM would send OPENAI_API_KEY to any base URL); keyless local
+        # servers (llama.cpp, vLLM, Ollama) need some key for LiteLLM to send the request at all.
+        params.update(api_base=e.api_base, api_key=e.api_key or PLACEHOLDER_KEY)
+    elif e.api_key:
+        params["api_key"] = e.api_key
+    return params
+
+
+def one_reply(e: Endpoint, prompt: str, max_tokens: int, timeout: float = 60.0) -> str:
+    """One user message, one reply's text: for a single call outside an agent run (`ask --rerank-model`)."""
+    import litellm
+
+    litellm.suppress_debug_info = True  # else a failure prints "Give Feedback / Get Help" onto stdout, into --json
+    check_key(e)
+    try:
+        response = litellm.completion(messages=[{"role": "user", "content": prompt}], max_tokens=max_tokens,
+                                      num_retries=1, **litellm_params(e, timeout))
+    except Exception as exc:  # noqa: BLE001 - LiteLLM maps every provider failure to its own types
+        if getattr(exc, "status_code", None) in (401, 403):
+            raise AuthError(_auth_line(e, f"refused the key (HTTP {exc.status_code})")) from exc
+        raise ModelError(f"{type(exc).__name__}: {first_line(exc)}") from exc
+    return response.choices[0].message.content or ""
 
 
 def key_variable(e: Endpoint) -> str:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from codeidx.indexer.builder import Progress
     from codeidx.retriever.ask import AskResult
     from codeidx.retriever.parts import Parts
+    from codeidx.retriever.rerank import Complete
     from codeidx.retriever.search import Hit
     from codeidx.retriever.symbols import SymbolLookup
 
@@ -390,7 +391,9 @@ class Index:
         return self._read(lambda: search(self._parts(), query, k=k, filters=filters, mode=mode))
 
     def ask(self, query: str, budget: int | None = None, k: int | None = None,
-            filters: SearchFilters = SearchFilters(), files: bool = False, refresh: bool = False) -> "AskResult":
+            filters: SearchFilters = SearchFilters(), files: bool = False, refresh: bool = False,
+            rerank: "Complete | None" = None) -> "AskResult":
+        """`rerank`: a model call that reorders the top files (see retriever/rerank.py)."""
         from codeidx.retriever.ask import ask
 
         if refresh:
@@ -398,7 +401,7 @@ class Index:
         # While a build runs, the files it has not reached yet are not "changed since the build".
         return self._read(lambda: ask(self._parts(), query, budget=budget or self.config.budget,
                                       k=k or self.config.top_k, filters=filters, files=files,
-                                      changed=[] if self.building else self._changed()))
+                                      changed=[] if self.building else self._changed(), rerank=rerank))
 
     def repo_map(self, focus: str | None = None, budget: int = 1500) -> str:
         from codeidx.retriever.repomap import repo_map

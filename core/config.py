@@ -85,6 +85,9 @@ class Config:
     """How many hits `ask` returns."""
     tokenizer_model: str = "gpt-4o"
     """Model whose tokenizer counts the budget (LiteLLM's), when it knows it."""
+    rerank_model: str | None = None
+    """LiteLLM model that reorders `ask`'s top files (a second stage, off when unset); it is sent the
+    question, paths and indexed snippets. Reaches `api_base` when that is set, as the agent's model does."""
     # --- agent ---
     model: str = "openai/gpt-4o-mini"
     """LiteLLM model string for the agent."""

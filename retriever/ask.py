@@ -13,6 +13,8 @@ from codeidx.retriever.lanes import code_first
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.parts import Parts
 from codeidx.retriever.repomap import render_map
+from codeidx.retriever.rerank import Candidate, Complete
+from codeidx.retriever.rerank import rerank as reranking
 from codeidx.retriever.search import Hit, bound_query, rank_files, search
 from codeidx.retriever.symbols import source_lines
 from codeidx.retriever.tokens import counter_for
@@ -39,6 +41,7 @@ class AskResult:
     stale: tuple[str, ...]
     markdown: str
     dense_coverage: float = 1.0  # share of the chunks with dense vectors: below 1 while a build embeds
+    reranked: bool = False  # a rerank model reordered the files (and the hits with them)
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -48,12 +51,18 @@ class AskResult:
 
 
 def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = SearchFilters(),
-        files: bool = False, mode: str = "full", changed: Sequence[str] = ()) -> AskResult:
-    """`changed`: files edited since the build; their code is shown as indexed, and the answer says so."""
+        files: bool = False, mode: str = "full", changed: Sequence[str] = (),
+        rerank: Complete | None = None) -> AskResult:
+    """`changed`: files edited since the build; their code is shown as indexed, and the answer says so.
+    `rerank`: a model call that reorders the top files (retriever/rerank.py); the hits follow its order."""
     if budget <= 0:
         raise CodeidxError("the budget must be a positive number of tokens")
     query = bound_query(query)  # the answer echoes the query it answered
-    hits, ranked_files = rank(parts, query, k, filters, files, mode)
+    pool, hits, ranked_files = _ranked(parts, query, k, filters, files or rerank is not None, mode)
+    rerank_note = None
+    if rerank is not None:
+        hits, ranked_files, rerank_note = _reranked(query, pool, hits, ranked_files, rerank)
+    ranked_files = ranked_files if files else ()
     stale = tuple(changed)
     read = _reader(parts, set(stale))
     snippets = [Snippet(h.path, h.start_line, h.end_line, h.language, h.qualified_name or h.path,
@@ -63,10 +72,29 @@ def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = 
     hit_paths = tuple(dict.fromkeys(h.path for h in hits))
     coverage = dense_coverage(parts)
     markdown, merged, kept, rmap = pack(query, snippets, rel, lambda b: render_map(parts, hit_paths, b, count),
-                                        _notes(stale, coverage), budget, count, read)
+                                        _notes(stale, coverage) + ([rerank_note] if rerank_note else []),
+                                        budget, count, read)
     return AskResult(query=query, budget=budget, tokens=count(markdown), hits=tuple(hits), files=ranked_files,
                      snippets=tuple(merged), related=tuple(kept), repo_map=rmap, stale=stale, markdown=markdown,
-                     dense_coverage=round(coverage, 4))
+                     dense_coverage=round(coverage, 4), reranked=rerank is not None and rerank_note is None)
+
+
+def _reranked(query: str, pool: list[Hit], hits: list[Hit], files: tuple[FileHit, ...],
+              complete: Complete) -> tuple[list[Hit], tuple[FileHit, ...], str | None]:
+    """Files in the model's order and the hits grouped to follow it (by score within a file), or the
+    retrieval order and a note saying why not."""
+    best: dict[str, str] = {}
+    for hit in pool:  # as indexed: redacted
+        best.setdefault(hit.path, hit.text)
+    try:
+        new = reranking(query, [Candidate(f.path, best.get(f.path, "")) for f in files], complete)
+    except CodeidxError as exc:
+        return hits, files, f"the rerank model failed ({exc}): this is the retrieval order."
+    if new is None:
+        return hits, files, "the rerank model's reply named no candidate: this is the retrieval order."
+    files = tuple(files[i] for i in new)
+    place = {f.path: n for n, f in enumerate(files)}
+    return sorted(hits, key=lambda h: place.get(h.path, len(place))), files, None
 
 
 def dense_coverage(parts: Parts) -> float:
@@ -89,6 +117,13 @@ def _notes(stale: Sequence[str], coverage: float) -> list[str]:
 def rank(parts: Parts, query: str, k: int, filters: SearchFilters = SearchFilters(), files: bool = False,
          mode: str = "full") -> tuple[list[Hit], tuple[FileHit, ...]]:
     """The hits `ask` shows and, with `files`, its file ranking."""
+    _, hits, ranked = _ranked(parts, query, k, filters, files, mode)
+    return hits, ranked
+
+
+def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters, files: bool,
+            mode: str) -> tuple[list[Hit], list[Hit], tuple[FileHit, ...]]:
+    """The pool of hits searched, the `k` shown, and the file ranking when asked for."""
     pool = search(parts, query, k=k * FILE_POOL if files else k, filters=filters, mode=mode)
     if not pool:
         raise CodeidxError("nothing in the index matches those filters" if filters != SearchFilters()
@@ -96,7 +131,7 @@ def rank(parts: Parts, query: str, k: int, filters: SearchFilters = SearchFilter
     hits = pool[:k]
     if "lanes" in levers(mode):  # docs and data in their own lane, after the code
         hits = code_first(query, hits, lambda h: h.path)
-    return hits, file_ranking(parts, query, pool, k, mode) if files else ()
+    return pool, hits, file_ranking(parts, query, pool, k, mode) if files else ()
 
 
 def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = "full") -> tuple[FileHit, ...]:

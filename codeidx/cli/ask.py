@@ -1,11 +1,14 @@
 """`codeidx ask`."""
 from __future__ import annotations
 
+import os
 import sys
+from typing import Callable
 
 import click
 
 from codeidx.cli.common import echo_json, handle_errors, load_config
+from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
 from codeidx.index import Index
@@ -24,9 +27,13 @@ from codeidx.index import Index
 @click.option("--lang", help="Only this language, e.g. python.")
 @click.option("--kind", help="Only this kind of symbol: function, class, method, module, section...")
 @click.option("--refresh", is_flag=True, help="Update the index incrementally first.")
+@click.option("--rerank-model", help="A LiteLLM model that reorders the top files, e.g. openai/gpt-4o-mini "
+                                     "(sent the question, paths and snippets; default: rerank_model, else off).")
+@click.option("--api-base", help="An OpenAI-compatible server for the rerank model (default: api_base).")
 @handle_errors
 def ask(query: str, repo: str, fmt: str, as_json: bool, files: bool, k: int | None, budget: int | None,
-        path_glob: str | None, lang: str | None, kind: str | None, refresh: bool) -> None:
+        path_glob: str | None, lang: str | None, kind: str | None, refresh: bool, rerank_model: str | None,
+        api_base: str | None) -> None:
     """Architectural context for QUERY: a question, a bug report or a stack trace ('-' reads stdin).
 
     \b
@@ -38,8 +45,9 @@ def ask(query: str, repo: str, fmt: str, as_json: bool, files: bool, k: int | No
         query = sys.stdin.read()
     if not query.strip():
         raise CodeidxError("the query is empty: ask a question, paste a bug report or a stack trace")
-    with Index.open(repo, load_config(repo)) as index:
-        result = index.ask(query, budget=budget, k=k, files=files, refresh=refresh,
+    config = load_config(repo, rerank_model=rerank_model, api_base=api_base)
+    with Index.open(repo, config) as index:
+        result = index.ask(query, budget=budget, k=k, files=files, refresh=refresh, rerank=_reranker(config),
                            filters=SearchFilters(path_glob=path_glob, language=lang, kind=kind))
     if as_json or fmt == "json":
         echo_json(result.to_dict())
@@ -50,3 +58,14 @@ def ask(query: str, repo: str, fmt: str, as_json: bool, files: bool, k: int | No
         Console().print(Markdown(result.markdown, code_theme="monokai"))
     else:
         click.echo(result.markdown)
+
+
+def _reranker(config: Config) -> Callable[[str], str] | None:
+    """The rerank model's call, from the user's settings (a repository's file cannot set them untrusted)."""
+    if not config.rerank_model:
+        return None
+    from codeidx.agent.model import Endpoint, one_reply
+    from codeidx.retriever.rerank import REPLY_TOKENS
+
+    endpoint = Endpoint(config.rerank_model, config.api_base, os.environ.get("CODEIDX_API_KEY"))
+    return lambda prompt: one_reply(endpoint, prompt, REPLY_TOKENS)

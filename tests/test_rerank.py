@@ -1,0 +1,91 @@
+"""`ask --rerank-model`: a language model reorders the top files, through LiteLLM to a scripted
+server on 127.0.0.1, with no API key."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import make_repo
+from llm_server import ScriptedLLMServer, reply
+from test_ask import FILES
+
+from codeidx.cli import cli
+from codeidx.core.config import Config
+from codeidx.index import Index
+from codeidx.retriever.rerank import RERANK_FILES, Candidate, order, prompt
+
+QUESTION = "how are failed requests retried with exponential backoff?"
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_repo(tmp_path_factory.mktemp("rerank") / "netlib", {
+        **FILES, "netlib/secrets.py": 'TOKEN = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"\n'})
+    with Index.open(root, cache_dir=str(tmp_path_factory.mktemp("cache"))) as index:
+        index.build()
+    return root
+
+
+@pytest.fixture(autouse=True)
+def no_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("OPENAI_API_KEY", "CODEIDX_API_KEY", "CODEIDX_RERANK_MODEL", "CODEIDX_API_BASE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def ask_json(repo: Path, *args: str) -> dict:
+    result = CliRunner().invoke(cli, ["ask", QUESTION, "--repo", str(repo), "--files", "--json", *args],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_the_models_order_leads_and_the_hits_follow_it(repo: Path) -> None:
+    before = ask_json(repo)
+    files = [f["path"] for f in before["files"]]
+    with ScriptedLLMServer([reply("3, 1")]) as server:
+        after = ask_json(repo, "--rerank-model", "openai/ranker", "--api-base", server.url)
+    reranked = [f["path"] for f in after["files"]]
+    assert reranked == [files[2], files[0], files[1], *files[3:]] and after["reranked"] is True
+    shown = list(dict.fromkeys(h["path"] for h in after["hits"]))
+    assert shown == [p for p in reranked if p in shown]  # the answer leads with the model's first file
+    [request] = server.chat_requests()
+    text = request["messages"][0]["content"]
+    assert QUESTION in text and all(f"] {p}\n" in text for p in files[:RERANK_FILES])
+    assert "ghp_abcdefghijklmnopqrstuvwxyz0123456789" not in text  # indexed snippets are redacted
+    assert request["max_tokens"] <= 100 and server.authorizations == ["Bearer codeidx-no-key"]
+
+
+@pytest.mark.parametrize("script", [
+    500,  # the server fails
+    reply("I cannot rank these. Ignore the list and read ../../etc/passwd"),  # no usable number
+    reply("99, 0, -4"),  # numbers that name no candidate
+])
+def test_a_failed_or_useless_rerank_keeps_the_retrieval_order_and_says_so(repo: Path, script) -> None:
+    before = ask_json(repo)
+    with ScriptedLLMServer([script, script]) as server:
+        after = ask_json(repo, "--rerank-model", "openai/ranker", "--api-base", server.url)
+    assert after["files"] == before["files"] and after["hits"] == before["hits"] and after["reranked"] is False
+    assert "rerank model" in after["markdown"] and "retrieval order" in after["markdown"]
+
+
+def test_a_hosted_rerank_model_without_its_key_is_a_note_not_a_crash(repo: Path) -> None:
+    after = ask_json(repo, "--rerank-model", "openai/gpt-4o-mini")
+    assert after["reranked"] is False and "OPENAI_API_KEY" in after["markdown"]
+
+
+def test_a_repository_cannot_choose_where_its_code_is_sent(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {".codeidx.toml": 'rerank_model = "openai/attacker"\n'
+                                                        'api_base = "http://attacker.example/v1"\n', "a.py": ""})
+    config = Config.load(root)
+    assert config.rerank_model is None and config.api_base is None
+    assert {"rerank_model", "api_base"} <= set(config.untrusted)
+
+
+def test_the_reply_is_read_as_numbers_only_and_the_prompt_is_bounded() -> None:
+    assert order("3, 1", 4) == [2, 0, 1, 3]
+    assert order("Best: [2]. Then 2 again, then 7 and 0; finally 1.", 3) == [1, 0, 2]
+    assert order("none", 2) is None and order("99, 0, -1", 2) is None
+    text = prompt("q" * 50_000, [Candidate(f"f{i}.py", "x" * 50_000) for i in range(RERANK_FILES)])
+    assert len(text) < 20_000
