@@ -1,7 +1,7 @@
 """An OpenAI-compatible chat server over a local GGUF model, so `codeidx bench agent run` can measure an
 open model on a machine without a GPU (benchmark material only, never CI).
 
-    python -m codeidx.benchmarks.local_model --model qwen2.5-coder-1.5b-instruct-q4_k_m.gguf --port 8011
+    python -m codeidx.benchmarks.local_model --model MODEL.gguf --port 8011 --threads 1 --tool-choice required
     codeidx bench agent run tasks.jsonl --model openai/local --api-base http://127.0.0.1:8011/v1 --out runs/q
 
 Why not llama-cpp-python's own server: its `chatml-function-calling` format drops `role: tool` messages,
@@ -10,9 +10,9 @@ Qwen2.5-Coder (issue #14). Here the prompt is the model's own chat template (the
 `tokenizer.chat_template`, which for Qwen2.5 knows tools and `<tool_call>` replies), and a grammar lets the
 model answer only with plain text or one well-formed `<tool_call>` whose arguments fit the tool's schema.
 
-One `llama_cpp.Llama` serves every request in turn: llama-cpp-python keeps the tokens it last evaluated and
-re-evaluates only what follows the common prefix, so an agent's next turn costs its new messages, not the
-whole conversation again. llama_cpp and jinja2 are imported only when serving.
+One `llama_cpp.Llama` serves every request in turn and keeps its KV cache: only the prompt's tokens after
+the prefix it shares with the last one are evaluated, so an agent's next turn costs its new messages, not
+the whole conversation again. llama_cpp and jinja2 are imported only when serving.
 """
 from __future__ import annotations
 
@@ -152,9 +152,12 @@ class LocalModel:
 
     def __init__(self, path: str, ctx: int, threads: int, max_tokens: int = MAX_TOKENS, name: str = "local",
                  tool_choice: str = "auto") -> None:
-        import llama_cpp
-        import numpy
-
+        try:
+            import llama_cpp
+            import numpy
+        except ImportError:
+            raise SystemExit("serving a GGUF model needs llama-cpp-python: pip install llama-cpp-python jinja2 "
+                             "(it builds llama.cpp from source, minutes on a small CPU)") from None
         self.lib, self.np = llama_cpp, numpy
         self.llm = llama_cpp.Llama(model_path=path, n_ctx=ctx, n_threads=threads, n_threads_batch=threads,
                                    verbose=False)
@@ -202,7 +205,7 @@ class LocalModel:
             new, reply, finish = self.replies[key]
             seconds = time.perf_counter() - start
         content, calls = parse_reply(self._text(reply), {t["function"]["name"] for t in tools})
-        ended = f"tool call {calls[0]['function']['name']}" if calls else f"text ({finish})"
+        ended = f"tool call {calls[0]['function']['name']}" if calls else f"text ({finish}) {content[:160]!r}"
         print(f"prompt {len(tokens)} tokens ({new} new), reply {len(reply)} tokens, {seconds:.1f} s, {ended}"
               + (", gone before the reply" if gone() else ""), file=sys.stderr, flush=True)
         message = {"role": "assistant", "content": content, **({"tool_calls": calls} if calls else {})}
@@ -223,8 +226,10 @@ class LocalModel:
         cached = llm.input_ids[: llm.n_tokens].tolist()
         common = next((i for i, (a, b) in enumerate(zip(tokens, cached)) if a != b), min(len(cached), len(tokens)))
         llm.n_tokens = min(common, len(tokens) - 1)  # one token at least is evaluated: its logits pick the first
-        new = len(tokens) - llm.n_tokens
+        new, start = len(tokens) - llm.n_tokens, time.perf_counter()
         llm.eval(tokens[llm.n_tokens:])
+        print(f"prompt {len(tokens)} tokens: {new} evaluated in {time.perf_counter() - start:.1f} s",
+              file=sys.stderr, flush=True)
         sampler = lib.llama_sampler_init_grammar(self.vocab, rules.encode(), b"root")
         if not sampler:
             raise ValueError("the reply grammar does not parse")
@@ -317,11 +322,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", required=True, help="path of a GGUF file with a chat template")
     parser.add_argument("--port", type=int, default=8011)
     parser.add_argument("--ctx", type=int, default=16384, help="context window in tokens")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="CPU threads; on cores other work keeps busy, 1 (llama.cpp's threads wait on each other)")
     parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS, help="most tokens a reply may generate")
     parser.add_argument("--name", default="local", help="the model name responses report")
     parser.add_argument("--tool-choice", choices=("auto", "required"), default="auto",
-                        help="with tools on offer and no tool_choice in the request: may the model answer in text")
+                        help="for a request with tools and no tool_choice: text or a call (auto), or a call (required)")
     args = parser.parse_args(argv)
     model = LocalModel(args.model, args.ctx, args.threads, args.max_tokens, args.name, args.tool_choice)
     # Loopback only, one request at a time: this is a benchmark's model, not a service.
