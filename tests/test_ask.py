@@ -211,7 +211,7 @@ def test_json_output_is_stable(repo: Path) -> None:
     assert first.output == second.output
     data = json.loads(first.output)
     assert set(data) == {"query", "budget", "tokens", "hits", "files", "snippets", "related", "repo_map", "stale",
-                         "markdown", "dense_coverage"}
+                         "markdown", "dense_coverage", "reranked"}
     assert set(data["hits"][0]) >= {"path", "start_line", "end_line", "qualified_name", "score", "reasons"}
 
 
