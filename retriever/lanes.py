@@ -21,6 +21,7 @@ VENDOR_DIRS = frozenset({"vendor", "vendored", "_vendor", "third_party", "thirdp
 NESTED_VENDOR_DIRS = frozenset({"packages"})
 # Benchmarks exercise the code as tests do, so they rank below it as tests do.
 BENCH_DIRS = frozenset({"bench", "benchmark", "benchmarks"})
+ASK_CHARS = 1000  # of a query's first line, read for what it asks for
 # Words by which a question asks for the documentation rather than the code.
 _ASKS_DOCS = re.compile(r"\b(docs?|documentation|documented|readme|tutorial|guide|changelog|manual)\b", re.I)
 _ASKS_TESTS = re.compile(r"\b(tests?|testing|tested|fixtures?|conftest|bench|benchmarks?)\b", re.I)
@@ -39,11 +40,18 @@ def is_vendored(path: str) -> bool:
 
 
 def asks_for_docs(query: str) -> bool:
-    return bool(_ASKS_DOCS.search(query))
+    return bool(_ASKS_DOCS.search(_the_ask(query)))
 
 
 def asks_for_tests(query: str) -> bool:
-    return bool(_ASKS_TESTS.search(query))
+    return bool(_ASKS_TESTS.search(_the_ask(query)))
+
+
+def _the_ask(query: str) -> str:
+    """What a query asks for is in its first line: a question, or a pasted issue's title. The body
+    of an issue or a trace describes a situation ("the docs build fails", "in my test"), and on
+    SWE-bench Lite dev such words turned the lanes off for 10 (docs) and 13 (tests) of 42 issues."""
+    return next((line for line in query.splitlines() if line.strip()), "")[:ASK_CHARS]
 
 
 def exercises(path: str) -> bool:

@@ -275,6 +275,10 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
     assert [is_context(p) for p in ("README", "docs/api.rst", "tests/data/a.py", "config.yaml", "app.py",
                                           "doc/conf.py", "examples/hello.py", "src/docstring.py")] == \
         [True, True, True, True, False, True, True, False]
+    # What a query asks for is in its first line: an issue's body mentioning docs or tests asks for neither.
+    issue = "Retry loop stops after one attempt\n\nThe docs say three attempts; my test shows one."
+    assert not lanes.asks_for_docs(issue) and not lanes.asks_for_tests(issue)
+    assert lanes.asks_for_docs("docs: the retry section is wrong\n\nIt says 3.")
     why, which = lanes.path_weight("why does the retry loop stop?"), lanes.path_weight("which test checks the retry loop?")
     assert why("tests/test_retry.py") == lanes.TEST_DAMPING and which("tests/test_retry.py") == 1.0
     assert why("src/retry.py") == which("src/retry.py") == 1.0
