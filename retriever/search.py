@@ -73,7 +73,7 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
         add(mode, store.query(dense, sparse, limit, filters))
     else:
         # Thousands of fixtures or pages can fill every candidate: unless the docs are asked for, the
-        # code gets a list of its own, and the mixed list adds only the docs' lane.
+        # code gets a list of its own first, and the mixed list adds what that lacks (the docs' lane).
         code_lane = "code-lane" in on and not filters.code_only and not lanes.asks_for_docs(query)
         for lane_filters in ((replace(filters, code_only=True), filters) if code_lane else (filters,)):
             fused = store.query(dense, sparse, limit, lane_filters)
