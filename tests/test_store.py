@@ -342,6 +342,16 @@ def test_code_only_leaves_out_the_docs_lane_in_the_store(filled, embed, ids_only
     assert len(filled.query(embed(query), None, 3, SearchFilters(code_only=True))) == 3
 
 
+def test_set_lane_moves_points_between_the_lanes_a_code_only_query_sees(writable, embed):
+    query = embed("install the package with pip")
+    docs = [c.id for c in CHUNKS if c.path == "docs/install.md"]
+    writable.set_lane(docs, "code")  # as an index stored before lanes: the store cannot tell the docs apart
+    assert writable.query(query, None, 1, SearchFilters(code_only=True)) == []  # its one candidate was the docs'
+    writable.set_lane(docs, "context")
+    [hit] = writable.query(query, None, 1, SearchFilters(code_only=True))
+    assert hit.payload["path"] != "docs/install.md" and hit.payload["lane"] == "code"
+
+
 def test_glob_and_language_filters_combine(filled, embed):
     hits = filled.query(embed("cart"), None, ALL, SearchFilters(path_glob="*", language="go"))
     assert set(ids(hits)) == expected_ids(language="go")
