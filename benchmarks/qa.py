@@ -33,6 +33,7 @@ INDEX_DIR = f".codeidx-bench-qa-{WINDOW}"
 # The modes compared: `full` is what `ask` gives users, `hybrid+names+graph` the ranking before its
 # levers, and each `full-no-<lever>` says what that lever is worth beside the others.
 SYSTEMS = ("hybrid+names+graph", "full", *(f"full-no-{lever}" for lever in LEVERS))
+RERANKED = "full+rerank"  # `full`, its top files reordered by the rerank model given to `run`
 REQUIRED = ("id", "repo", "commit", "question", "gold_files")
 
 
@@ -92,7 +93,9 @@ def load_questions(path: str | Path, repos: Iterable[str] = (), limit: int | Non
 
 def run(questions: Sequence[Question], checkout_for: Callable[[Question], Checkout], cache_dir: Path | None,
         systems: Sequence[str] = SYSTEMS, on_result: Callable[[QuestionResult], None] = lambda r: None,
-        on_build: Callable[[RepoBuild], None] = lambda b: None) -> tuple[list[QuestionResult], list[RepoBuild]]:
+        on_build: Callable[[RepoBuild], None] = lambda b: None,
+        rerank: Callable[[str], str] | None = None) -> tuple[list[QuestionResult], list[RepoBuild]]:
+    """`rerank`: a rerank model's call; with it, a `full+rerank` row (`ask --rerank-model`) joins the systems."""
     results: list[QuestionResult] = []
     builds: list[RepoBuild] = []
     by_repo: dict[str, list[Question]] = {}
@@ -104,7 +107,7 @@ def run(questions: Sequence[Question], checkout_for: Callable[[Question], Checko
         for commit in dict.fromkeys(q.commit for q in group):
             checkout.goto(commit)
             build, found = _ask_all([q for q in group if q.commit == commit], checkout.path, cache_dir, systems,
-                                    on_result)
+                                    on_result, rerank)
             builds.append(RepoBuild(repo, commit, *build))
             on_build(builds[-1])
             results.extend(found)
@@ -112,7 +115,8 @@ def run(questions: Sequence[Question], checkout_for: Callable[[Question], Checko
 
 
 def _ask_all(questions: list[Question], root: Path, cache_dir: Path | None, systems: Sequence[str],
-             on_result: Callable[[QuestionResult], None]) -> tuple[tuple, list[QuestionResult]]:
+             on_result: Callable[[QuestionResult], None],
+             rerank: Callable[[str], str] | None) -> tuple[tuple, list[QuestionResult]]:
     from codeidx.index import Index
     from codeidx.retriever.ask import rank
     from codeidx.retriever.parts import Parts
@@ -131,9 +135,10 @@ def _ask_all(questions: list[Question], root: Path, cache_dir: Path | None, syst
             files = {"bm25": tuple(p for p, _ in bm25.rank(q.text, TOP))}
             hits = {"bm25": files["bm25"]}
             query_ms = {}
-            for name in systems:
+            for name in (*systems, RERANKED) if rerank else systems:
                 start = time.perf_counter()
-                found, ranked = rank(parts, q.text, TOP, files=True, mode=name)
+                found, ranked = rank(parts, q.text, TOP, files=True, mode=name.removesuffix("+rerank"),
+                                     rerank=rerank if name == RERANKED else None)
                 query_ms[name] = round((time.perf_counter() - start) * 1000, 2)
                 files[name] = tuple(f.path for f in ranked)
                 hits[name] = tuple(h.path for h in found)

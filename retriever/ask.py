@@ -58,11 +58,7 @@ def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = 
     if budget <= 0:
         raise CodeidxError("the budget must be a positive number of tokens")
     query = bound_query(query)  # the answer echoes the query it answered
-    pool, hits, ranked_files = _ranked(parts, query, k, filters, files or rerank is not None, mode)
-    rerank_note = None
-    if rerank is not None:
-        hits, ranked_files, rerank_note = _reranked(query, pool, hits, ranked_files, rerank)
-    ranked_files = ranked_files if files else ()
+    hits, ranked_files, rerank_note = _ordered(parts, query, k, filters, files, mode, rerank)
     stale = tuple(changed)
     read = _reader(parts, set(stale))
     snippets = [Snippet(h.path, h.start_line, h.end_line, h.language, h.qualified_name or h.path,
@@ -115,10 +111,20 @@ def _notes(stale: Sequence[str], coverage: float) -> list[str]:
 
 
 def rank(parts: Parts, query: str, k: int, filters: SearchFilters = SearchFilters(), files: bool = False,
-         mode: str = "full") -> tuple[list[Hit], tuple[FileHit, ...]]:
+         mode: str = "full", rerank: Complete | None = None) -> tuple[list[Hit], tuple[FileHit, ...]]:
     """The hits `ask` shows and, with `files`, its file ranking."""
-    _, hits, ranked = _ranked(parts, query, k, filters, files, mode)
+    hits, ranked, _ = _ordered(parts, query, k, filters, files, mode, rerank)
     return hits, ranked
+
+
+def _ordered(parts: Parts, query: str, k: int, filters: SearchFilters, files: bool, mode: str,
+             rerank: Complete | None) -> tuple[list[Hit], tuple[FileHit, ...], str | None]:
+    """Hits, files (with `files`) and, when a rerank was asked for and did not happen, why not."""
+    pool, hits, ranked = _ranked(parts, query, k, filters, files or rerank is not None, mode)
+    note = None
+    if rerank is not None:
+        hits, ranked, note = _reranked(query, pool, hits, ranked, rerank)
+    return hits, ranked if files else (), note
 
 
 def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters, files: bool,

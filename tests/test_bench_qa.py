@@ -91,3 +91,27 @@ def test_bench_qa_scores_each_question_against_its_answer_files(tmp_path: Path) 
     assert saved["builds"][0]["commit"] == commit and saved["builds"][0]["files_indexed"] == 4
     assert "### SWE-QA (qa.jsonl)" in (out / "report.md").read_text()
     assert git(repo, "status", "--porcelain") == ""  # the user's clone is never touched
+
+
+def test_bench_qa_adds_a_rerank_row_when_given_a_rerank_model(tmp_path: Path, monkeypatch) -> None:
+    from llm_server import ScriptedLLMServer, reply
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    repo = make_repo(tmp_path / "clones" / "shop", FILES)
+    commit = git(repo, "rev-parse", "HEAD").strip()
+    dataset = tmp_path / "qa.jsonl"
+    dataset.write_text("".join(json.dumps({"id": i, "repo": "acme/shop", "commit": commit, "question": q,
+                                           "answer": "", "gold_files": gold}) + "\n" for i, q, gold in QUESTIONS[:2]))
+    out = tmp_path / "out"
+    # The model puts the second candidate first for the first question, and fails on the second.
+    with ScriptedLLMServer([reply("2"), 500, 500, 500]) as server:
+        result = CliRunner().invoke(cli, ["bench", "qa", "--dataset", str(dataset), "--repos", str(tmp_path / "clones"),
+                                          "--work-dir", str(tmp_path / "work"), "--out", str(out),
+                                          "--rerank-model", "openai/ranker", "--api-base", server.url],
+                                    catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    answered = {q["id"]: q["files"] for q in json.loads((out / "results.json").read_text())["questions"]}
+    full, reranked = answered["q1"]["full"], answered["q1"]["full+rerank"]
+    assert reranked == [full[1], full[0], *full[2:]]
+    assert answered["q2"]["full+rerank"] == answered["q2"]["full"]  # a failed call keeps the retrieval order
+    assert "Rerank model openai/ranker: 2 calls, 1 failed." in (out / "report.md").read_text()

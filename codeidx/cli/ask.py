@@ -1,14 +1,11 @@
 """`codeidx ask`."""
 from __future__ import annotations
 
-import os
 import sys
-from typing import Callable
 
 import click
 
-from codeidx.cli.common import echo_json, handle_errors, load_config
-from codeidx.core.config import Config
+from codeidx.cli.common import echo_json, handle_errors, load_config, reranker
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
 from codeidx.index import Index
@@ -46,8 +43,9 @@ def ask(query: str, repo: str, fmt: str, as_json: bool, files: bool, k: int | No
     if not query.strip():
         raise CodeidxError("the query is empty: ask a question, paste a bug report or a stack trace")
     config = load_config(repo, rerank_model=rerank_model, api_base=api_base)
+    rerank = reranker(config.rerank_model, config.api_base)
     with Index.open(repo, config) as index:
-        result = index.ask(query, budget=budget, k=k, files=files, refresh=refresh, rerank=_reranker(config),
+        result = index.ask(query, budget=budget, k=k, files=files, refresh=refresh, rerank=rerank,
                            filters=SearchFilters(path_glob=path_glob, language=lang, kind=kind))
     if as_json or fmt == "json":
         echo_json(result.to_dict())
@@ -59,13 +57,3 @@ def ask(query: str, repo: str, fmt: str, as_json: bool, files: bool, k: int | No
     else:
         click.echo(result.markdown)
 
-
-def _reranker(config: Config) -> Callable[[str], str] | None:
-    """The rerank model's call, from the user's settings (a repository's file cannot set them untrusted)."""
-    if not config.rerank_model:
-        return None
-    from codeidx.agent.model import Endpoint, one_reply
-    from codeidx.retriever.rerank import REPLY_TOKENS
-
-    endpoint = Endpoint(config.rerank_model, config.api_base, os.environ.get("CODEIDX_API_KEY"))
-    return lambda prompt: one_reply(endpoint, prompt, REPLY_TOKENS)

@@ -6,11 +6,12 @@ import shlex
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import click
 
 from codeidx.cli import bench_agent, bench_embedders
-from codeidx.cli.common import echo_json, handle_errors, load_config, to_jsonable
+from codeidx.cli.common import echo_json, handle_errors, load_config, reranker, to_jsonable
 from codeidx.core.errors import CodeidxError
 
 
@@ -94,9 +95,11 @@ def localize(dataset: str, repos_dir: str, only: tuple[str, ...], **opts) -> Non
 @click.option("--limit", type=click.IntRange(1), help="At most this many questions.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write results.json and report.md here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option("--rerank-model", help="Also rank with this rerank model (a full+rerank row), e.g. openai/gpt-4o-mini.")
+@click.option("--api-base", help="An OpenAI-compatible server for the rerank model.")
 @handle_errors
 def qa(dataset: str, repos_dir: str, only: tuple[str, ...], work_dir: str | None, limit: int | None,
-       out_dir: str | None, as_json: bool) -> None:
+       out_dir: str | None, as_json: bool, rerank_model: str | None, api_base: str | None) -> None:
     """Natural questions about code (SWE-QA): does `ask` rank the files that answer them first?
 
     Each question is asked at its pinned commit, the whole repository indexed; gold is the files
@@ -121,6 +124,8 @@ def qa(dataset: str, repos_dir: str, only: tuple[str, ...], work_dir: str | None
     machine = describe()
     _note(f"{len(questions)} questions; checkouts and indexes in {work / 'qa'}")
 
+    calls = _Calls()
+
     def progress(r) -> None:
         _note(f"{r.id}: first file " + ", ".join(
             f"{s} {'hit' if files[:1] and files[0] in r.gold_files else 'miss'}" for s, files in r.files.items()))
@@ -129,9 +134,12 @@ def qa(dataset: str, repos_dir: str, only: tuple[str, ...], work_dir: str | None
         questions, lambda q: Checkout(find_clone(repos, q.repo), work / "qa" / q.repo.replace("/", "__")),
         work / "embedding-cache", on_result=progress,
         on_build=lambda b: _note(f"{b.repo}@{b.commit[:12]}: built in {b.seconds:.1f} s, "
-                                 f"{b.chunks_embedded} chunks embedded"))
+                                 f"{b.chunks_embedded} chunks embedded"),
+        rerank=calls.wrap(reranker(rerank_model, api_base)))
     scores = bench_qa.by_repo(results)
     report = bench_qa.report(results, builds, command, as_line(machine), Path(dataset).name)
+    if rerank_model:  # a call that failed left its question in the retrieval order: say how many did
+        report += f"\n\nRerank model {rerank_model}: {calls.made} calls, {calls.failed} failed."
     if out_dir:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -168,6 +176,26 @@ def history(path: str, count: int, **opts) -> None:
     work = Path(opts["work_dir"] or Path(tempfile.gettempdir()) / f"codeidx-bench-{repo.name}")
     _run_quality(instances, lambda i: Checkout(repo, work / repo.name), work,
                  f"history of {repo.name} ({len(instances)} commits)", **opts)
+
+
+class _Calls:
+    """Counts a model's calls and failures (a failed rerank is otherwise silent in a benchmark row)."""
+
+    def __init__(self) -> None:
+        self.made = self.failed = 0
+
+    def wrap(self, call: Callable[[str], str] | None) -> Callable[[str], str] | None:
+        if call is None:
+            return None
+
+        def counted(prompt: str) -> str:
+            self.made += 1
+            try:
+                return call(prompt)
+            except Exception:
+                self.failed += 1
+                raise
+        return counted
 
 
 def _run_quality(instances, checkout_for, work: Path, title: str, *, modes: str, windows: tuple[int, ...],

@@ -87,3 +87,15 @@ def to_jsonable(value: Any) -> Any:
 
 def echo_json(value: Any) -> None:
     click.echo(json.dumps(to_jsonable(value), indent=2, sort_keys=True))
+
+
+def reranker(model: str | None, api_base: str | None) -> Callable[[str], str] | None:
+    """The rerank model's call (`ask --rerank-model`), from the user's settings: a repository's file
+    cannot set them untrusted. A server the user names gets CODEIDX_API_KEY or no key."""
+    if not model:
+        return None
+    from codeidx.agent.model import Endpoint, one_reply
+    from codeidx.retriever.rerank import REPLY_TOKENS
+
+    endpoint = Endpoint(model, api_base, os.environ.get("CODEIDX_API_KEY"))
+    return lambda prompt: one_reply(endpoint, prompt, REPLY_TOKENS)
