@@ -118,8 +118,8 @@ def _spec_from(message, files: tuple[str, ...], symbols: tuple[str, ...], source
     if not isinstance(fields, dict):
         raise ContractError("write_spec's arguments must be a JSON object")
     return Spec(goal=str(fields.get("goal") or ""), acceptance_criteria=_lines(fields.get("acceptance_criteria")),
-                files=tuple(dict.fromkeys(files + _lines(fields.get("files")))),
-                symbols=tuple(dict.fromkeys(symbols + _lines(fields.get("symbols")))),
+                files=tuple(dict.fromkeys(files + _names(fields.get("files")))),
+                symbols=tuple(dict.fromkeys(symbols + _names(fields.get("symbols")))),
                 test_plan=str(fields.get("test_plan") or ""), source=source)
 
 
@@ -127,6 +127,12 @@ def _lines(value: object) -> tuple[str, ...]:
     """A list, or one item a line (bullets dropped)."""
     items = value if isinstance(value, list) else str(value or "").splitlines()
     return tuple(s for s in (str(i).strip().lstrip("-*").strip() for i in items) if s)
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """Paths or symbol names, one a line or comma-separated: small models write "a.py, b.py" on one line
+    (measured: it stopped 9 of 18 runs of a 1.5B model), and neither a path nor a name holds a comma."""
+    return tuple(n for item in _lines(value) for n in (part.strip().strip("`'\"") for part in item.split(",")) if n)
 
 
 def _json_in(text: str) -> str:

@@ -80,6 +80,15 @@ def test_a_spec_that_fails_validation_is_retried_once_then_the_run_stops_for_a_p
     assert "**needs_human**" in summary and "No spec was accepted." in summary
 
 
+def test_a_spec_may_list_its_files_and_symbols_on_one_line(failing: Path) -> None:
+    one_line = call("write_spec", **{**SPEC_FIELDS, "files": "calc.py, `tests/test_calc.py`", "symbols": "add, sub"})
+    with ScriptedLLMServer([call("finish", summary="nothing")], spec_script=[one_line]) as server:
+        done = run(failing, server, max_steps=1)
+    assert done.status == "limit" and len(server.spec_requests) == 1  # accepted at once
+    spec = next(e for e in read_run(failing, done.run_id) if e["event"] == "spec")["record"]
+    assert {"calc.py", "tests/test_calc.py"} <= set(spec["files"]) and {"add", "sub"} <= set(spec["symbols"])
+
+
 def test_an_openapi_operation_is_the_task(failing: Path, tmp_path: Path) -> None:
     api = tmp_path / "openapi.yaml"
     api.write_text("openapi: 3.0.0\ninfo: {title: pets, version: '1'}\npaths:\n  /pets:\n"
