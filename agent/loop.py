@@ -17,6 +17,10 @@ Use the tools to inspect the code, make the smallest change that does the task, 
 Read failures closely and fix them. Call finish with a short summary once the tests pass.
 Never touch protected paths (CI configuration, secrets) unless the task requires it."""
 NUDGE = "Continue with the tools. When the task is done and the tests pass, call finish."
+# Small models repeat a call word for word (a 1.5B model: 56 of 135 calls); nothing changed in between,
+# so running it again would only return the same result.
+REPEATED = ("this is the same call, with the same arguments, as the one just before, and its result is above; "
+            "do something else (another query, read_file, edit_file, run_tests or finish)")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ def run_loop(model: Model, tools: Toolbox, task: str, context: str, limits: Limi
     messages = [{"role": "system", "content": SYSTEM},
                 {"role": "user", "content": f"# Task\n{task}\n\n# Context from the codebase index\n{context}"}]
     idle = False  # the previous answer called no tool
+    last = None  # the previous tool call, name and arguments
     for step in range(1, limits.max_steps + 1):
         if model.cost >= limits.max_cost:
             return Outcome("limit", f"cost limit reached: ${model.cost:.6f} spent, limit ${limits.max_cost}", step - 1)
@@ -55,20 +60,25 @@ def run_loop(model: Model, tools: Toolbox, task: str, context: str, limits: Limi
             continue
         idle = False
         for call in message.tool_calls:
-            result = _call_tool(functions, call.function.name, call.function.arguments, audit, step)
+            this = (call.function.name, call.function.arguments)
+            result = _call_tool(functions, *this, audit, step, repeated=this == last)
+            last = this
             messages.append({"role": "tool", "tool_call_id": call.id, "content": model.condense(result, step)})
             if tools.finished is not None:
                 return Outcome("success", tools.finished, step)
     return Outcome("limit", f"step limit reached: {limits.max_steps} steps without finishing", limits.max_steps)
 
 
-def _call_tool(functions: dict, name: str, raw_arguments: str, audit: AuditLog, step: int) -> str:
+def _call_tool(functions: dict, name: str, raw_arguments: str, audit: AuditLog, step: int,
+               repeated: bool = False) -> str:
     """Run one tool call; whatever goes wrong becomes the result the model reads next."""
     start = time.perf_counter()
     try:
         arguments = json.loads(raw_arguments or "{}")  # parsed, never evaluated
         if not isinstance(arguments, dict):
             raise ToolError("tool arguments must be a JSON object")
+        if repeated:
+            raise ToolError(REPEATED)
         if name not in functions:
             raise ToolError(f"unknown tool {name!r}; the tools are: {', '.join(functions)}")
         result, ok = str(functions[name](**arguments)), True

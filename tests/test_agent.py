@@ -17,6 +17,7 @@ from llm_server import ScriptedLLMServer, reply, tool_call
 
 from codeidx.agent.audit import TEXT_LIMIT, AuditLog, list_runs, read_run, runs_dir, summarize
 from codeidx.agent.guard import approver
+from codeidx.agent.loop import REPEATED
 from codeidx.agent.run import run_agent
 from codeidx.cli import cli
 from codeidx.core.config import Config
@@ -160,6 +161,19 @@ def test_malformed_and_bad_tool_calls_go_back_to_the_model(repo: Path) -> None:
     assert "unknown tool 'teleport'" in results[4]
     nudged = server.chat_requests()[6]["messages"][-1]
     assert nudged["role"] == "user" and "call finish" in nudged["content"]
+
+
+def test_a_call_repeated_word_for_word_is_not_run_again(repo: Path) -> None:
+    search = tool_call("search_code", {"query": "add", "k": 1})
+    script = [reply(tool_calls=[search]), reply(tool_calls=[search]), reply(tool_calls=[search])] + list(FIX)
+    with ScriptedLLMServer(script) as server:
+        result = _run(repo, server)
+    assert result.status == "success"
+    results = _tool_results(server)
+    assert "def add" in results[0] and results[1] == results[2] == "error: " + REPEATED
+    calls = [e for e in read_run(repo, result.run_id) if e["event"] == "tool_call"]
+    assert [c["ok"] for c in calls[:3]] == [True, False, False]  # audited, not run
+    assert sum(c["tool"] == "run_tests" and c["ok"] for c in calls) == 2  # the same call after an edit runs
 
 
 def test_cheap_model_condenses_long_tool_output(repo: Path) -> None:
