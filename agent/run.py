@@ -117,7 +117,7 @@ def run_agent(repo: Path, task: str, config: Config, approve: Approver, apply: b
                             ProtectedPaths(config.protected_paths), approve,
                             lambda path, ok: audit.write("approval", path=path, approved=ok))
             if model is None:
-                model = RouterModel(endpoints["main"], endpoints.get("cheap"), audit,
+                model = RouterModel(endpoints["main"], endpoints.get("cheap"), audit, timeout=config.model_timeout,
                                     stages={s: e for s, e in endpoints.items() if s in MODEL_STAGES})
             stages.model = model
             stages.enter("spec")

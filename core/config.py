@@ -44,7 +44,7 @@ REPO_SAFE_KEYS = frozenset({"exclude", "max_file_bytes", "embed_max_tokens", "em
 LIMITS: dict[str, tuple[float, float | None]] = {
     "embed_batch_size": (1, 4096), "embed_max_tokens": (16, 32768), "max_file_bytes": (1, 100_000_000),
     "budget": (1, 1_000_000), "top_k": (1, 1000), "max_steps": (1, None), "max_cost": (0, None),
-    "max_tokens": (1, None),
+    "max_tokens": (1, None), "model_timeout": (1, 3600),
 }
 
 
@@ -101,6 +101,8 @@ class Config:
     """Most USD one agent run may spend (LiteLLM's cost tracking)."""
     max_tokens: int = 2_000_000
     """Most tokens (prompt + completion) one agent run may use."""
+    model_timeout: float = 120.0
+    """Seconds one model call may take before it is retried: raise it for a slow local model."""
     test_cmd: str | None = None
     """Test command for the agent; detected when unset (pytest, npm test, go test, cargo test)."""
     allowed_commands: tuple[str, ...] = ("pytest", "python -m pytest", "ls", "git status", "git diff", "git log")

@@ -41,8 +41,9 @@ class ScriptedLLMServer:
     """
 
     def __init__(self, script: list[dict | int] | None = None, embedding_dim: int = 8,
-                 spec_script: list[dict | int] | None = None) -> None:
+                 spec_script: list[dict | int] | None = None, delay: float = 0.0) -> None:
         self.script = list(script or [])
+        self.delay = delay  # seconds each chat reply waits: a slow model
         self.spec_script = list(spec_script or [])
         self.embedding_dim = embedding_dim
         self.requests: list[dict[str, Any]] = []
@@ -113,6 +114,7 @@ class ScriptedLLMServer:
                                      "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
                     return
                 if self.path.endswith("/chat/completions"):
+                    time.sleep(server.delay)
                     nxt = server._next(spec)
                     if isinstance(nxt, int):
                         self._send(nxt, {"error": {"message": f"scripted error {nxt}", "type": "scripted", "code": nxt}})

@@ -230,6 +230,14 @@ def test_model_errors_are_retried_then_end_the_run_in_one_line(repo: Path) -> No
     assert read_run(repo, failed.run_id)[-1]["status"] == "error"
 
 
+def test_a_model_slower_than_model_timeout_fails_and_a_longer_timeout_waits_for_it(repo: Path) -> None:
+    with ScriptedLLMServer([], spec_script=[SPEC] * 3, delay=2.0) as server:
+        failed = _run(repo, server, model_timeout=1)
+    assert failed.status == "error" and "Timeout" in failed.reason and len(server.spec_requests) == 3
+    with ScriptedLLMServer(list(FIX), spec_script=[SPEC], delay=2.0) as server:
+        assert _run(repo, server, model_timeout=30).status == "success"
+
+
 def test_a_refused_key_ends_the_run_at_once_naming_the_variable_to_set(repo: Path, monkeypatch) -> None:
     # One request: no retry, and no fallback to the cheap model (which wrote the spec).
     with ScriptedLLMServer([401] + list(FIX)) as server:
