@@ -50,7 +50,7 @@ def order(reply: str, count: int) -> list[int] | None:
 def rerank(query: str, candidates: Sequence[Candidate], complete: Complete) -> list[int] | None:
     """The model's order of the first `RERANK_FILES` candidates, or None when its reply names none."""
     head = list(candidates[:RERANK_FILES])
-    if len(head) < 2:
-        return None
+    if len(head) < 2:  # nothing to reorder: no call
+        return list(range(len(candidates)))
     ranked = order(complete(prompt(query, head)) or "", len(head))
     return None if ranked is None else ranked + list(range(len(head), len(candidates)))

@@ -14,7 +14,7 @@ from test_ask import FILES
 from codeidx.cli import cli
 from codeidx.core.config import Config
 from codeidx.index import Index
-from codeidx.retriever.rerank import RERANK_FILES, Candidate, order, prompt
+from codeidx.retriever.rerank import RERANK_FILES, Candidate, order, prompt, rerank
 
 QUESTION = "how are failed requests retried with exponential backoff?"
 
@@ -87,5 +87,6 @@ def test_the_reply_is_read_as_numbers_only_and_the_prompt_is_bounded() -> None:
     assert order("3, 1", 4) == [2, 0, 1, 3]
     assert order("Best: [2]. Then 2 again, then 7 and 0; finally 1.", 3) == [1, 0, 2]
     assert order("none", 2) is None and order("99, 0, -1", 2) is None
+    assert rerank("q", [Candidate("a.py", "")], lambda prompt: pytest.fail("no call for one file")) == [0]
     text = prompt("q" * 50_000, [Candidate(f"f{i}.py", "x" * 50_000) for i in range(RERANK_FILES)])
     assert len(text) < 20_000
