@@ -72,6 +72,7 @@ class BuildSummary:
     skipped: dict[str, int] = field(default_factory=dict, hash=False)
     stage_seconds: dict[str, float] = field(default_factory=dict, hash=False)  # busy time of each stage
     searchable_seconds: float = 0.0  # from the start until every file answered by keywords and names
+    chunks_keyword_only: int = 0  # of `chunks`, bulk data stored without a dense vector (core/paths.is_bulk_data)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ class IndexStatus:
     languages: dict[str, int] = field(default_factory=dict, hash=False)
     changed: tuple[str, ...] = ()
     dense_chunks: int = 0  # chunks with their dense vector; fewer than `chunks` while a build embeds
-    dense_coverage: float = 1.0  # dense_chunks / chunks
+    dense_coverage: float = 1.0  # dense_chunks / (chunks - keyword_only)
+    keyword_only: int = 0  # chunks of bulk data (fixtures, data folders), searched by keywords and names only
     building: bool = False  # a build is running on this index now
 
 
@@ -355,12 +357,11 @@ class Index:
         meta = graph.meta()
         counts = graph.counts()
         building = self.building
-        dense = graph.dense_count()
         return IndexStatus(root=str(self.root), model=meta.get("model", ""), store=meta.get("store", ""),
                            built_at=meta.get("built_at", ""), files=counts["files"], symbols=counts["symbols"],
                            chunks=counts["chunks"], languages=graph.languages(),
-                           changed=() if building else tuple(self._changed()), dense_chunks=dense,
-                           dense_coverage=round(dense / counts["chunks"], 4) if counts["chunks"] else 1.0,
+                           changed=() if building else tuple(self._changed()), dense_chunks=graph.dense_count(),
+                           dense_coverage=round(graph.dense_coverage(), 4), keyword_only=graph.keyword_only_count(),
                            building=building)
 
     @property
@@ -426,7 +427,7 @@ def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int,
         chunks_embedded=stats.chunks_embedded, tokens_embedded=stats.tokens_embedded,
         parse_errors=stats.parse_errors, seconds=round(seconds, 3), searchable_seconds=stats.lexical_seconds,
         chunks_by_language=dict(stats.chunks_by_language), skipped=dict(plan.skipped),
-        stage_seconds=dict(stats.stage_seconds))
+        stage_seconds=dict(stats.stage_seconds), chunks_keyword_only=stats.chunks_keyword_only)
 
 
 def _mark_lanes(graph: Graph, store: "Store") -> None:

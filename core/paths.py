@@ -32,6 +32,14 @@ def is_prose(path: str) -> bool:
     return p.suffix.lower() in PROSE_SUFFIXES or p.name.lower().startswith(PROSE_NAMES)
 
 
+def is_bulk_data(path: str) -> bool:
+    """Data files of tests and data folders (fixtures, test cases, datasets): often thousands of small
+    YAML or JSON files whose meaning is in their keys and values, so the index keeps them by keywords
+    and names only and never spends the embedder on them."""
+    p = PurePosixPath(path)
+    return p.suffix.lower() in DATA_SUFFIXES and (is_test_path(path) or any(part in DATA_DIRS for part in p.parts[:-1]))
+
+
 def is_context(path: str) -> bool:
     """Files that explain or feed the code rather than implement it: prose, data, bulk configuration,
     documentation and examples."""

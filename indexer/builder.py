@@ -7,7 +7,9 @@ the file in the graph. Parsing and writing never wait for the embedder, so every
 keywords, names and the graph within seconds (the lexical phase). The chunks left without a
 dense vector go to an embedding thread, which starts on the first group stored and never waits
 on writing; the writer adds each group's vectors to the stored points and only then marks them
-in the graph (the dense phase, the slow part).
+in the graph (the dense phase, the slow part). Bulk data (fixtures and data files of tests and data
+folders, core/paths.is_bulk_data) is stored by keywords only: thousands of YAML or JSON fixtures
+would otherwise take most of the embedder's time for the files least likely to answer a question.
 
 Each group is committed whole or not at all: the graph records a file only after its points are
 stored, and a chunk as embedded only after its vector is. An interrupted build leaves a
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from codeidx.core.paths import is_bulk_data
 from codeidx.core.protocols import Embedder, Store
 from codeidx.indexer.embed_cache import EmbeddingCache, cache_key, embed_with_cache
 from codeidx.indexer.graph import FileUpdate, Graph
@@ -67,6 +70,7 @@ class BuildStats:
     # bounds the build. The store's optimize (after bulk writes) comes after.
     stage_seconds: dict[str, float] = field(default_factory=dict, hash=False)
     lexical_seconds: float = 0.0  # from the start until every file was searchable by keywords and names
+    chunks_keyword_only: int = 0  # bulk data, stored without a dense vector
 
 
 def execute(plan: Plan, root: Path, graph: Graph, store: Store, embedder: Embedder, cache: EmbeddingCache,
@@ -171,18 +175,20 @@ class _Writer:
         returns the chunks left to embed."""
         updates = [p.update for p in parsed]
         chunks = [c for u in updates for c in u.chunks]
+        keyword_only = {c.id for c in chunks if is_bulk_data(c.path)}
         with self.totals.busy("write"):
-            known = self.cache.get_many(self.key, [c.content_hash for c in chunks])
-            dense = [known.get(c.content_hash) for c in chunks]
+            known = self.cache.get_many(self.key, [c.content_hash for c in chunks if c.id not in keyword_only])
+            dense = [None if c.id in keyword_only else known.get(c.content_hash) for c in chunks]
             stale = set(self.graph.chunk_ids([u.record.path for u in updates])) - {c.id for c in chunks}
             # New points first, then stale ones out, then the graph: a file is never missing.
             self.store.upsert(chunks, dense, [v for p in parsed for v in p.sparse])
             self.store.delete(sorted(stale))
             self.store.flush()
-            self.graph.replace_files(updates, {c.id for c, d in zip(chunks, dense) if d is not None})
+            self.graph.replace_files(updates, {c.id for c, d in zip(chunks, dense) if d is not None}, keyword_only)
         self.let_readers_in()
-        self.totals.record(updates)
-        pending = [Pending(c.id, c.embed_text, c.content_hash) for c, d in zip(chunks, dense) if d is None]
+        self.totals.record(updates, len(keyword_only))
+        pending = [Pending(c.id, c.embed_text, c.content_hash) for c, d in zip(chunks, dense)
+                   if d is None and c.id not in keyword_only]
         self.pending += len(pending)
         self._progress(Progress("lexical", self.totals.files, self.totals.total))
         return pending
@@ -254,6 +260,7 @@ class Totals:
         self._tokens = 0
         self._symbols = 0
         self._chunks = 0
+        self._keyword_only = 0
         self._errors = 0
         self._by_language: Counter[str] = Counter()
         self._busy: Counter[str] = Counter(dict.fromkeys(("parse", "embed", "write"), 0.0))  # each stage, even idle
@@ -276,8 +283,9 @@ class Totals:
             self.embedded += n
             self._tokens += tokens
 
-    def record(self, updates: list[FileUpdate]) -> None:
+    def record(self, updates: list[FileUpdate], keyword_only: int = 0) -> None:
         with self._lock:
+            self._keyword_only += keyword_only
             for u in updates:
                 self.files += 1
                 self._symbols += len(u.parsed.symbols)
@@ -288,4 +296,4 @@ class Totals:
     def stats(self) -> BuildStats:
         return BuildStats(self.files, self._symbols, self._chunks, self.embedded, self._tokens, self._errors,
                           dict(self._by_language), {k: round(v, 3) for k, v in self._busy.items()},
-                          round(self.lexical_seconds, 3))
+                          round(self.lexical_seconds, 3), self._keyword_only)

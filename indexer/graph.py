@@ -18,6 +18,8 @@ from codeidx.core.models import Chunk, ParsedFile, Reference, Symbol
 # 2: chunk text, payloads and symbols hold secrets redacted; an older index may hold them in clear.
 SCHEMA_VERSION = "2"
 
+KEYWORD_ONLY = 2  # `chunks.dense` of a chunk indexed without a dense vector on purpose (core/paths.is_bulk_data)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -33,7 +35,7 @@ CREATE TABLE IF NOT EXISTS refs (
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, kind TEXT NOT NULL, qualified_name TEXT NOT NULL,
     start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, part INTEGER NOT NULL,
-    dense INTEGER NOT NULL DEFAULT 0);
+    dense INTEGER NOT NULL DEFAULT 0);  -- 0 waiting for its vector, 1 has it, 2 keyword-only (KEYWORD_ONLY)
 CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
 CREATE INDEX IF NOT EXISTS symbols_qualified ON symbols(qualified_name);
 CREATE INDEX IF NOT EXISTS symbols_path ON symbols(path);
@@ -118,8 +120,10 @@ class Graph:
             ids.extend(r[0] for r in self.db.execute("SELECT id FROM chunks WHERE path=?", (path,)))
         return ids
 
-    def replace_files(self, updates: Sequence[FileUpdate], dense: Set[str] = frozenset()) -> None:
-        """`dense`: the ids of the chunks whose points were stored with their dense vector."""
+    def replace_files(self, updates: Sequence[FileUpdate], dense: Set[str] = frozenset(),
+                      keyword_only: Set[str] = frozenset()) -> None:
+        """`dense`: the ids of the chunks whose points were stored with their dense vector;
+        `keyword_only`: those that will never have one."""
         self._paths = None
         with self.db:
             for u in updates:
@@ -137,7 +141,8 @@ class Graph:
                     [(x.path, x.kind, x.name, short_name(x.name), x.line, x.source) for x in u.parsed.references])
                 self.db.executemany(
                     "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(c.id, c.path, c.kind, c.qualified_name, c.start_line, c.end_line, c.part, int(c.id in dense))
+                    [(c.id, c.path, c.kind, c.qualified_name, c.start_line, c.end_line, c.part,
+                      KEYWORD_ONLY if c.id in keyword_only else int(c.id in dense))
                      for c in u.chunks])
 
     def mark_dense(self, chunk_ids: Sequence[str]) -> None:
@@ -145,8 +150,17 @@ class Graph:
             self.db.executemany("UPDATE chunks SET dense=1 WHERE id=?", [(i,) for i in chunk_ids])
 
     def dense_count(self) -> int:
-        """Chunks whose points have their dense vector: all of them once a build has finished."""
+        """Chunks whose points have their dense vector: all but the keyword-only once a build has finished."""
         return self.db.execute("SELECT COUNT(*) FROM chunks WHERE dense=1").fetchone()[0]
+
+    def keyword_only_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM chunks WHERE dense=?", (KEYWORD_ONLY,)).fetchone()[0]
+
+    def dense_coverage(self) -> float:
+        """The share of the chunks meant to have a dense vector that have it: below 1 while a build embeds."""
+        meant, done = self.db.execute("SELECT COUNT(*), SUM(dense=1) FROM chunks WHERE dense!=?",
+                                      (KEYWORD_ONLY,)).fetchone()
+        return (done or 0) / meant if meant else 1.0
 
     def incomplete_paths(self) -> frozenset[str]:
         """Files with chunks still waiting for their dense vector (a build stopped before embedding them)."""

@@ -66,7 +66,7 @@ def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = 
     rel = _related_lines(parts, hits)
     count = counter_for(parts.tokenizer_model, parts.user_cache)
     hit_paths = tuple(dict.fromkeys(h.path for h in hits))
-    coverage = dense_coverage(parts)
+    coverage = parts.graph.dense_coverage()
     markdown, merged, kept, rmap = pack(query, snippets, rel, lambda b: render_map(parts, hit_paths, b, count),
                                         _notes(stale, coverage) + ([rerank_note] if rerank_note else []),
                                         budget, count, read)
@@ -91,11 +91,6 @@ def _reranked(query: str, pool: list[Hit], hits: list[Hit], files: tuple[FileHit
     files = tuple(files[i] for i in new)
     place = {f.path: n for n, f in enumerate(files)}
     return sorted(hits, key=lambda h: place.get(h.path, len(place))), files, None
-
-
-def dense_coverage(parts: Parts) -> float:
-    chunks = parts.graph.counts()["chunks"]
-    return parts.graph.dense_count() / chunks if chunks else 1.0
 
 
 def _notes(stale: Sequence[str], coverage: float) -> list[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters, StoreHit
+from codeidx.core.paths import is_bulk_data
 from codeidx.core.ranking import MODES, RRF_K, levers
 from codeidx.indexer.sparse import sparse_query
 from codeidx.retriever import lanes
@@ -83,7 +84,11 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
             for hit in fused:
                 if hit.chunk_id in payloads:
                     continue
-                scores[hit.chunk_id] += hit.score  # Qdrant's fused score already is the RRF sum of both lists
+                # Qdrant's fused score already is the RRF sum of both lists. Bulk data has no dense vector
+                # (core/paths.is_bulk_data): its keyword rank stands for both, or any chunk ranked by
+                # meaning alone, however weakly, would tie an exact keyword match.
+                keyword_only = is_bulk_data(hit.payload.get("path", "")) and hit.chunk_id not in sides["dense"]
+                scores[hit.chunk_id] += hit.score * (2 if keyword_only else 1)
                 payloads[hit.chunk_id] = hit.payload
                 reasons[hit.chunk_id].extend(side for side, ids in sides.items() if hit.chunk_id in ids)
     strength = MODES.index(mode)  # each mode from hybrid+names on adds to the one before

@@ -367,16 +367,15 @@ def test_each_lever_can_be_turned_off_for_an_ablation(index: Index) -> None:
         assert index.search("how are failed requests retried?", k=3, mode=f"full-no-{lever}")
 
 
-def test_thousands_of_fixtures_cannot_crowd_the_code_out_of_the_answer(tmp_path: Path) -> None:
-    fixtures = {f"tests/fixtures/retry_{i:03}.yml": f"retry:\n  backoff: exponential\n  attempts: {i % 7}\n"
-                f"  description: failed requests are retried with exponential backoff, case {i}\n"
-                for i in range(300)}
-    root = make_repo(tmp_path / "net", {**fixtures, "net/__init__.py": "", "net/retry.py": FILES["netlib/retry.py"]})
+def test_thousands_of_pages_cannot_crowd_the_code_out_of_the_answer(tmp_path: Path) -> None:
+    pages = {f"docs/cases/retry_{i:03}.md": f"# Retry case {i}\n\nFailed requests are retried with exponential "
+             f"backoff, up to {i % 7} attempts.\n" for i in range(300)}
+    root = make_repo(tmp_path / "net", {**pages, "net/__init__.py": "", "net/retry.py": FILES["netlib/retry.py"]})
     question = "how are failed requests retried with exponential backoff?"
     with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
         index.build()
         crowded = [h.path for h in index.search(question, k=10, mode="full-no-code-lane")]
         result = index.ask(question, files=True, k=10)
-    assert "net/retry.py" not in crowded  # all ten are fixtures: the lanes only order what the list holds
+    assert "net/retry.py" not in crowded  # all ten are pages: the lanes only order what the list holds
     assert result.hits[0].path == "net/retry.py" and result.files[0].path == "net/retry.py"
-    assert any(h.path.startswith("tests/fixtures/") for h in result.hits)  # still shown, after the code
+    assert any(h.path.startswith("docs/cases/") for h in result.hits)  # still shown, after the code

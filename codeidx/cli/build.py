@@ -91,7 +91,8 @@ def _format_summary(s: BuildSummary) -> str:
         f"{s.files_unchanged} unchanged",
         f"  symbols: {s.symbols}  chunks: {s.chunks}" + (f" ({by_lang})" if by_lang else ""),
         f"  embedded: {s.chunks_embedded} chunks, {s.tokens_embedded} tokens "
-        f"({s.chunks - s.chunks_embedded} from cache)",
+        f"({s.chunks - s.chunks_embedded - s.chunks_keyword_only} from cache)"
+        + _keyword_only(s.chunks_keyword_only),
         f"  skipped: {skipped}",
     ]
     if s.stage_seconds:
@@ -102,18 +103,23 @@ def _format_summary(s: BuildSummary) -> str:
     return "\n".join(lines)
 
 
+def _keyword_only(chunks: int) -> str:
+    return f"; {chunks} chunks of test and data files by keywords only" if chunks else ""
+
+
 def _format_status(st: IndexStatus) -> str:
     langs = ", ".join(f"{k} {v}" for k, v in st.languages.items())
     lines = [
         f"Index of {st.root}",
         f"  model: {st.model}  store: {st.store}  built: {st.built_at or 'not finished'}",
         f"  files: {st.files} ({langs})  symbols: {st.symbols}  chunks: {st.chunks}",
-        f"  dense vectors: {st.dense_chunks} of {st.chunks} chunks ({st.dense_coverage:.0%})",
+        f"  dense vectors: {st.dense_chunks} of {st.chunks - st.keyword_only} chunks ({st.dense_coverage:.0%})"
+        + _keyword_only(st.keyword_only),
     ]
     if st.building:
         lines.append("  a build is running; keyword and name search answer already, meaning-based search as "
                      "chunks are embedded")
-    elif st.dense_chunks < st.chunks:
+    elif st.dense_coverage < 1:
         lines.append("  a build stopped before embedding every chunk: run `codeidx build` to finish")
     if st.changed:
         lines.append(f"  {len(st.changed)} files changed since the last build (run `codeidx build`):")
