@@ -32,6 +32,7 @@ DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
 MODEL_STAGES = ("spec", "implement", "test", "review")
 SEVERITIES = ("low", "medium", "high")  # of review findings, lowest first
 EMBED_BACKENDS = ("auto", "torch", "onnx", "int8")  # how a local model runs (see `embed_backend`)
+MAX_PREFIX_CHARS = 500  # an embedder's instruction is a sentence; more would only eat its window
 
 # What a repository's own file may set without the user's trust: settings that shape the index and
 # the answers, never what runs, where code, keys or data go, or what is written and deleted. An
@@ -62,6 +63,12 @@ class Config:
     """Embedder window: longer symbols are split at statement boundaries to fit it."""
     embed_batch_size: int = 32
     """Texts per embedding batch (batches are formed from texts of similar length)."""
+    embed_query_prefix: str = ""
+    """Text put before every query before it is embedded: models trained with an instruction need theirs
+    (CodeRankEmbed: "Represent this query for searching relevant code: "). Queries only: no rebuild."""
+    embed_document_prefix: str = ""
+    """Text put before every chunk before it is embedded (models such as nomic-embed-text want "search_document: ").
+    It changes the vectors, so the index records it (by a hash in its model name): changing it needs `build --full`."""
     embed_device: str | None = None
     """Torch device for a local embedder (`cpu`, `cuda`, `cuda:1`, `mps`); unset picks a GPU if torch sees one."""
     embed_backend: str = "auto"
@@ -134,6 +141,10 @@ class Config:
         if self.review_threshold not in SEVERITIES:
             raise OutOfRange("review_threshold", f"review_threshold = {self.review_threshold!r} is not a severity: "
                                                  f"choose from {', '.join(SEVERITIES)}")
+        for name in ("embed_query_prefix", "embed_document_prefix"):
+            if len(getattr(self, name)) > MAX_PREFIX_CHARS:
+                raise OutOfRange(name, f"{name} is {len(getattr(self, name))} characters long: an instruction "
+                                       f"prefix may have at most {MAX_PREFIX_CHARS}")
         if self.embed_backend not in EMBED_BACKENDS:
             raise OutOfRange("embed_backend", f"embed_backend = {self.embed_backend!r} is not a backend: "
                                               f"choose from {', '.join(EMBED_BACKENDS)}")

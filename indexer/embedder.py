@@ -9,6 +9,7 @@ Nothing here imports torch until a torch embedder is really loaded.
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import os
 import threading
@@ -24,6 +25,7 @@ from codeidx.indexer.token_counter import TokenCounter
 DEFAULT_ALIASES = {DEFAULT_EMBED_MODEL, f"sentence-transformers/{DEFAULT_EMBED_MODEL}"}
 LITELLM_PREFIX = "litellm/"
 INT8_SUFFIX = "+int8"  # int8 vectors are other vectors: their own name keeps indexes and caches apart
+PREFIX_MARK = "+prefix:"  # so are vectors of prefixed documents (`embed_document_prefix`)
 LOADERS = ("torch", "onnx", "int8")  # what `load_embedder` runs a local model with
 
 log = logging.getLogger("codeidx.embedder")
@@ -34,10 +36,10 @@ def build_embedder(config: Config):
     int8 reproduces), exporting the ONNX model on the way so that later queries need no torch, and
     loading torch only for the first chunk it embeds."""
     if config.embed_backend != "auto":
-        return _configured(config, config.embed_backend)
+        return _prefixed(config, _configured(config, config.embed_backend))
     if _onnx_allowed(config) and _export_or_warn(config, "fp32") is not None:
-        return TorchOnFirstEmbed(_configured(config, "onnx"), lambda: _configured(config, "torch"))
-    return _configured(config, "torch")
+        return _prefixed(config, TorchOnFirstEmbed(_configured(config, "onnx"), lambda: _configured(config, "torch")))
+    return _prefixed(config, _configured(config, "torch"))
 
 
 class TorchOnFirstEmbed:
@@ -74,21 +76,53 @@ def query_embedder(config: Config, index_model: str):
     """The embedder of queries on an index whose meta records `index_model`: int8 for an int8 index
     whatever the backend (its vectors are int8 vectors), else ONNX fp32 unless the backend is torch or
     the device a GPU. Under `auto` a missing export is made here once (this query pays for torch)."""
-    if index_model == config.embed_model + INT8_SUFFIX:
-        return _configured(config, "int8")
+    if index_model == config.embed_model + INT8_SUFFIX + _document_mark(config):
+        return _prefixed(config, _configured(config, "int8"))
     if not _onnx_allowed(config) or config.embed_backend == "torch":
-        return _configured(config, "torch")
+        return _prefixed(config, _configured(config, "torch"))
     if config.embed_backend == "auto" and _export_or_warn(config, "fp32") is None:
-        return _configured(config, "torch")
-    return _configured(config, "onnx")
+        return _prefixed(config, _configured(config, "torch"))
+    return _prefixed(config, _configured(config, "onnx"))
 
 
 def embedder_name(config: Config) -> str:
     """The model name an index built under `config` records: int8 vectors carry their own; read
     without loading anything, so a build can check an index before it loads the model."""
     if config.embed_backend == "int8" and _onnx_allowed(config) and layout(Path(local_model_path(config.embed_model))):
-        return config.embed_model + INT8_SUFFIX
-    return config.embed_model
+        return config.embed_model + INT8_SUFFIX + _document_mark(config)
+    return config.embed_model + _document_mark(config)
+
+
+def _document_mark(config: Config) -> str:
+    if not config.embed_document_prefix:
+        return ""
+    return PREFIX_MARK + hashlib.sha256(config.embed_document_prefix.encode()).hexdigest()[:8]
+
+
+def _prefixed(config: Config, embedder):
+    if not (config.embed_query_prefix or config.embed_document_prefix):
+        return embedder
+    return Prefixed(embedder, config.embed_query_prefix, config.embed_document_prefix, _document_mark(config))
+
+
+class Prefixed:
+    """An embedder whose queries and documents begin with the instructions its model was trained with.
+    Chunks are cut to the window before the prefix is added, so the prefix's tokens take the place of
+    a long chunk's last ones."""
+
+    def __init__(self, inner, query_prefix: str, document_prefix: str, mark: str) -> None:
+        self.inner, self.query_prefix, self.document_prefix = inner, query_prefix, document_prefix
+        self.name, self.dim, self.max_tokens = inner.name + mark, inner.dim, inner.max_tokens
+        self.counter = getattr(inner, "counter", None)  # parse workers take it along
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.inner.embed([self.document_prefix + t for t in texts])
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(self.query_prefix + text)
 
 
 def load_embedder(model: str, max_tokens: int = 256, batch_size: int = 32, api_base: str | None = None,

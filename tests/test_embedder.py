@@ -10,7 +10,7 @@ import pytest
 from conftest import make_repo
 from llm_server import ScriptedLLMServer
 
-from codeidx.core.errors import ModelLoadError
+from codeidx.core.errors import IndexMismatchError, ModelLoadError
 from codeidx.index import Index
 from codeidx.indexer import embedder as embedder_module
 from codeidx.indexer.embedder import load_embedder
@@ -98,6 +98,36 @@ def test_a_litellm_embedder_builds_and_answers_a_real_index(tmp_path: Path, host
         assert ("send_invoice", "called by") in {(r.qualified_name, r.relation) for r in result.related}
         # The question itself went to the hosted model too.
         assert "where is compute_invoice_total defined?" in hosted.requests[-2]["input"] + hosted.requests[-1]["input"]
+
+
+def test_instruction_prefixes_reach_the_model_and_the_document_prefix_is_part_of_the_index(
+        tmp_path: Path, hosted: ScriptedLLMServer) -> None:
+    repo = make_repo(tmp_path / "billing", FILES)
+    model = "litellm/openai/text-embedding-3-small"
+    prefixes = {"embed_query_prefix": "search_query: ", "embed_document_prefix": "search_document: "}
+    with Index.open(repo, embed_model=model, **prefixes) as index:
+        index.build()
+        chunks = [t for r in hosted.requests if "input" in r for t in r["input"] if "billing/" in t]
+        assert chunks and all(t.startswith("search_document: # billing/") for t in chunks)
+        assert index.graph.meta()["model"].startswith(model + "+prefix:")
+        index.search("where is compute_invoice_total defined?", k=3)
+        assert hosted.requests[-1]["input"] == ["search_query: where is compute_invoice_total defined?"]
+    # Another query prefix reads and updates the same index; another document prefix would mix other vectors in.
+    with Index.open(repo, embed_model=model, **{**prefixes, "embed_query_prefix": "query: "}) as index:
+        assert index.build().files_indexed == 0
+        assert index.search("compute_invoice_total", k=1)[0].qualified_name == "compute_invoice_total"
+    with Index.open(repo, embed_model=model, embed_document_prefix="passage: ") as index:
+        with pytest.raises(IndexMismatchError, match="build --full"):
+            index.build()
+
+
+def test_the_local_model_embeds_a_query_with_its_prefix(tmp_path: Path) -> None:
+    with Index.open(make_repo(tmp_path / "billing", FILES), embed_query_prefix="query: ") as index:
+        index.build()
+        prefixed = index.query_embedder.embed_query("invoice totals")
+    plain = load_embedder("all-MiniLM-L6-v2")
+    assert numpy.allclose(prefixed, plain.embed_query("query: invoice totals"), atol=1e-4)
+    assert not numpy.allclose(prefixed, plain.embed_query("invoice totals"), atol=1e-2)
 
 
 def test_an_unreachable_hosted_embedder_is_one_line_naming_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
