@@ -211,12 +211,13 @@ def create_server(root: str | os.PathLike, config: Config | None = None) -> Code
     def index_status() -> dict:
         """What is indexed: the root, embedding model, store, build time, counts of files, symbols,
         chunks and files per language, the share of chunks with dense vectors (below 1 while a build
-        embeds; search still answers by keywords and names) and whether a build is running."""
+        embeds; search still answers by keywords and names), how many chunks of test and data files
+        are searched by keywords only, and whether a build is running."""
         status = service.run(lambda index: index.status())
         return {"root": status.root, "model": status.model, "store": status.store, "built_at": status.built_at,
                 "files": status.files, "symbols": status.symbols, "chunks": status.chunks,
                 "languages": dict(status.languages), "dense_coverage": status.dense_coverage,
-                "building": status.building}
+                "keyword_only": status.keyword_only, "building": status.building}
 
     return server
 

@@ -169,6 +169,7 @@ def test_the_tools_and_their_arguments_are_described(served: Served) -> None:
 def test_index_status_counts_files_per_language(served: Served) -> None:
     status = json.loads(served.ok("index_status"))
     assert status["files"] == len(FILES) and status["languages"]["python"] == len(FILES)
+    assert status["keyword_only"] == 0 and status["dense_coverage"] == 1.0  # no test data here: all embedded
 
 
 def test_search_code_finds_by_meaning_and_by_name(served: Served) -> None:

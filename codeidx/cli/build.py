@@ -126,6 +126,6 @@ def _format_status(st: IndexStatus) -> str:
         lines.extend(f"    {p}" for p in st.changed[:20])
         if len(st.changed) > 20:
             lines.append(f"    ... and {len(st.changed) - 20} more")
-    elif not st.building and st.dense_chunks == st.chunks:
+    elif not st.building and st.dense_coverage == 1:
         lines.append("  up to date")
     return "\n".join(lines)
