@@ -188,6 +188,7 @@ def test_bench_history_end_to_end(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "| bm25 | 3 |" in done.stdout and "| full | 3 |" in done.stdout and "| sparse | 3 |" in done.stdout
     assert "Command: `codeidx bench history" in done.stdout and "Machine: " in done.stdout
+    assert "; embedder all-MiniLM-L6-v2 (auto)" in done.stdout  # which model made these numbers
     results = json.loads((out / "results.json").read_text())
     full = next(s for s in results["scores"] if s["system"] == "full")
     # Each message names its file's subject in other words; the semantic ranker finds all three first.
@@ -295,3 +296,12 @@ def test_perf_touch_knows_every_language_the_indexer_produces() -> None:
 def test_bench_agent_is_a_bench_command() -> None:
     done = _codeidx("bench", "agent", "make-tasks", "--help")
     assert done.returncode == 0 and "--test-cmd" in done.stdout and "--seed" in done.stdout
+
+
+def test_a_report_names_the_embedder_and_its_prefixes() -> None:
+    from codeidx.benchmarks.machine import as_line, describe
+    from codeidx.core.config import Config
+
+    config = Config.load(None, embed_model="/models/code-embedder", embed_query_prefix="Represent this query: ")
+    line = as_line(describe(config))
+    assert line.endswith("; embedder /models/code-embedder (auto), query prefix 'Represent this query: '")

@@ -12,6 +12,7 @@ import click
 
 from codeidx.cli import bench_agent, bench_embedders
 from codeidx.cli.common import echo_json, handle_errors, load_config, reranker, to_jsonable
+from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError
 
 
@@ -270,7 +271,7 @@ def perf(path: str, window: int | None, embed_model: str | None, work_dir: str |
     with tempfile.TemporaryDirectory(prefix="codeidx-perf-", dir=work_dir) as scratch:
         result = measure(Path(path).resolve(), Path(scratch), on_step=lambda s: _note(f"perf: {s}"),
                          cli_runs=cli_runs, embed_max_tokens=window, embed_model=embed_model, cache_dir=cache_dir)
-    machine = describe()
+    machine = describe(Config.load(None, embed_model=embed_model))
     if as_json:
         echo_json({"command": command, "machine": machine, "result": result})
     else:
@@ -333,7 +334,7 @@ def mcp(path: str, runs: int, as_json: bool) -> None:
         queries = sample_queries(index)
     command = "codeidx " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     result = measure(Path(path).resolve(), queries, runs)
-    machine = describe()
+    machine = describe(load_config(path))
     if as_json:
         echo_json({"command": command, "machine": machine, "result": result})
         return
