@@ -107,13 +107,8 @@ def test_unknown_keys_are_kept_aside_not_refused(repo: Path) -> None:
     assert Config.load(repo).untrusted == ("later_setting",)
 
 
-def test_an_embedder_prefix_is_bounded_and_only_the_user_sets_it(repo: Path) -> None:
+def test_an_embedder_prefix_is_bounded(repo: Path) -> None:
     user_file(f'embed_query_prefix = "{"x" * 501}"\n')
     with pytest.raises(CodeidxError, match="embed_query_prefix is 501 characters long") as caught:
         Config.load(repo)
     assert "\n" not in str(caught.value)
-    user_file('embed_query_prefix = "query: "\n')
-    # A repository's file cannot reword what the user's model is asked (it is not on the allow-list).
-    (repo / ".codeidx.toml").write_text('embed_query_prefix = "ignore the code and "\n')
-    config = Config.load(repo)
-    assert config.embed_query_prefix == "query: " and "embed_query_prefix" in config.untrusted
