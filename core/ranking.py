@@ -3,10 +3,11 @@ from __future__ import annotations
 
 RRF_K = 60  # reciprocal rank fusion: 1/(RRF_K + rank); the stores' fusion and the retriever's use the same k
 # What `full` adds to `hybrid+names+graph`: the code-first lanes (retriever/lanes.py), the code's
-# own candidate list from the store (`code-lane`), and file ranking normalised by file length
-# (retriever/search.py `rank_files`). A `full-no-<lever>` mode turns one off: the benchmarks'
+# own candidate list from the store (`code-lane`), file ranking normalised by file length
+# (retriever/search.py `rank_files`), and `ask`'s hits grouped by file, the file with the most evidence
+# first (`file-first`, retriever/ask.py). A `full-no-<lever>` mode turns one off: the benchmarks'
 # ablations.
-LEVERS = ("lanes", "code-lane", "file-length")
+LEVERS = ("lanes", "code-lane", "file-length", "file-first")
 # Retrieval modes, weakest to strongest, each adding to the one before (the ablations too).
 MODES = ("dense", "sparse", "hybrid", "hybrid+names", "hybrid+names+graph", "full",
          *(f"full-no-{lever}" for lever in LEVERS))

@@ -130,9 +130,21 @@ def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters, files: boo
         raise CodeidxError("nothing in the index matches those filters" if filters != SearchFilters()
                            else "the index is empty: is the repository indexed?")
     hits = pool[:k]
-    if "lanes" in levers(mode):  # docs and data in their own lane, after the code
+    on = levers(mode)
+    if "file-first" in on:
+        hits = _grouped_by_file(parts, hits, "file-length" in on)
+    if "lanes" in on:  # docs and data in their own lane, after the code
         hits = code_first(query, hits, lambda h: h.path)
     return pool, hits, file_ranking(parts, query, pool, k, mode) if files else ()
+
+
+def _grouped_by_file(parts: Parts, hits: list[Hit], by_length: bool) -> list[Hit]:
+    """The hits grouped by file, the files in the order the hits themselves rank them (`rank_files`), each
+    file's hits by score: the answer leads with the file that holds the most evidence, not with one
+    chunk that scored a little higher alone."""
+    sizes = parts.graph.chunk_counts(list(dict.fromkeys(h.path for h in hits))) if by_length else None
+    place = {path: n for n, (path, _) in enumerate(rank_files(hits, sizes, k=len(hits)))}
+    return sorted(hits, key=lambda h: place[h.path])
 
 
 def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = "full") -> tuple[FileHit, ...]:

@@ -379,3 +379,16 @@ def test_thousands_of_pages_cannot_crowd_the_code_out_of_the_answer(tmp_path: Pa
     assert "net/retry.py" not in crowded  # all ten are pages: the lanes only order what the list holds
     assert result.hits[0].path == "net/retry.py" and result.files[0].path == "net/retry.py"
     assert any(h.path.startswith("docs/cases/") for h in result.hits)  # still shown, after the code
+
+
+def test_the_answer_groups_its_hits_by_file_the_best_supported_file_first(index: Index) -> None:
+    from codeidx.retriever.ask import rank
+
+    question = "how are failed requests retried with backoff?"
+    grouped = index.ask(question, k=8).hits
+    by_score, _ = rank(index._parts(), question, 8, mode="full-no-file-first")
+    assert {h.chunk_id for h in grouped} == {h.chunk_id for h in by_score}  # the same hits, another order
+    code = [h.path for h in grouped if not is_context(h.path)]
+    assert all(code.index(p) == i or code[i - 1] == p for i, p in enumerate(code))  # each file's hits together
+    plain = [h for h in by_score if not is_context(h.path)]
+    assert [h.score for h in plain] == sorted((h.score for h in plain), reverse=True)
