@@ -76,13 +76,17 @@ def query_embedder(config: Config, index_model: str):
     """The embedder of queries on an index whose meta records `index_model`: int8 for an int8 index
     whatever the backend (its vectors are int8 vectors), else ONNX fp32 unless the backend is torch or
     the device a GPU. Under `auto` a missing export is made here once (this query pays for torch)."""
-    if index_model == config.embed_model + INT8_SUFFIX + _document_mark(config):
-        return _prefixed(config, _configured(config, "int8"))
+    return _prefixed(config, _configured(config, _query_backend(config, index_model)))
+
+
+def _query_backend(config: Config, index_model: str) -> str:
+    if index_model.partition(PREFIX_MARK)[0] == config.embed_model + INT8_SUFFIX:
+        return "int8"
     if not _onnx_allowed(config) or config.embed_backend == "torch":
-        return _prefixed(config, _configured(config, "torch"))
+        return "torch"
     if config.embed_backend == "auto" and _export_or_warn(config, "fp32") is None:
-        return _prefixed(config, _configured(config, "torch"))
-    return _prefixed(config, _configured(config, "onnx"))
+        return "torch"
+    return "onnx"
 
 
 def embedder_name(config: Config) -> str:

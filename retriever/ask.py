@@ -142,16 +142,20 @@ def _grouped_by_file(parts: Parts, hits: list[Hit], by_length: bool) -> list[Hit
     """The hits grouped by file, the files in the order the hits themselves rank them (`rank_files`), each
     file's hits by score: the answer leads with the file that holds the most evidence, not with one
     chunk that scored a little higher alone."""
-    sizes = parts.graph.chunk_counts(list(dict.fromkeys(h.path for h in hits))) if by_length else None
-    place = {path: n for n, (path, _) in enumerate(rank_files(hits, sizes, k=len(hits)))}
+    place = {path: n for n, (path, _) in enumerate(_files_of(parts, hits, by_length, k=len(hits)))}
     return sorted(hits, key=lambda h: place[h.path])
+
+
+def _files_of(parts: Parts, hits: list[Hit], by_length: bool, k: int) -> list[tuple[str, float]]:
+    """`rank_files` over the hits, with each file's chunk count when file length counts."""
+    sizes = parts.graph.chunk_counts(list(dict.fromkeys(h.path for h in hits))) if by_length else None
+    return rank_files(hits, sizes, k)
 
 
 def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = "full") -> tuple[FileHit, ...]:
     """The `k` best files of a pool of hits, in the same lanes as the hits."""
     on = levers(mode)
-    sizes = parts.graph.chunk_counts(list(dict.fromkeys(h.path for h in pool))) if "file-length" in on else None
-    ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, sizes, k)]
+    ranked = [FileHit(p, round(s, 6)) for p, s in _files_of(parts, pool, "file-length" in on, k)]
     return tuple(code_first(query, ranked, lambda f: f.path) if "lanes" in on else ranked)
 
 
