@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import Callable, Sequence, TypeVar
 
 from codeidx.core.paths import is_context, is_test_path
+from codeidx.indexer.sparse import STOPWORDS
 
 # Third-party code copied into the tree. `packages` only below the top level: at the top it is a
 # monorepo's own packages, inside a package (requests/packages/urllib3) a vendored copy.
@@ -22,8 +23,14 @@ NESTED_VENDOR_DIRS = frozenset({"packages"})
 # Benchmarks exercise the code as tests do, so they rank below it as tests do.
 BENCH_DIRS = frozenset({"bench", "benchmark", "benchmarks"})
 ASK_CHARS = 1000  # of a query's first line, read for what it asks for
-# Words by which a question asks for the documentation rather than the code.
+# Words by which a question asks for the documentation rather than the code...
 _ASKS_DOCS = re.compile(r"\b(docs?|documentation|documented|readme|tutorial|guide|changelog|manual)\b", re.I)
+# ...unless one only qualifies the noun after it: "the documentation generation system", "the manual
+# page translator", "the docs build" are code. These words after it keep its sense of the docs.
+_NOUN = re.compile(r"(?:\s+|-)([a-z]+)\b")
+_KEEPS_DOCS = STOPWORDS | frozenset(
+    "about which what where how why when been should does do did can could would say says said describe "
+    "describes explain explains mention mentions show shows section sections".split())
 _ASKS_TESTS = re.compile(r"\b(tests?|testing|tested|fixtures?|conftest|bench|benchmarks?)\b", re.I)
 # Test and benchmark hits count this much of their score when the question is not about them,
 # vendored hits always: still found, but below the project's own code.
@@ -40,7 +47,14 @@ def is_vendored(path: str) -> bool:
 
 
 def asks_for_docs(query: str) -> bool:
-    return bool(_ASKS_DOCS.search(_the_ask(query)))
+    ask = _the_ask(query)
+    return any(not _qualifies(ask[m.end():]) for m in _ASKS_DOCS.finditer(ask))
+
+
+def _qualifies(rest: str) -> bool:
+    """Whether a docs word is used as an adjective: a lowercase word follows it that is not a function word."""
+    after = _NOUN.match(rest)
+    return bool(after) and after.group(1) not in _KEEPS_DOCS
 
 
 def asks_for_tests(query: str) -> bool:
