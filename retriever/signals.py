@@ -25,17 +25,23 @@ class Signals:
     frames: tuple[Frame, ...]  # innermost first, whatever order the trace printed them in
 
 
-_PYTHON_FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>[\w.<>]+))?')
+# Python prints the innermost frame last ("most recent call last"), in both of its formats; every
+# other runtime prints it first.
+_PYTHON_FRAMES = (
+    re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>[\w.<>]+))?'),
+    # pytest's tracebacks: `src/pkg/mod.py:42: in func`. Anchored at the start of a token: unanchored,
+    # every position of a long token was a fresh start scanning to its end, quadratic in the token
+    # (a 128K-character one took 45 s).
+    re.compile(r"(?<![\w./\\-])(?P<path>[\w./\\-]+\.py):(?P<line>\d+)(?:: in (?P<func>[\w.<>]+))?"),
+)
 _FRAME_PATTERNS = (
-    _PYTHON_FRAME,
+    *_PYTHON_FRAMES,
     # Java, Kotlin, Scala: `at pkg.Class.method(File.java:7)`. The name must meet `(` at once, so a long
     # token after `at ` is scanned once, not once per split.
     re.compile(r"at (?P<func>[\w.$<>]+)\((?P<path>[\w$-]+\.(?:java|kt|scala|groovy)):(?P<line>\d+)\)"),
     re.compile(r"at (?:(?P<func>[\w.$<>]+) )?\(?(?P<path>[\w./\\@-]+\.\w+):(?P<line>\d+)(?::\d+)?\)?"),  # JS, Java
-    # Anchored at the start of a token: unanchored, every position of a long token was a fresh
-    # start scanning to its end, quadratic in the token (a 128K-character one took 45 s).
-    # Go, Rust, C, generic
-    re.compile(r"(?<![\w./\\-])(?P<path>[\w./\\-]+\.(?:go|rs|c|cc|cpp|h|rb|php|py|ts|js)):(?P<line>\d+)"),
+    # Go, Rust, C, generic; anchored as pytest's is.
+    re.compile(r"(?<![\w./\\-])(?P<path>[\w./\\-]+\.(?:go|rs|c|cc|cpp|h|rb|php|ts|js)):(?P<line>\d+)"),
 )
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\."
                    r"(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|md|toml|ya?ml|json))\b")
@@ -47,8 +53,7 @@ def extract(query: str) -> Signals:
     for pattern in _FRAME_PATTERNS:
         found = [Frame(m.group("path").replace("\\", "/"), int(m.group("line")),
                        (m.groupdict().get("func") or "").rsplit(".", 1)[-1]) for m in pattern.finditer(query)]
-        # Innermost first: Python prints it last ("most recent call last"), every other runtime first.
-        frames.extend(reversed(found) if pattern is _PYTHON_FRAME else found)
+        frames.extend(reversed(found) if pattern in _PYTHON_FRAMES else found)  # innermost first
     paths = tuple(dict.fromkeys(m.group(1) for m in _PATH.finditer(query)))
     identifiers = []
     path_set = set(paths)  # a pasted log names thousands of paths: a tuple scan per word was quadratic

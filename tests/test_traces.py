@@ -154,14 +154,29 @@ PYTHON = """Traceback (most recent call last):
 ZeroDivisionError: division by zero
 """
 
+# pytest prints its frames outermost first too, as `path:line: in function`.
+PYTEST = """    def test_balance():
+>       assert report() == 0
+
+tests/test_ledger.py:4:
+_ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _
+shop/main.py:5: in report
+    return balance(items)
+_ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _
+shop/ledger.py:7: in balance
+    return total / count
+E   ZeroDivisionError: division by zero
+"""
+
 
 @pytest.mark.parametrize("trace, frames", [
     (PYTHON, [("shop/ledger.py", 7, "balance"), ("shop/main.py", 5, "<module>")]),
+    (PYTEST, [("shop/ledger.py", 7, "balance"), ("shop/main.py", 5, "report"), ("tests/test_ledger.py", 4, "")]),
     (NODE, [("/srv/app/web/format.js", 3, "formatPrice"), ("/srv/app/web/checkout.js", 5, "renderTotal")]),
     (GO, [("/home/bob/shop/cart/cart.go", 14, ""), ("/home/bob/shop/main.go", 11, "")]),
     (RUST, [("src/stock.rs", 8, ""), ("./src/stock.rs", 8, "")]),
     (JAVA, [("Ledger.java", 7, "balancePerEntry"), ("Main.java", 5, "main")]),
-], ids=["python", "node", "go", "rust", "java"])
+], ids=["python", "pytest", "node", "go", "rust", "java"])
 def test_frames_are_read_innermost_first_from_each_trace_format(trace: str, frames: list[tuple[str, int, str]]) -> None:
     found = [(f.path, f.line, f.function) for f in extract(trace).frames]
     assert found[:len(frames)] == frames
