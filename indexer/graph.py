@@ -223,7 +223,9 @@ class Graph:
     def resolve_path(self, path: str) -> str | None:
         """The indexed file a foreign path (absolute, from a traceback) most likely means.
 
-        Candidates share the file name; the one sharing the longest run of trailing folders wins.
+        Candidates share the file name; the one sharing the longest run of trailing folders wins. A path
+        with folders must share one of them with a candidate in a folder: a trace's
+        `/usr/lib/python3.11/pathlib.py` is the standard library's, not the repository's `src/pkg/pathlib.py`.
         """
         parts = path.replace("\\", "/").strip("/").split("/")
         name = parts[-1]
@@ -237,6 +239,8 @@ class Graph:
                 common += 1
             if common > best_len or (common == best_len and best is not None and len(candidate) < len(best)):
                 best, best_len = candidate, common
+        if best is not None and best_len == 1 and len(parts) > 1 and "/" in best:
+            return None
         return best
 
     def all_symbols(self) -> list[Symbol]:

@@ -182,6 +182,16 @@ def test_frames_are_read_innermost_first_from_each_trace_format(trace: str, fram
     assert found[:len(frames)] == frames
 
 
+def test_a_foreign_path_resolves_only_to_a_file_in_the_same_folder(index: Index) -> None:
+    resolve = index.graph.resolve_path
+    assert resolve("/home/bob/shop/cart/cart.go") == "cart/cart.go"
+    assert resolve("cart.go") == "cart/cart.go"  # a bare name: the file of that name
+    assert resolve("/home/bob/shop/main.go") == "main.go"  # a file at the top has no folder to share
+    # The toolchain's own file of the same name, in a trace, is not ours.
+    assert resolve("/usr/local/go/src/runtime/cart.go") is None
+    assert resolve("C:\\Go\\src\\runtime\\stock.rs") is None
+
+
 def callers(index: Index, name: str) -> set[str]:
     found = index.lookup(name).definition
     assert found is not None, name
