@@ -12,10 +12,11 @@ from codeidx.retriever.context import related
 from codeidx.retriever.lanes import code_first
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.parts import Parts
+from codeidx.retriever.query_text import bound_query
 from codeidx.retriever.repomap import render_map
 from codeidx.retriever.rerank import Candidate, Complete
 from codeidx.retriever.rerank import rerank as reranking
-from codeidx.retriever.search import Hit, bound_query, rank_files, search
+from codeidx.retriever.search import Hit, rank_files, search
 from codeidx.retriever.symbols import source_lines
 from codeidx.retriever.tokens import counter_for
 

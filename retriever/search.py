@@ -18,16 +18,13 @@ from codeidx.core.ranking import MODES, RRF_K, levers
 from codeidx.indexer.sparse import sparse_query
 from codeidx.retriever import lanes
 from codeidx.retriever.parts import Parts
+from codeidx.retriever.query_text import readable
 from codeidx.retriever.signals import extract
 
 # How much each kind of evidence counts, relative to one vector list.
 WEIGHTS = {"trace": 3.0, "name": 2.0, "path": 0.7, "graph": 0.15}
 CANDIDATES = 50
 OTHER_CHUNKS = 0.3  # a file's chunks after its best count this share of their score (see `rank_files`)
-# Every query is cut to this many characters before any stage sees it, so a pasted log costs no
-# more than a long question; the embedder reads far less anyway. See `bound_query`.
-MAX_QUERY_CHARS = 20_000
-_CUT = "\n[...]\n"
 
 
 @dataclass(frozen=True)
@@ -53,7 +50,7 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
         raise CodeidxError("the query is empty: ask a question, paste a bug report or a stack trace")
     if mode not in MODES:
         raise CodeidxError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
-    query = bound_query(query)
+    query = readable(query)
     on = levers(mode)
     scores: dict[str, float] = defaultdict(float)
     reasons: dict[str, list[str]] = defaultdict(list)
@@ -105,15 +102,6 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
     ranked_ids = sorted(scores,
                         key=lambda i: (-scores[i], payloads[i].get("path", ""), payloads[i].get("start_line", 0)))
     return [_hit(i, payloads[i], scores[i], reasons[i]) for i in ranked_ids[:k]]
-
-
-def bound_query(query: str) -> str:
-    """The query's head (the question) and tail (a trace's innermost frames), if it is too long."""
-    if len(query) <= MAX_QUERY_CHARS:
-        return query
-    head = (MAX_QUERY_CHARS - len(_CUT)) // 2
-    tail = MAX_QUERY_CHARS - len(_CUT) - head
-    return query[:head] + _CUT + query[-tail:]
 
 
 def _exact_signals(parts: Parts, query: str, filters: SearchFilters) -> dict[str, list[StoreHit]]:

@@ -400,3 +400,9 @@ def test_the_answer_groups_its_hits_by_file_the_best_supported_file_first(index:
     assert all(code.index(p) == i or code[i - 1] == p for i, p in enumerate(code))  # each file's hits together
     plain = [h for h in by_score if not is_context(h.path)]
     assert [h.score for h in plain] == sorted((h.score for h in plain), reverse=True)
+
+
+def test_a_pasted_issue_is_answered_from_its_own_words_not_its_template(index: Index) -> None:
+    from test_query_text import ISSUE
+
+    assert index.search(ISSUE, k=3)[0].qualified_name == "slugify"

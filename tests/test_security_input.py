@@ -19,7 +19,7 @@ from test_mcp import call, server
 
 from codeidx.cli import cli
 from codeidx.index import Index, _swap_in
-from codeidx.retriever.search import MAX_QUERY_CHARS, bound_query
+from codeidx.retriever.query_text import MAX_QUERY_CHARS, bound_query
 from codeidx.retriever.signals import extract
 
 FILES = {
