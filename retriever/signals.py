@@ -68,6 +68,6 @@ def _looks_like_code(word: str, called: bool) -> bool:
     if word.lower() in STOPWORDS or len(word) < 3:
         return False
     if called or "_" in word.strip("_") or "." in word:
-        return not re.fullmatch(r"[a-z]+\.[a-z]{2,4}", word)  # "e.g" / "file.txt" are not names
+        return not re.fullmatch(r"[a-z]+\.[a-z]{1,4}", word)  # "e.g" / "file.txt" are not names
     has_inner_capital = any(c.isupper() for c in word[1:])
     return has_inner_capital and any(c.islower() for c in word)

@@ -206,3 +206,8 @@ def test_a_relative_javascript_import_resolves_to_the_file(index: Index) -> None
 def test_a_go_package_import_resolves_to_its_folder(index: Index) -> None:
     # `import "example.com/shop/cart"` is the package in cart/, go.mod's module path left out.
     assert callers(index, "Cart.Average") == {"main"}
+
+
+def test_names_in_prose_are_code_and_abbreviations_are_not() -> None:
+    found = extract("Calling Session.send() or retry_after, e.g. from a hook (i.e. late), fails").identifiers
+    assert found == ("Session.send", "retry_after")
