@@ -18,10 +18,11 @@ WIDE_CHARS = 4 * MAX_QUERY_CHARS  # what the boilerplate is removed from: a boun
 
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _CHECKLIST_ITEM = re.compile(r"^[ \t]*[-*] \[[ xX]\] .*(?:\n|\Z)", re.M)
-# `pip list` (`name  1.2.3  [location]`) and `pip freeze` (`name==1.2.3`) rows, three or more in a
-# row: one such line may be code (`return 1.0`), a run of them is an inventory. And pip's own lines.
-_PACKAGE_ROW = r"[ \t]*[A-Za-z][\w.\[\],-]*(?:[ \t]+|==)v?\d[\w.+!-]*(?:[ \t]+\S+)?[ \t]*"
-_INVENTORY = re.compile(rf"(?:^{_PACKAGE_ROW}(?:\n|\Z)){{3,}}", re.M)
+# `pip list` (`name  1.2.3  [location]`) and `pip freeze` (`name==1.2.3`) rows, five or more in a
+# row: a line or two may be code (`return 1.0`) or settings (`timeout 2.5`), a run of them is an
+# inventory. And pip's own lines.
+_PACKAGE_ROW = r"[ \t]*[A-Za-z][\w.\[\],-]*(?:[ \t]+|==)v?\d+\.[\w.+!-]*(?:[ \t]+\S+)?[ \t]*"
+_INVENTORY = re.compile(rf"(?:^{_PACKAGE_ROW}(?:\n|\Z)){{5,}}", re.M)
 _PIP_LINE = re.compile(r"^[ \t]*(?:Installing collected packages|Successfully installed|Requirement already "
                        r"satisfied)\b.*(?:\n|\Z)", re.M)
 

@@ -33,9 +33,11 @@ def test_template_comments_checklists_and_package_lists_are_dropped() -> None:
 
 
 def test_what_only_looks_like_boilerplate_stays() -> None:
-    # One `name number` line is code, not an inventory; a query that is all boilerplate is kept whole.
+    # A `name number` line is code, a few are settings, not an inventory; a query that is all
+    # boilerplate is kept whole.
     code = "def ratio():\n    return 1.0\n\nratio() is wrong"
-    assert readable(code) == code
+    settings = "With these settings:\nretries 3\nbackoff 0.5\ntimeout 2.5\njitter 0.1\nno retry happens"
+    assert readable(code) == code and readable(settings) == settings
     assert readable("- [x] retries\n- [ ] sessions\n") == "- [x] retries\n- [ ] sessions\n"
     assert readable(ISSUE.replace("\n", "\r\n")) == readable(ISSUE)
 
