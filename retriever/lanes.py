@@ -23,10 +23,14 @@ NESTED_VENDOR_DIRS = frozenset({"packages"})
 # Benchmarks exercise the code as tests do, so they rank below it as tests do.
 BENCH_DIRS = frozenset({"bench", "benchmark", "benchmarks"})
 ASK_CHARS = 1000  # of a query's first line, read for what it asks for
-# Words by which a question asks for the documentation rather than the code...
-_ASKS_DOCS = re.compile(r"\b(docs?|documentation|documented|readme|tutorial|guide|changelog|manual)\b", re.I)
-# ...unless one only qualifies the noun after it: "the documentation generation system", "the manual
-# page translator", "the docs build" are code. These words after it keep its sense of the docs.
+# Words by which a question asks for the documentation rather than the code. The project's own
+# documents (the docs, the README, the changelog) are asked for whatever follows: "the docs build"
+# is fixed in `docs/`...
+_ASKS_DOCS = re.compile(r"\b(docs?|readme|changelog)\b", re.I)
+# ...but these words may only qualify the noun after them, which then is code: "the documentation
+# generation system", "the manual page translator", "the tutorial example directive". A function word
+# after one (listed next) keeps its sense of the docs.
+_MAY_QUALIFY = re.compile(r"\b(documentation|documented|tutorial|guide|manual)\b", re.I)
 _NOUN = re.compile(r"(?:\s+|-)([a-z]+)\b")
 _KEEPS_DOCS = STOPWORDS | frozenset(
     "about which what where how why when been should does do did can could would say says said describe "
@@ -48,7 +52,7 @@ def is_vendored(path: str) -> bool:
 
 def asks_for_docs(query: str) -> bool:
     ask = _the_ask(query)
-    return any(not _qualifies(ask[m.end():]) for m in _ASKS_DOCS.finditer(ask))
+    return bool(_ASKS_DOCS.search(ask)) or any(not _qualifies(ask[m.end():]) for m in _MAY_QUALIFY.finditer(ask))
 
 
 def _qualifies(rest: str) -> bool:

@@ -281,12 +281,13 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
     issue = "Retry loop stops after one attempt\n\nThe docs say three attempts; my test shows one."
     assert not lanes.asks_for_docs(issue) and not lanes.asks_for_tests(issue)
     assert lanes.asks_for_docs("docs: the retry section is wrong\n\nIt says 3.")
-    # A docs word asks for the docs when it is what is asked about, not when it only qualifies a noun.
+    # The project's docs are asked for by name; "documentation" and the like may only qualify a noun.
     assert [lanes.asks_for_docs(q) for q in ("Where is the retry option documented?", "what does the README say?",
                                              "how do I retry according to the docs", "the user guide says 3",
+                                             "the docs build fails", "add a changelog entry",
                                              "how does the documentation generation system skip members?",
-                                             "the docs build fails", "the manual page translator's buffer",
-                                             "a documentation-only function")] == [True] * 4 + [False] * 4
+                                             "the tutorial example directive", "the manual page translator's buffer",
+                                             "a documentation-only function")] == [True] * 6 + [False] * 4
     why, which = lanes.path_weight("why does the retry loop stop?"), lanes.path_weight("which test checks the retry loop?")
     assert why("tests/test_retry.py") == lanes.TEST_DAMPING and which("tests/test_retry.py") == 1.0
     assert why("src/retry.py") == which("src/retry.py") == 1.0
