@@ -19,7 +19,7 @@ from test_mcp import call, server
 
 from codeidx.cli import cli
 from codeidx.index import Index, _swap_in
-from codeidx.retriever.query_text import MAX_QUERY_CHARS, bound_query
+from codeidx.retriever.query_text import MAX_QUERY_CHARS, bound_query, readable
 from codeidx.retriever.signals import extract
 
 FILES = {
@@ -95,6 +95,14 @@ def test_signal_extraction_is_linear_on_long_tokens_and_long_logs() -> None:
     signals = extract("x" * 1_000_000 + " at shop/pricing.py:4 in apply_discount()")
     assert [(f.path, f.line) for f in signals.frames] == [("shop/pricing.py", 4)]
     assert "apply_discount" in signals.identifiers
+
+
+def test_boilerplate_removal_is_linear_and_bounded_on_hostile_queries() -> None:
+    # Near-misses of every pattern, each a megabyte: unterminated comments, `==` chains, runs of four
+    # package rows broken by a stray line, one giant checklist line.
+    for query in ("<!--" * 250_000, "a==1.1" * 170_000, ("pkg 1.0 /x y\n" * 4 + "z\n") * 18_000,
+                  "- [x] " * 170_000, "Installing collected packages: " * 33_000):
+        assert len(readable(query)) <= MAX_QUERY_CHARS
 
 
 # --- a full rebuild under a reader ---
