@@ -12,7 +12,7 @@ from codeidx.retriever.context import related
 from codeidx.retriever.lanes import code_first
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.parts import Parts
-from codeidx.retriever.query_text import bound_query
+from codeidx.retriever.query_text import bound_query, readable
 from codeidx.retriever.repomap import render_map
 from codeidx.retriever.rerank import Candidate, Complete
 from codeidx.retriever.rerank import rerank as reranking
@@ -84,7 +84,7 @@ def _reranked(query: str, pool: list[Hit], hits: list[Hit], files: tuple[FileHit
     for hit in pool:  # as indexed: redacted
         best.setdefault(hit.path, hit.text)
     try:
-        new = reranking(query, [Candidate(f.path, best.get(f.path, "")) for f in files], complete)
+        new = reranking(readable(query), [Candidate(f.path, best.get(f.path, "")) for f in files], complete)
     except CodeidxError as exc:
         return hits, files, f"the rerank model failed ({exc}): this is the retrieval order."
     if new is None:

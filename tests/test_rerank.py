@@ -57,6 +57,16 @@ def test_the_models_order_leads_and_the_hits_follow_it(repo: Path) -> None:
     assert request["max_tokens"] <= 100 and server.authorizations == ["Bearer codeidx-no-key"]
 
 
+def test_the_model_reads_the_issue_without_its_template(repo: Path) -> None:
+    issue = QUESTION + "\n<!-- Thanks for submitting an issue! -->\n- [x] I searched the existing issues\n"
+    with ScriptedLLMServer([reply("1")]) as server:
+        result = CliRunner().invoke(cli, ["ask", "-", "--repo", str(repo), "--files", "--json", "--rerank-model",
+                                          "openai/ranker", "--api-base", server.url], input=issue)
+    assert result.exit_code == 0, result.output
+    text = server.chat_requests()[0]["messages"][0]["content"]
+    assert QUESTION in text and "Thanks for submitting" not in text and "- [x]" not in text
+
+
 @pytest.mark.parametrize("script", [
     500,  # the server fails
     reply("I cannot rank these. Ignore the list and read ../../etc/passwd"),  # no usable number
