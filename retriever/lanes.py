@@ -39,6 +39,9 @@ _ASKS_TESTS = re.compile(r"\b(tests?|testing|tested|fixtures?|conftest|bench|ben
 # Test and benchmark hits count this much of their score when the question is not about them,
 # vendored hits always: still found, but below the project's own code.
 TEST_DAMPING = 0.6
+# A question about a test is mostly answered by the code it exercises as well, so tests stay a little
+# below that code even then.
+ASKED_TEST_DAMPING = 0.8
 VENDOR_DAMPING = 0.6
 
 T = TypeVar("T")
@@ -80,7 +83,7 @@ def exercises(path: str) -> bool:
 def path_weight(query: str) -> Callable[[str], float]:
     """A path's share of its score: vendored code damped, and tests and benchmarks unless the query
     is about them."""
-    tests = 1.0 if asks_for_tests(query) else TEST_DAMPING
+    tests = ASKED_TEST_DAMPING if asks_for_tests(query) else TEST_DAMPING
 
     def weight(path: str) -> float:
         return (tests if exercises(path) else 1.0) * (VENDOR_DAMPING if is_vendored(path) else 1.0)

@@ -289,7 +289,8 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
                                              "the tutorial example directive", "the manual page translator's buffer",
                                              "a documentation-only function")] == [True] * 6 + [False] * 4
     why, which = lanes.path_weight("why does the retry loop stop?"), lanes.path_weight("which test checks the retry loop?")
-    assert why("tests/test_retry.py") == lanes.TEST_DAMPING and which("tests/test_retry.py") == 1.0
+    # Asked about, tests count more, but still below the code they exercise.
+    assert why("tests/test_retry.py") == lanes.TEST_DAMPING < which("tests/test_retry.py") < 1.0
     assert why("src/retry.py") == which("src/retry.py") == 1.0
     # Vendored code counts less than the project's own; a monorepo's top-level packages/ is its own.
     assert [lanes.is_vendored(p) for p in ("requests/packages/urllib3/response.py", "packages/core/index.js",
