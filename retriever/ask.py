@@ -84,7 +84,7 @@ def _reranked(query: str, pool: list[Hit], hits: list[Hit], files: tuple[FileHit
     for hit in pool:  # as indexed: redacted
         best.setdefault(hit.path, hit.text)
     try:
-        new = reranking(readable(query), [Candidate(f.path, best.get(f.path, "")) for f in files], complete)
+        new = reranking(query, [Candidate(f.path, best.get(f.path, "")) for f in files], complete)
     except CodeidxError as exc:
         return hits, files, f"the rerank model failed ({exc}): this is the retrieval order."
     if new is None:
@@ -116,6 +116,7 @@ def rank(parts: Parts, query: str, k: int, filters: SearchFilters = SearchFilter
 def _ordered(parts: Parts, query: str, k: int, filters: SearchFilters, files: bool, mode: str,
              rerank: Complete | None) -> tuple[list[Hit], tuple[FileHit, ...], str | None]:
     """Hits, files (with `files`) and, when a rerank was asked for and did not happen, why not."""
+    query = readable(query)  # as search reads it: the lanes and the rerank model see the same text
     pool, hits, ranked = _ranked(parts, query, k, filters, files or rerank is not None, mode)
     note = None
     if rerank is not None:

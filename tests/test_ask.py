@@ -408,3 +408,10 @@ def test_a_pasted_issue_is_answered_from_its_own_words_not_its_template(index: I
     from test_query_text import ISSUE
 
     assert index.search(ISSUE, k=3)[0].qualified_name == "slugify"
+
+
+def test_a_template_comment_does_not_decide_what_the_question_asks_for(index: Index) -> None:
+    # The comment's "docs" is the template's, not the question's: the code still comes first.
+    paths = [h.path for h in index.ask("<!-- Please read the docs first -->\nhow are failed requests retried "
+                                       "with exponential backoff?", files=True, k=8).hits]
+    assert "docs/guide.md" in paths and paths[paths.index("docs/guide.md"):] == ["docs/guide.md"] * paths.count("docs/guide.md")
