@@ -4,10 +4,11 @@ from __future__ import annotations
 RRF_K = 60  # reciprocal rank fusion: 1/(RRF_K + rank); the stores' fusion and the retriever's use the same k
 # What `full` adds to `hybrid+names+graph`: the code-first lanes (retriever/lanes.py), the code's
 # own candidate list from the store (`code-lane`), file ranking normalised by file length
-# (retriever/search.py `rank_files`), and `ask`'s hits grouped by file, the file with the most evidence
-# first (`file-first`, retriever/ask.py). A `full-no-<lever>` mode turns one off: the benchmarks'
+# (retriever/search.py `rank_files`), `ask`'s hits grouped by file, the file with the most evidence
+# first (`file-first`, retriever/ask.py), and what the query quotes found verbatim in the code
+# (`quotes`, retriever/quotes.py). A `full-no-<lever>` mode turns one off: the benchmarks'
 # ablations.
-LEVERS = ("lanes", "code-lane", "file-length", "file-first")
+LEVERS = ("lanes", "code-lane", "file-length", "file-first", "quotes")
 # Retrieval modes, weakest to strongest, each adding to the one before (the ablations too).
 MODES = ("dense", "sparse", "hybrid", "hybrid+names", "hybrid+names+graph", "full",
          *(f"full-no-{lever}" for lever in LEVERS))

@@ -13,6 +13,7 @@ from codeidx.retriever.lanes import code_first
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.parts import Parts
 from codeidx.retriever.query_text import bound_query, readable
+from codeidx.retriever.quotes import quoting_files
 from codeidx.retriever.repomap import render_map
 from codeidx.retriever.rerank import Candidate, Complete
 from codeidx.retriever.rerank import rerank as reranking
@@ -133,31 +134,37 @@ def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters, files: boo
                            else "the index is empty: is the repository indexed?")
     hits = pool[:k]
     on = levers(mode)
+    quoting = quoting_files(parts, query) if "quotes" in on else frozenset()
     if "file-first" in on:
-        hits = _grouped_by_file(parts, hits, "file-length" in on)
+        hits = _grouped_by_file(parts, hits, "file-length" in on, quoting)
     if "lanes" in on:  # docs and data in their own lane, after the code
         hits = code_first(query, hits, lambda h: h.path)
-    return pool, hits, file_ranking(parts, query, pool, k, mode) if files else ()
+    return pool, hits, file_ranking(parts, query, pool, k, mode, quoting) if files else ()
 
 
-def _grouped_by_file(parts: Parts, hits: list[Hit], by_length: bool) -> list[Hit]:
+def _grouped_by_file(parts: Parts, hits: list[Hit], by_length: bool, quoting: frozenset[str]) -> list[Hit]:
     """The hits grouped by file, the files in the order the hits themselves rank them (`rank_files`), each
     file's hits by score: the answer leads with the file that holds the most evidence, not with one
     chunk that scored a little higher alone."""
-    place = {path: n for n, (path, _) in enumerate(_files_of(parts, hits, by_length, k=len(hits)))}
+    place = {path: n for n, (path, _) in enumerate(_files_of(parts, hits, by_length, len(hits), quoting))}
     return sorted(hits, key=lambda h: place[h.path])
 
 
-def _files_of(parts: Parts, hits: list[Hit], by_length: bool, k: int) -> list[tuple[str, float]]:
+def _files_of(parts: Parts, hits: list[Hit], by_length: bool, k: int,
+              quoting: frozenset[str]) -> list[tuple[str, float]]:
     """`rank_files` over the hits, with each file's chunk count when file length counts."""
     sizes = parts.graph.chunk_counts(list(dict.fromkeys(h.path for h in hits))) if by_length else None
-    return rank_files(hits, sizes, k)
+    return rank_files(hits, sizes, k, quoting)
 
 
-def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = "full") -> tuple[FileHit, ...]:
-    """The `k` best files of a pool of hits, in the same lanes as the hits."""
+def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = "full",
+                 quoting: frozenset[str] | None = None) -> tuple[FileHit, ...]:
+    """The `k` best files of a pool of hits, in the same lanes as the hits; `quoting` (the files that
+    hold what the query quotes) is found here when not given."""
     on = levers(mode)
-    ranked = [FileHit(p, round(s, 6)) for p, s in _files_of(parts, pool, "file-length" in on, k)]
+    if quoting is None:
+        quoting = quoting_files(parts, query) if "quotes" in on else frozenset()
+    ranked = [FileHit(p, round(s, 6)) for p, s in _files_of(parts, pool, "file-length" in on, k, quoting)]
     return tuple(code_first(query, ranked, lambda f: f.path) if "lanes" in on else ranked)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, replace
 
 from codeidx.core.errors import CodeidxError
@@ -19,6 +19,7 @@ from codeidx.indexer.sparse import sparse_query
 from codeidx.retriever import lanes
 from codeidx.retriever.parts import Parts
 from codeidx.retriever.query_text import readable
+from codeidx.retriever.quotes import QUOTE_BOOST
 from codeidx.retriever.signals import extract
 
 # How much each kind of evidence counts, relative to one vector list.
@@ -151,17 +152,20 @@ def _hit(chunk_id: str, p: dict, score: float, reasons: list[str]) -> Hit:
                reasons=tuple(reasons), text=p.get("text", ""))
 
 
-def rank_files(hits: list[Hit], sizes: Mapping[str, int] | None = None, k: int = 10) -> list[tuple[str, float]]:
+def rank_files(hits: list[Hit], sizes: Mapping[str, int] | None = None, k: int = 10,
+               quoting: Set[str] = frozenset()) -> list[tuple[str, float]]:
     """Files ranked by their chunks: the best chunk, plus a damped share of the others.
 
     With `sizes` (each file's chunk count), the share is divided by the square root of that count:
     a long file has more chunks to land in the pool by chance, so its many middling hits are weaker
-    evidence than a short file's few, as length normalisation does in BM25.
+    evidence than a short file's few, as length normalisation does in BM25. A file in `quoting` holds
+    what the query quotes (retriever/quotes.py) and counts `QUOTE_BOOST` times more: evidence for the
+    file, not for any one of its chunks.
     """
     per_file: dict[str, list[float]] = defaultdict(list)
     for hit in hits:
         per_file[hit.path].append(hit.score)
     sizes = sizes or {}
-    ranked = {path: max(s) + OTHER_CHUNKS * (sum(s) - max(s)) / math.sqrt(max(1, sizes.get(path, 1)))
-              for path, s in per_file.items()}
+    ranked = {path: (max(s) + OTHER_CHUNKS * (sum(s) - max(s)) / math.sqrt(max(1, sizes.get(path, 1))))
+              * (QUOTE_BOOST if path in quoting else 1.0) for path, s in per_file.items()}
     return sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))[:k]

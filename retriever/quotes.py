@@ -1,0 +1,103 @@
+"""What an issue quotes from the code, found where the code holds it verbatim.
+
+A report quotes the source more often than it names it: the option it ran (`--collect-only`),
+the line it read (`method = builtin_str(method)`), a setting or a string in backticks. Keywords
+split such a quote into common words; the file that holds it whole, and few others do, is
+where the report points. A quote that many files hold says nothing and is dropped.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from codeidx.core.paths import is_context, is_test_path
+from codeidx.retriever.lanes import is_vendored
+from codeidx.retriever.parts import Parts
+
+MAX_QUOTES = 32
+MAX_FILES_PER_QUOTE = 3  # held by more, a quote is a common phrase, not a pointer
+MAX_FILE_BYTES = 1 << 20  # a larger source file is generated or data
+# Per query. Past it the rarity of a quote cannot be judged, and quotes are not used: a repository
+# with more code than this is read for them in a quarter of a second or more.
+MAX_SCAN_BYTES = 32 << 20
+QUOTE_BOOST = 1.25  # a file that holds a quote counts this much more (search.rank_files)
+
+_OPTION = re.compile(r"(?<![\w-])--[A-Za-z][\w-]{2,40}")
+_SPAN = re.compile(r"`([^`\n]{4,120})`|\"([^\"\n]{6,120})\"|(?<!\w)'([^'\n]{6,120})'(?!\w)")
+_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.|\$|>)\s?")
+_CODE_LINE = re.compile(r"[A-Za-z_][\w.]*(?:\(|\[|\s?=[^=])")  # a call, an index or an assignment
+
+
+@dataclass(frozen=True)
+class Quote:
+    path: str
+    line: int  # 1-based, of the quote's first occurrence in the file
+    text: str
+
+
+def quoted(query: str) -> tuple[str, ...]:
+    """The strings a query quotes, most specific kind first: options, quoted spans, lines of code."""
+    found: list[str] = _OPTION.findall(query)
+    found += [next(g for g in m.groups() if g) for m in _SPAN.finditer(query)]
+    for raw in query.splitlines():
+        line = _PROMPT.sub("", raw).strip()
+        if 12 <= len(line) <= 160 and _CODE_LINE.search(line):
+            found.append(line)
+    spans = (s.strip() for s in found)
+    return tuple(dict.fromkeys(s for s in spans if len(s) >= 4))[:MAX_QUOTES]
+
+
+def find_quotes(quotes: Iterable[str], paths: Iterable[str], read: Callable[[str], str | None]) -> list[Quote]:
+    """Where each quote occurs in the files (`read` gives a file's text, None to skip it), for
+    quotes that at most `MAX_FILES_PER_QUOTE` files hold; the rarest quotes first."""
+    quotes = list(quotes)
+    if not quotes:
+        return []
+    holders: dict[str, list[Quote]] = {q: [] for q in quotes}
+    budget = MAX_SCAN_BYTES
+    for path in paths:
+        text = read(path)
+        if text is None or len(text) > MAX_FILE_BYTES:
+            continue
+        budget -= len(text)
+        if budget < 0:
+            return []
+        for quote in quotes:
+            at = text.find(quote)
+            if at >= 0 and len(holders[quote]) <= MAX_FILES_PER_QUOTE:
+                holders[quote].append(Quote(path, text.count("\n", 0, at) + 1, quote))
+    kept = [found for found in holders.values() if 1 <= len(found) <= MAX_FILES_PER_QUOTE]
+    return [q for found in sorted(kept, key=len) for q in found]
+
+
+def quoting_files(parts: Parts, query: str) -> frozenset[str]:
+    """The code files that hold, verbatim, something the query quotes that few files hold.
+
+    A quoted name that the symbol table defines is left to the name signal (retriever/search.py),
+    which finds its definition: verbatim, it would find the places that mention it."""
+    quotes = [q for q in quoted(query)
+              if not (_NAME.fullmatch(q) and parts.graph.symbols_named(q.rsplit(".", 1)[-1]))]
+    if not quotes:
+        return frozenset()
+    # Only the code proper: a test or a page quoting the same option points at nothing new.
+    code = sorted(p for p in parts.graph.file_paths() if not (is_test_path(p) or is_context(p) or is_vendored(p)))
+    return frozenset(q.path for q in find_quotes(quotes, code, read_source(parts.root)))
+
+
+def read_source(root: Path) -> Callable[[str], str | None]:
+    """A reader of the worktree's files, None for one that is gone, unreadable, too large, or a link
+    out of the worktree (the repository may have put one there since the build)."""
+    base = root.resolve()
+
+    def read(path: str) -> str | None:
+        file = (root / path).resolve()
+        try:
+            if not file.is_relative_to(base) or file.stat().st_size > MAX_FILE_BYTES:
+                return None
+            return file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+    return read

@@ -1,0 +1,83 @@
+"""What an issue quotes from the code: read from the issue, found verbatim in the real files."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import make_repo
+
+from codeidx.index import Index
+from codeidx.retriever.ask import rank
+from codeidx.retriever.quotes import MAX_FILES_PER_QUOTE, MAX_QUOTES, find_quotes, quoted, read_source
+
+ISSUE = """Add a short form for --dry-run
+
+Typing `--dry-run` every time is long. In tool/cli.py there is this line:
+
+    parser.add_argument("--dry-run", action="store_true")
+
+I would like (if possible) something shorter, like git's.
+>>> run(["deploy", "--dry-run"])
+"""
+
+
+def test_options_spans_and_lines_of_code_are_read_from_an_issue_and_prose_is_not() -> None:
+    quotes = quoted(ISSUE)
+    assert quotes[0] == "--dry-run"
+    assert 'parser.add_argument("--dry-run", action="store_true")' in quotes
+    assert 'run(["deploy", "--dry-run"])' in quotes  # the interpreter's prompt is not part of the code
+    assert not any(q.startswith(("Typing", "I would like")) for q in quotes)
+
+
+def test_the_quotes_of_a_long_paste_are_bounded() -> None:
+    paste = "\n".join(f"value_{i} = compute({i})" for i in range(5000))
+    assert len(quoted(paste)) == MAX_QUOTES
+
+
+def test_a_quote_that_many_files_hold_says_nothing_and_the_rarest_come_first() -> None:
+    files = {f"pkg/m{i}.py": 'flag("--verbose")\n' for i in range(MAX_FILES_PER_QUOTE + 1)}
+    files["pkg/cli.py"] = 'flag("--verbose")\n\nflag("--dry-run")\n'
+    found = find_quotes(["--verbose", "--dry-run", "--nowhere"], sorted(files), files.get)
+    assert [(q.path, q.line, q.text) for q in found] == [("pkg/cli.py", 3, "--dry-run")]
+
+
+def test_more_code_than_the_budget_turns_quotes_off(monkeypatch) -> None:
+    from codeidx.retriever import quotes
+
+    monkeypatch.setattr(quotes, "MAX_SCAN_BYTES", 100)
+    files = {"a.py": "x" * 60 + "--dry-run", "b.py": "y" * 60}
+    assert find_quotes(["--dry-run"], ["a.py", "b.py"], files.get) == []  # b.py unread: rarity unknown
+    assert find_quotes(["--dry-run"], ["a.py"], files.get) != []
+
+
+def test_a_link_out_of_the_worktree_is_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.txt"
+    outside.write_text("--dry-run")
+    root = tmp_path / "repo"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "cli.py").write_text("--dry-run")
+    os.symlink(outside, root / "pkg" / "link.py")
+    read = read_source(root)
+    assert read("pkg/cli.py") == "--dry-run"
+    assert read("pkg/link.py") is None and read("pkg/gone.py") is None
+
+
+def test_the_file_that_holds_the_quoted_option_is_ranked_first(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "tool", {
+        "tool/__init__.py": "",
+        "tool/cli.py": '"""Command line entry point."""\nimport argparse\n\n\ndef parser():\n'
+                       '    parser = argparse.ArgumentParser()\n'
+                       '    parser.add_argument("--dry-run", action="store_true")\n'
+                       '    parser.add_argument("--target")\n    return parser\n',
+        "tool/shortcuts.py": '"""Short forms of long commands, so that typing them every time is not so long."""\n\n\n'
+                             'def short_form(command):\n    """A shorter form of a long command, like git\'s."""\n'
+                             '    return command[:2]\n',
+        "tests/test_cli.py": 'def test_dry_run():\n    assert main(["--dry-run"]) == 0\n',
+    })
+    issue = "A short form for `--dry-run`\n\nTyping it every time is long: I would like a shorter form, like git's."
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        quoted_first = [f.path for f in index.ask(issue, files=True, k=3).files]
+        _, plain = rank(index._parts(), issue, 3, files=True, mode="full-no-quotes")
+    assert [f.path for f in plain][0] == "tool/shortcuts.py"  # the issue's words describe the other file
+    assert quoted_first[0] == "tool/cli.py"
