@@ -27,6 +27,9 @@ QUOTE_BOOST = 1.25  # a file that holds a quote counts this much more (search.ra
 _OPTION = re.compile(r"(?<![\w-])--[A-Za-z][\w-]{2,40}")
 _SPAN = re.compile(r"`([^`\n]{4,120})`|\"([^\"\n]{6,120})\"|(?<!\w)'([^'\n]{6,120})'(?!\w)")
 _NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+# A tool's message, as logging, warnings and most command-line tools print it.
+_MESSAGE = re.compile(r"(?:\b[A-Z]\w*(?:Error|Warning|Exception)|\b(?i:warning|error))\s*:[ \t]*([^\n]{12,200})")
+MIN_MESSAGE_WORDS = 3  # fewer words are a phrase many messages share
 _PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.|\$|>)\s?")
 _CODE_LINE = re.compile(r"[A-Za-z_][\w.]*(?:\(|\[|\s?=[^=])")  # a call, an index or an assignment
 
@@ -50,13 +53,24 @@ def quoted(query: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s for s in spans if len(s) >= 4))[:MAX_QUOTES]
 
 
-def find_quotes(quotes: Iterable[str], paths: Iterable[str], read: Callable[[str], str | None]) -> list[Quote]:
+def messages(query: str) -> tuple[str, ...]:
+    """The warning and error messages a query pastes (`WARNING: no number is assigned for table`)."""
+    return tuple(dict.fromkeys(m.strip(" `'\".:\r") for m in _MESSAGE.findall(query)))[:MAX_QUOTES]
+
+
+def find_quotes(quotes: Iterable[str], paths: Iterable[str], read: Callable[[str], str | None],
+                pasted_messages: Iterable[str] = ()) -> list[Quote]:
     """Where each quote occurs in the files (`read` gives a file's text, None to skip it), for
-    quotes that at most `MAX_FILES_PER_QUOTE` files hold; the rarest quotes first."""
-    quotes = list(quotes)
-    if not quotes:
+    quotes that at most `MAX_FILES_PER_QUOTE` files hold; the rarest quotes first.
+
+    A message is held by the files that hold its longest prefix any file holds: code writes a
+    message with placeholders (`no number is assigned for %s`) that the paste has filled in."""
+    # Each quote as its forms, shortest first: a file holding a longer form holds the shorter ones.
+    forms = [(q,) for q in quotes] + [f for f in map(_prefixes, pasted_messages) if f]
+    if not forms:
         return []
-    holders: dict[str, list[Quote]] = {q: [] for q in quotes}
+    held: list[dict[str, tuple[int, int]]] = [{} for _ in forms]  # per quote: path -> (forms held, offset)
+    texts: dict[str, str] = {}
     budget = MAX_SCAN_BYTES
     for path in paths:
         text = read(path)
@@ -65,12 +79,26 @@ def find_quotes(quotes: Iterable[str], paths: Iterable[str], read: Callable[[str
         budget -= len(text)
         if budget < 0:
             return []
-        for quote in quotes:
-            at = text.find(quote)
-            if at >= 0 and len(holders[quote]) <= MAX_FILES_PER_QUOTE:
-                holders[quote].append(Quote(path, text.count("\n", 0, at) + 1, quote))
-    kept = [found for found in holders.values() if 1 <= len(found) <= MAX_FILES_PER_QUOTE]
+        for quote, where in zip(forms, held):
+            n, at = 0, -1
+            while n < len(quote) and (found := text.find(quote[n])) >= 0:
+                n, at = n + 1, found
+            if n:
+                where[path] = (n, at)
+                texts[path] = text
+    kept = []
+    for quote, where in zip(forms, held):
+        most = max((n for n, _ in where.values()), default=0)
+        holders = [(path, at) for path, (n, at) in where.items() if n == most]
+        if 1 <= len(holders) <= MAX_FILES_PER_QUOTE:
+            kept.append([Quote(path, texts[path].count("\n", 0, at) + 1, quote[most - 1]) for path, at in holders])
     return [q for found in sorted(kept, key=len) for q in found]
+
+
+def _prefixes(message: str) -> tuple[str, ...]:
+    """A message's leading words, from `MIN_MESSAGE_WORDS` of them to all."""
+    words = message.split()
+    return tuple(p for p in (" ".join(words[:n]) for n in range(MIN_MESSAGE_WORDS, len(words) + 1)) if len(p) >= 12)
 
 
 def quoting_files(parts: Parts, query: str) -> frozenset[str]:
@@ -80,11 +108,11 @@ def quoting_files(parts: Parts, query: str) -> frozenset[str]:
     which finds its definition: verbatim, it would find the places that mention it."""
     quotes = [q for q in quoted(query)
               if not (_NAME.fullmatch(q) and parts.graph.symbols_named(q.rsplit(".", 1)[-1]))]
-    if not quotes:
+    if not quotes and not messages(query):
         return frozenset()
     # Only the code proper: a test or a page quoting the same option points at nothing new.
     code = sorted(p for p in parts.graph.file_paths() if not (is_test_path(p) or is_context(p) or is_vendored(p)))
-    return frozenset(q.path for q in find_quotes(quotes, code, read_source(parts.root)))
+    return frozenset(q.path for q in find_quotes(quotes, code, read_source(parts.root), messages(query)))
 
 
 def read_source(root: Path) -> Callable[[str], str | None]:

@@ -8,7 +8,7 @@ from conftest import make_repo
 
 from codeidx.index import Index
 from codeidx.retriever.ask import rank
-from codeidx.retriever.quotes import MAX_FILES_PER_QUOTE, MAX_QUOTES, find_quotes, quoted, read_source
+from codeidx.retriever.quotes import MAX_FILES_PER_QUOTE, MAX_QUOTES, find_quotes, messages, quoted, read_source
 
 ISSUE = """Add a short form for --dry-run
 
@@ -39,6 +39,17 @@ def test_a_quote_that_many_files_hold_says_nothing_and_the_rarest_come_first() -
     files["pkg/cli.py"] = 'flag("--verbose")\n\nflag("--dry-run")\n'
     found = find_quotes(["--verbose", "--dry-run", "--nowhere"], sorted(files), files.get)
     assert [(q.path, q.line, q.text) for q in found] == [("pkg/cli.py", 3, "--dry-run")]
+
+
+def test_a_pasted_message_is_found_where_the_code_writes_it_with_placeholders() -> None:
+    log = "Running Sphinx v3.3\r\nWARNING: no number is assigned for table: tab-1\r\nbuild succeeded."
+    assert messages(log) == ("no number is assigned for table: tab-1",)
+    files = {"pkg/std.py": 'logger.warning(__("no number is assigned for %s: %s"), figtype, label)\n',
+             "pkg/other.py": '"""A number is assigned to each table."""\nNOTE = "no number is set"\n',
+             "pkg/third.py": "# when no number is assigned, the caption stays\n"}
+    found = find_quotes([], sorted(files), files.get, messages(log))
+    # other.py holds its first three words, third.py four, std.py five: std.py alone is where it is written
+    assert [(q.path, q.line, q.text) for q in found] == [("pkg/std.py", 1, "no number is assigned for")]
 
 
 def test_more_code_than_the_budget_turns_quotes_off(monkeypatch) -> None:

@@ -106,13 +106,15 @@ def test_boilerplate_removal_is_linear_and_bounded_on_hostile_queries() -> None:
 
 
 def test_quote_reading_is_linear_and_bounded_on_hostile_queries() -> None:
-    from codeidx.retriever.quotes import MAX_QUOTES, quoted
+    from codeidx.retriever.quotes import MAX_QUOTES, messages, quoted
 
     # Near-misses, each a megabyte: unclosed backticks and quotes, options too long to be one,
-    # one line of calls with no end, and a quote in every line.
+    # one line of calls with no end, a quote in every line, one name that almost ends in Error,
+    # and a message on every line.
     for query in ("`" * 1_000_000, '"a' * 500_000, "--" + "x-" * 500_000, "f(" * 500_000,
-                  "\n".join(f"`q{i} = v{i}`" for i in range(80_000))):
-        assert len(quoted(query)) <= MAX_QUOTES
+                  "\n".join(f"`q{i} = v{i}`" for i in range(80_000)), "E" + "rror" * 250_000,
+                  "ValueError: something went wrong here\n" * 25_000):
+        assert len(quoted(query)) <= MAX_QUOTES and len(messages(query)) <= MAX_QUOTES
 
 
 # --- a full rebuild under a reader ---
