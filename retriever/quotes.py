@@ -104,15 +104,23 @@ def _prefixes(message: str) -> tuple[str, ...]:
 def quoting_files(parts: Parts, query: str) -> frozenset[str]:
     """The code files that hold, verbatim, something the query quotes that few files hold.
 
-    A quoted name that the symbol table defines is left to the name signal (retriever/search.py),
-    which finds its definition: verbatim, it would find the places that mention it."""
-    quotes = [q for q in quoted(query)
-              if not (_NAME.fullmatch(q) and parts.graph.symbols_named(q.rsplit(".", 1)[-1]))]
+    A quoted name of the repository's own, a symbol (`pytester.runpytest_subprocess`) or a module
+    (`sphinx.ext.intersphinx`), is left out: verbatim, it finds the places that mention it, not where
+    it is defined, which the name and path signals find (retriever/search.py)."""
+    quotes = [q for q in quoted(query) if not _names_code(parts, q)]
     if not quotes and not messages(query):
         return frozenset()
     # Only the code proper: a test or a page quoting the same option points at nothing new.
     code = sorted(p for p in parts.graph.file_paths() if not (is_test_path(p) or is_context(p) or is_vendored(p)))
     return frozenset(q.path for q in find_quotes(quotes, code, read_source(parts.root), messages(query)))
+
+
+def _names_code(parts: Parts, quote: str) -> bool:
+    if not _NAME.fullmatch(quote):
+        return False
+    module = quote.replace(".", "/")
+    return bool(parts.graph.symbols_named(quote.rsplit(".", 1)[-1]) or parts.graph.resolve_path(module + ".py")
+                or parts.graph.resolve_path(module + "/__init__.py"))
 
 
 def read_source(root: Path) -> Callable[[str], str | None]:

@@ -8,7 +8,15 @@ from conftest import make_repo
 
 from codeidx.index import Index
 from codeidx.retriever.ask import rank
-from codeidx.retriever.quotes import MAX_FILES_PER_QUOTE, MAX_QUOTES, find_quotes, messages, quoted, read_source
+from codeidx.retriever.quotes import (
+    MAX_FILES_PER_QUOTE,
+    MAX_QUOTES,
+    find_quotes,
+    messages,
+    quoted,
+    quoting_files,
+    read_source,
+)
 
 ISSUE = """Add a short form for --dry-run
 
@@ -76,7 +84,8 @@ def test_a_link_out_of_the_worktree_is_not_read(tmp_path: Path) -> None:
 def test_the_file_that_holds_the_quoted_option_is_ranked_first(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "tool", {
         "tool/__init__.py": "",
-        "tool/cli.py": '"""Command line entry point."""\nimport argparse\n\n\ndef parser():\n'
+        "tool/cli.py": '"""Command line entry point."""\nimport argparse\n\nfrom tool.shortcuts import short_form\n\n\n'
+                       'def parser():\n'
                        '    parser = argparse.ArgumentParser()\n'
                        '    parser.add_argument("--dry-run", action="store_true")\n'
                        '    parser.add_argument("--target")\n    return parser\n',
@@ -90,5 +99,8 @@ def test_the_file_that_holds_the_quoted_option_is_ranked_first(tmp_path: Path) -
         index.build()
         quoted_first = [f.path for f in index.ask(issue, files=True, k=3).files]
         _, plain = rank(index._parts(), issue, 3, files=True, mode="full-no-quotes")
+        # cli.py holds both names verbatim, but as a caller: the names' own signals find their definitions.
+        names = quoting_files(index._parts(), "Is `tool.shortcuts` or `short_form` to blame?")
     assert [f.path for f in plain][0] == "tool/shortcuts.py"  # the issue's words describe the other file
     assert quoted_first[0] == "tool/cli.py"
+    assert names == frozenset()
