@@ -132,9 +132,10 @@ def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters, files: boo
     if not pool:
         raise CodeidxError("nothing in the index matches those filters" if filters != SearchFilters()
                            else "the index is empty: is the repository indexed?")
-    hits = pool[:k]
     on = levers(mode)
     quoting = quoting_files(parts, query) if "quotes" in on else frozenset()
+    pool = [dataclasses.replace(h, reasons=(*h.reasons, "quote")) if h.path in quoting else h for h in pool]
+    hits = pool[:k]
     if "file-first" in on:
         hits = _grouped_by_file(parts, hits, "file-length" in on, quoting)
     if "lanes" in on:  # docs and data in their own lane, after the code

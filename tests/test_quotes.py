@@ -97,10 +97,12 @@ def test_the_file_that_holds_the_quoted_option_is_ranked_first(tmp_path: Path) -
     issue = "A short form for `--dry-run`\n\nTyping it every time is long: I would like a shorter form, like git's."
     with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
         index.build()
-        quoted_first = [f.path for f in index.ask(issue, files=True, k=3).files]
+        answer = index.ask(issue, files=True, k=3)
+        quoted_first = [f.path for f in answer.files]
         _, plain = rank(index._parts(), issue, 3, files=True, mode="full-no-quotes")
         # cli.py holds both names verbatim, but as a caller: the names' own signals find their definitions.
         names = quoting_files(index._parts(), "Is `tool.shortcuts` or `short_form` to blame?")
     assert [f.path for f in plain][0] == "tool/shortcuts.py"  # the issue's words describe the other file
     assert quoted_first[0] == "tool/cli.py"
+    assert {h.path for h in answer.hits if "quote" in h.reasons} == {"tool/cli.py"}  # the JSON says why
     assert names == frozenset()
