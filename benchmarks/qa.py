@@ -25,6 +25,7 @@ from codeidx.benchmarks.workspace import Checkout
 from codeidx.core.errors import CodeidxError
 from codeidx.core.paths import is_prose
 from codeidx.core.ranking import LEVERS
+from codeidx.retriever.rerank import Rerank
 
 TOP = 10  # rankings are kept to this depth
 KS = (1, 5, 10)
@@ -94,8 +95,9 @@ def load_questions(path: str | Path, repos: Iterable[str] = (), limit: int | Non
 def run(questions: Sequence[Question], checkout_for: Callable[[Question], Checkout], cache_dir: Path | None,
         systems: Sequence[str] = SYSTEMS, on_result: Callable[[QuestionResult], None] = lambda r: None,
         on_build: Callable[[RepoBuild], None] = lambda b: None,
-        rerank: Callable[[str], str] | None = None) -> tuple[list[QuestionResult], list[RepoBuild]]:
-    """`rerank`: a rerank model's call; with it, a `full+rerank` row (`ask --rerank-model`) joins the systems."""
+        rerank: Rerank | None = None) -> tuple[list[QuestionResult], list[RepoBuild]]:
+    """`rerank`: a second stage (retriever/rerank.py); with it, a `full+rerank` row (`ask --rerank-model`)
+    joins the systems."""
     results: list[QuestionResult] = []
     builds: list[RepoBuild] = []
     by_repo: dict[str, list[Question]] = {}
@@ -116,7 +118,7 @@ def run(questions: Sequence[Question], checkout_for: Callable[[Question], Checko
 
 def _ask_all(questions: list[Question], root: Path, cache_dir: Path | None, systems: Sequence[str],
              on_result: Callable[[QuestionResult], None],
-             rerank: Callable[[str], str] | None) -> tuple[tuple, list[QuestionResult]]:
+             rerank: Rerank | None) -> tuple[tuple, list[QuestionResult]]:
     from codeidx.index import Index
     from codeidx.retriever.ask import rank
     from codeidx.retriever.parts import Parts

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from codeidx.indexer.builder import Progress
     from codeidx.retriever.ask import AskResult
     from codeidx.retriever.parts import Parts
-    from codeidx.retriever.rerank import Complete
+    from codeidx.retriever.rerank import Rerank
     from codeidx.retriever.search import Hit
     from codeidx.retriever.symbols import SymbolLookup
 
@@ -393,8 +393,8 @@ class Index:
 
     def ask(self, query: str, budget: int | None = None, k: int | None = None,
             filters: SearchFilters = SearchFilters(), files: bool = False, refresh: bool = False,
-            rerank: "Complete | None" = None) -> "AskResult":
-        """`rerank`: a model call that reorders the top files (see retriever/rerank.py)."""
+            rerank: "Rerank | None" = None) -> "AskResult":
+        """`rerank`: a second stage that reorders the top files (see retriever/rerank.py)."""
         from codeidx.retriever.ask import ask
 
         if refresh:

@@ -94,7 +94,8 @@ class Config:
     """Model whose tokenizer counts the budget (LiteLLM's), when it knows it."""
     rerank_model: str | None = None
     """LiteLLM model that reorders `ask`'s top files (a second stage, off when unset); it is sent the
-    question, paths and indexed snippets. Reaches `api_base` when that is set, as the agent's model does."""
+    question, paths and indexed snippets. Reaches `api_base` when that is set, as the agent's model does.
+    `cross-encoder:NAME_OR_PATH` names a local sentence-transformers cross-encoder instead."""
     # --- agent ---
     model: str = "openai/gpt-4o-mini"
     """LiteLLM model string for the agent."""

@@ -15,8 +15,7 @@ from codeidx.retriever.parts import Parts
 from codeidx.retriever.query_text import bound_query, readable
 from codeidx.retriever.quotes import quoting_files
 from codeidx.retriever.repomap import render_map
-from codeidx.retriever.rerank import Candidate, Complete
-from codeidx.retriever.rerank import rerank as reranking
+from codeidx.retriever.rerank import Candidate, Rerank
 from codeidx.retriever.search import Hit, rank_files, search
 from codeidx.retriever.symbols import source_lines
 from codeidx.retriever.tokens import counter_for
@@ -54,9 +53,9 @@ class AskResult:
 
 def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = SearchFilters(),
         files: bool = False, mode: str = "full", changed: Sequence[str] = (),
-        rerank: Complete | None = None) -> AskResult:
+        rerank: Rerank | None = None) -> AskResult:
     """`changed`: files edited since the build; their code is shown as indexed, and the answer says so.
-    `rerank`: a model call that reorders the top files (retriever/rerank.py); the hits follow its order."""
+    `rerank`: a second stage that reorders the top files (retriever/rerank.py); the hits follow its order."""
     if budget <= 0:
         raise CodeidxError("the budget must be a positive number of tokens")
     query = bound_query(query)  # the answer echoes the query it answered
@@ -78,14 +77,14 @@ def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = 
 
 
 def _reranked(query: str, pool: list[Hit], hits: list[Hit], files: tuple[FileHit, ...],
-              complete: Complete) -> tuple[list[Hit], tuple[FileHit, ...], str | None]:
+              rerank: Rerank) -> tuple[list[Hit], tuple[FileHit, ...], str | None]:
     """Files in the model's order and the hits grouped to follow it (by score within a file), or the
     retrieval order and a note saying why not."""
     best: dict[str, str] = {}
     for hit in pool:  # as indexed: redacted
         best.setdefault(hit.path, hit.text)
     try:
-        new = reranking(query, [Candidate(f.path, best.get(f.path, "")) for f in files], complete)
+        new = rerank(query, [Candidate(f.path, best.get(f.path, "")) for f in files])
     except CodeidxError as exc:
         return hits, files, f"the rerank model failed ({exc}): this is the retrieval order."
     if new is None:
@@ -108,14 +107,14 @@ def _notes(stale: Sequence[str], coverage: float) -> list[str]:
 
 
 def rank(parts: Parts, query: str, k: int, filters: SearchFilters = SearchFilters(), files: bool = False,
-         mode: str = "full", rerank: Complete | None = None) -> tuple[list[Hit], tuple[FileHit, ...]]:
+         mode: str = "full", rerank: Rerank | None = None) -> tuple[list[Hit], tuple[FileHit, ...]]:
     """The hits `ask` shows and, with `files`, its file ranking."""
     hits, ranked, _ = _ordered(parts, query, k, filters, files, mode, rerank)
     return hits, ranked
 
 
 def _ordered(parts: Parts, query: str, k: int, filters: SearchFilters, files: bool, mode: str,
-             rerank: Complete | None) -> tuple[list[Hit], tuple[FileHit, ...], str | None]:
+             rerank: Rerank | None) -> tuple[list[Hit], tuple[FileHit, ...], str | None]:
     """Hits, files (with `files`) and, when a rerank was asked for and did not happen, why not."""
     query = readable(query)  # as search reads it: the lanes and the rerank model see the same text
     pool, hits, ranked = _ranked(parts, query, k, filters, files or rerank is not None, mode)

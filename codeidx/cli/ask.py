@@ -25,7 +25,8 @@ from codeidx.index import Index
 @click.option("--kind", help="Only this kind of symbol: function, class, method, module, section...")
 @click.option("--refresh", is_flag=True, help="Update the index incrementally first.")
 @click.option("--rerank-model", help="A LiteLLM model that reorders the top files, e.g. openai/gpt-4o-mini "
-                                     "(sent the question, paths and snippets; default: rerank_model, else off).")
+                                     "(sent the question, paths and snippets; default: rerank_model, else off), "
+                                     "or a local cross-encoder: cross-encoder:NAME_OR_PATH.")
 @click.option("--api-base", help="An OpenAI-compatible server for the rerank model (default: api_base).")
 @handle_errors
 def ask(query: str, repo: str, fmt: str, as_json: bool, files: bool, k: int | None, budget: int | None,

@@ -6,7 +6,7 @@ import shlex
 import sys
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Sequence
 
 import click
 
@@ -14,6 +14,7 @@ from codeidx.cli import bench_agent, bench_embedders
 from codeidx.cli.common import echo_json, handle_errors, load_config, reranker, to_jsonable
 from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError
+from codeidx.retriever.rerank import Candidate, Rerank
 
 
 def _common(fn):
@@ -185,14 +186,14 @@ class _Calls:
     def __init__(self) -> None:
         self.made = self.failed = 0
 
-    def wrap(self, call: Callable[[str], str] | None) -> Callable[[str], str] | None:
-        if call is None:
+    def wrap(self, stage: Rerank | None) -> Rerank | None:
+        if stage is None:
             return None
 
-        def counted(prompt: str) -> str:
+        def counted(query: str, candidates: Sequence[Candidate]) -> list[int] | None:
             self.made += 1
             try:
-                return call(prompt)
+                return stage(query, candidates)
             except Exception:
                 self.failed += 1
                 raise

@@ -17,6 +17,7 @@ import click
 from codeidx.core import trust
 from codeidx.core.config import Config, closest_setting, read_repo_file
 from codeidx.core.errors import CodeidxError
+from codeidx.retriever.rerank import CROSS_ENCODER, Rerank
 from codeidx.retriever.tokens import bundled_encodings
 
 
@@ -89,13 +90,19 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(to_jsonable(value), indent=2, sort_keys=True))
 
 
-def reranker(model: str | None, api_base: str | None) -> Callable[[str], str] | None:
-    """The rerank model's call (`ask --rerank-model`), from the user's settings: a repository's file
-    cannot set them untrusted. A server the user names gets CODEIDX_API_KEY or no key."""
+def reranker(model: str | None, api_base: str | None) -> Rerank | None:
+    """The second stage (`ask --rerank-model`), from the user's settings: a repository's file cannot
+    set them untrusted. `cross-encoder:NAME_OR_PATH` loads a local cross-encoder (here, once); any
+    other value is a LiteLLM model, and a server the user names gets CODEIDX_API_KEY or no key."""
     if not model:
         return None
+    from codeidx.retriever import rerank
+
+    if model.startswith(CROSS_ENCODER):
+        from codeidx.retriever.cross_encoder import load_cross_encoder
+
+        return functools.partial(rerank.by_scores, score=load_cross_encoder(model.removeprefix(CROSS_ENCODER)))
     from codeidx.agent.model import Endpoint, one_reply
-    from codeidx.retriever.rerank import REPLY_TOKENS
 
     endpoint = Endpoint(model, api_base, os.environ.get("CODEIDX_API_KEY"))
-    return lambda prompt: one_reply(endpoint, prompt, REPLY_TOKENS)
+    return functools.partial(rerank.rerank, complete=lambda prompt: one_reply(endpoint, prompt, rerank.REPLY_TOKENS))
