@@ -37,8 +37,7 @@ _CODE_LINE = re.compile(r"[A-Za-z_][\w.]*(?:\(|\[|\s?=[^=])")  # a call, an inde
 @dataclass(frozen=True)
 class Quote:
     path: str
-    line: int  # 1-based, of the quote's first occurrence in the file
-    text: str
+    text: str  # as the file holds it: a message's longest leading words that any file holds
 
 
 def quoted(query: str) -> tuple[str, ...]:
@@ -69,8 +68,7 @@ def find_quotes(quotes: Iterable[str], paths: Iterable[str], read: Callable[[str
     forms = [(q,) for q in quotes] + [f for f in map(_prefixes, pasted_messages) if f]
     if not forms:
         return []
-    held: list[dict[str, tuple[int, int]]] = [{} for _ in forms]  # per quote: path -> (forms held, offset)
-    texts: dict[str, str] = {}
+    held: list[dict[str, int]] = [{} for _ in forms]  # per quote: path -> how many of its forms the file holds
     budget = MAX_SCAN_BYTES
     for path in paths:
         text = read(path)
@@ -80,18 +78,17 @@ def find_quotes(quotes: Iterable[str], paths: Iterable[str], read: Callable[[str
         if budget < 0:
             return []
         for quote, where in zip(forms, held):
-            n, at = 0, -1
-            while n < len(quote) and (found := text.find(quote[n])) >= 0:
-                n, at = n + 1, found
+            n = 0
+            while n < len(quote) and quote[n] in text:
+                n += 1
             if n:
-                where[path] = (n, at)
-                texts[path] = text
+                where[path] = n
     kept = []
     for quote, where in zip(forms, held):
-        most = max((n for n, _ in where.values()), default=0)
-        holders = [(path, at) for path, (n, at) in where.items() if n == most]
+        most = max(where.values(), default=0)
+        holders = [path for path, n in where.items() if n == most]
         if 1 <= len(holders) <= MAX_FILES_PER_QUOTE:
-            kept.append([Quote(path, texts[path].count("\n", 0, at) + 1, quote[most - 1]) for path, at in holders])
+            kept.append([Quote(path, quote[most - 1]) for path in holders])
     return [q for found in sorted(kept, key=len) for q in found]
 
 
@@ -108,11 +105,12 @@ def quoting_files(parts: Parts, query: str) -> frozenset[str]:
     (`sphinx.ext.intersphinx`), is left out: verbatim, it finds the places that mention it, not where
     it is defined, which the name and path signals find (retriever/search.py)."""
     quotes = [q for q in quoted(query) if not _names_code(parts, q)]
-    if not quotes and not messages(query):
+    pasted = messages(query)
+    if not quotes and not pasted:
         return frozenset()
     # Only the code proper: a test or a page quoting the same option points at nothing new.
     code = sorted(p for p in parts.graph.file_paths() if not (is_test_path(p) or is_context(p) or is_vendored(p)))
-    return frozenset(q.path for q in find_quotes(quotes, code, read_source(parts.root), messages(query)))
+    return frozenset(q.path for q in find_quotes(quotes, code, read_source(parts.root), pasted))
 
 
 def _names_code(parts: Parts, quote: str) -> bool:
@@ -129,11 +127,11 @@ def read_source(root: Path) -> Callable[[str], str | None]:
     base = root.resolve()
 
     def read(path: str) -> str | None:
-        file = (root / path).resolve()
         try:
+            file = (root / path).resolve()
             if not file.is_relative_to(base) or file.stat().st_size > MAX_FILE_BYTES:
                 return None
             return file.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a link loop, before Python 3.13
             return None
     return read

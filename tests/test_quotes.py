@@ -11,6 +11,7 @@ from codeidx.retriever.ask import rank
 from codeidx.retriever.quotes import (
     MAX_FILES_PER_QUOTE,
     MAX_QUOTES,
+    Quote,
     find_quotes,
     messages,
     quoted,
@@ -46,7 +47,7 @@ def test_a_quote_that_many_files_hold_says_nothing_and_the_rarest_come_first() -
     files = {f"pkg/m{i}.py": 'flag("--verbose")\n' for i in range(MAX_FILES_PER_QUOTE + 1)}
     files["pkg/cli.py"] = 'flag("--verbose")\n\nflag("--dry-run")\n'
     found = find_quotes(["--verbose", "--dry-run", "--nowhere"], sorted(files), files.get)
-    assert [(q.path, q.line, q.text) for q in found] == [("pkg/cli.py", 3, "--dry-run")]
+    assert found == [Quote("pkg/cli.py", "--dry-run")]
 
 
 def test_a_pasted_message_is_found_where_the_code_writes_it_with_placeholders() -> None:
@@ -57,7 +58,7 @@ def test_a_pasted_message_is_found_where_the_code_writes_it_with_placeholders() 
              "pkg/third.py": "# when no number is assigned, the caption stays\n"}
     found = find_quotes([], sorted(files), files.get, messages(log))
     # other.py holds its first three words, third.py four, std.py five: std.py alone is where it is written
-    assert [(q.path, q.line, q.text) for q in found] == [("pkg/std.py", 1, "no number is assigned for")]
+    assert found == [Quote("pkg/std.py", "no number is assigned for")]
 
 
 def test_more_code_than_the_budget_turns_quotes_off(monkeypatch) -> None:
@@ -76,9 +77,10 @@ def test_a_link_out_of_the_worktree_is_not_read(tmp_path: Path) -> None:
     (root / "pkg").mkdir(parents=True)
     (root / "pkg" / "cli.py").write_text("--dry-run")
     os.symlink(outside, root / "pkg" / "link.py")
+    os.symlink(root / "pkg" / "loop.py", root / "pkg" / "loop.py")
     read = read_source(root)
     assert read("pkg/cli.py") == "--dry-run"
-    assert read("pkg/link.py") is None and read("pkg/gone.py") is None
+    assert read("pkg/link.py") is None and read("pkg/gone.py") is None and read("pkg/loop.py") is None
 
 
 def test_the_file_that_holds_the_quoted_option_is_ranked_first(tmp_path: Path) -> None:
