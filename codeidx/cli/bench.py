@@ -97,7 +97,8 @@ def localize(dataset: str, repos_dir: str, only: tuple[str, ...], **opts) -> Non
 @click.option("--limit", type=click.IntRange(1), help="At most this many questions.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write results.json and report.md here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-@click.option("--rerank-model", help="Also rank with this rerank model (a full+rerank row), e.g. openai/gpt-4o-mini.")
+@click.option("--rerank-model", help="Also rank with this rerank model (a full+rerank row), e.g. openai/gpt-4o-mini "
+                                     "or cross-encoder:PATH.")
 @click.option("--api-base", help="An OpenAI-compatible server for the rerank model.")
 @handle_errors
 def qa(dataset: str, repos_dir: str, only: tuple[str, ...], work_dir: str | None, limit: int | None,
