@@ -186,6 +186,16 @@ class Graph:
             (name.rsplit(".", 1)[-1], name, name, "%." + _like_escape(name)))
         return [_symbol(r) for r in rows]
 
+    def symbol_names(self) -> list[str]:
+        """Every distinct bare name of a definition."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT name FROM symbols")]
+
+    def symbol(self, path: str, qualified_name: str) -> Symbol | None:
+        """The definition of `qualified_name` in `path` (its first, if the file defines it twice)."""
+        row = self.db.execute("SELECT * FROM symbols WHERE path=? AND qualified_name=? ORDER BY start_line LIMIT 1",
+                              (path, qualified_name)).fetchone()
+        return _symbol(row) if row else None
+
     def symbols_in(self, path: str) -> list[Symbol]:
         return [_symbol(r) for r in self.db.execute("SELECT * FROM symbols WHERE path=? ORDER BY start_line", (path,))]
 

@@ -36,11 +36,16 @@ def _identifier_tokens(whole: str) -> tuple[str, ...]:
     parts = whole.split(".")
     candidates = [whole] if len(parts) > 1 else []
     for part in parts:
-        words = [w for piece in part.split("_") for w in _CAMEL.findall(piece)]
+        words = name_words(part)
         candidates.append(part)
         if len(words) > 1:
             candidates.extend(words)
     return tuple(t for t in (c.lower().strip("_") for c in candidates) if len(t) > 1 and t not in STOPWORDS)
+
+
+def name_words(name: str) -> list[str]:
+    """The words an identifier is made of, as written: `ASTParenExpr` -> AST, Paren, Expr."""
+    return [w for piece in name.split("_") for w in _CAMEL.findall(piece)]
 
 
 @functools.lru_cache(maxsize=1 << 17)

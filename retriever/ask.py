@@ -117,54 +117,48 @@ def _ordered(parts: Parts, query: str, k: int, filters: SearchFilters, files: bo
              rerank: Rerank | None) -> tuple[list[Hit], tuple[FileHit, ...], str | None]:
     """Hits, files (with `files`) and, when a rerank was asked for and did not happen, why not."""
     query = readable(query)  # as search reads it: the lanes and the rerank model see the same text
-    pool, hits, ranked = _ranked(parts, query, k, filters, files or rerank is not None, mode)
+    pool, hits, ranked = _ranked(parts, query, k, filters, mode)
     note = None
     if rerank is not None:
         hits, ranked, note = _reranked(query, pool, hits, ranked, rerank)
     return hits, ranked if files else (), note
 
 
-def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters, files: bool,
+def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters,
             mode: str) -> tuple[list[Hit], list[Hit], tuple[FileHit, ...]]:
-    """The pool of hits searched, the `k` shown, and the file ranking when asked for."""
-    pool = search(parts, query, k=k * FILE_POOL if files else k, filters=filters, mode=mode)
+    """The pool of hits searched, the `k` shown, and the file ranking.
+
+    The files are ranked from a pool several times larger than the hits shown, and the hits follow
+    that ranking (`file-first`): the answer leads with the file that holds the most evidence, not
+    with one chunk that scored a little higher alone, and `ask` and `ask --files` agree."""
+    pool = search(parts, query, k=k * FILE_POOL, filters=filters, mode=mode)
     if not pool:
         raise CodeidxError("nothing in the index matches those filters" if filters != SearchFilters()
                            else "the index is empty: is the repository indexed?")
     on = levers(mode)
     quoting = quoting_files(parts, query) if "quotes" in on else frozenset()
     pool = [dataclasses.replace(h, reasons=(*h.reasons, "quote")) if h.path in quoting else h for h in pool]
+    files = file_ranking(parts, query, pool, k, mode, quoting)
     hits = pool[:k]
-    if "file-first" in on:
-        hits = _grouped_by_file(parts, hits, "file-length" in on, quoting)
+    if "file-first" in on:  # each file's hits by score; a file past the k best after them all
+        place = {f.path: n for n, f in enumerate(files)}
+        hits = sorted(hits, key=lambda h: place.get(h.path, len(place)))
     if "lanes" in on:  # docs and data in their own lane, after the code
         hits = code_first(query, hits, lambda h: h.path)
-    return pool, hits, file_ranking(parts, query, pool, k, mode, quoting) if files else ()
-
-
-def _grouped_by_file(parts: Parts, hits: list[Hit], by_length: bool, quoting: frozenset[str]) -> list[Hit]:
-    """The hits grouped by file, the files in the order the hits themselves rank them (`rank_files`), each
-    file's hits by score: the answer leads with the file that holds the most evidence, not with one
-    chunk that scored a little higher alone."""
-    place = {path: n for n, (path, _) in enumerate(_files_of(parts, hits, by_length, len(hits), quoting))}
-    return sorted(hits, key=lambda h: place[h.path])
-
-
-def _files_of(parts: Parts, hits: list[Hit], by_length: bool, k: int,
-              quoting: frozenset[str]) -> list[tuple[str, float]]:
-    """`rank_files` over the hits, with each file's chunk count when file length counts."""
-    sizes = parts.graph.chunk_counts(list(dict.fromkeys(h.path for h in hits))) if by_length else None
-    return rank_files(hits, sizes, k, quoting)
+    return pool, hits, files
 
 
 def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = "full",
                  quoting: frozenset[str] | None = None) -> tuple[FileHit, ...]:
-    """The `k` best files of a pool of hits, in the same lanes as the hits; `quoting` (the files that
-    hold what the query quotes) is found here when not given."""
+    """The `k` best files of a pool of hits (`rank_files`, with each file's chunk count when file
+    length counts), in the same lanes as the hits; `quoting` (the files that hold what the query
+    quotes) is found here when not given."""
     on = levers(mode)
     if quoting is None:
         quoting = quoting_files(parts, query) if "quotes" in on else frozenset()
-    ranked = [FileHit(p, round(s, 6)) for p, s in _files_of(parts, pool, "file-length" in on, k, quoting)]
+    paths = list(dict.fromkeys(h.path for h in pool))
+    sizes = parts.graph.chunk_counts(paths) if "file-length" in on else None
+    ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, sizes, k, quoting)]
     return tuple(code_first(query, ranked, lambda f: f.path) if "lanes" in on else ranked)
 
 

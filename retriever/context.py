@@ -29,10 +29,10 @@ def related(parts: Parts, path: str, qualified_name: str, limit: int = 8) -> lis
         return []
     graph = parts.graph
     out: list[Related] = []
-    own = [s for s in graph.symbols_in(path) if s.qualified_name == qualified_name]
-    if own and own[0].parent:
-        parent = [s for s in graph.symbols_in(path) if s.qualified_name == own[0].parent]
-        out.extend(Related(p, "parent", p.start_line) for p in parent[:1])
+    own = graph.symbol(path, qualified_name)
+    parent = graph.symbol(path, own.parent) if own and own.parent else None
+    if parent is not None:
+        out.append(Related(parent, "parent", parent.start_line))
     imported = imported_files(parts, path)
     for ref in graph.references_from(path, qualified_name):
         if ref.kind in ("call", "inherit"):

@@ -17,13 +17,14 @@ from codeidx.core.paths import is_bulk_data
 from codeidx.core.ranking import MODES, RRF_K, levers
 from codeidx.indexer.sparse import sparse_query
 from codeidx.retriever import lanes
+from codeidx.retriever.described import described_chunks
 from codeidx.retriever.parts import Parts
 from codeidx.retriever.query_text import readable
 from codeidx.retriever.quotes import QUOTE_BOOST
 from codeidx.retriever.signals import extract
 
 # How much each kind of evidence counts, relative to one vector list.
-WEIGHTS = {"trace": 3.0, "name": 2.0, "path": 0.7, "graph": 0.15}
+WEIGHTS = {"trace": 3.0, "name": 2.0, "described": 1.0, "path": 0.7, "graph": 0.15}
 CANDIDATES = 50
 OTHER_CHUNKS = 0.3  # a file's chunks after its best count this share of their score (see `rank_files`)
 
@@ -93,6 +94,8 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
     if strength >= MODES.index("hybrid+names"):
         for kind, ranked in _exact_signals(parts, query, filters).items():
             add(kind, ranked, WEIGHTS[kind])
+        if "described" in on:
+            add("described", _allowed(parts, described_chunks(parts, query), filters), WEIGHTS["described"])
     if strength >= MODES.index("hybrid+names+graph"):
         top = sorted(scores, key=lambda i: -scores[i])[:k]
         add("graph", _neighbours(parts, [payloads[i] for i in top], filters), WEIGHTS["graph"])
@@ -133,8 +136,9 @@ def _neighbours(parts: Parts, payloads: list[dict], filters: SearchFilters) -> l
     from codeidx.retriever.context import related
 
     ids: list[str] = []
-    for payload in payloads:
-        for rel in related(parts, payload.get("path", ""), payload.get("qualified_name", ""), limit=3):
+    # A long symbol's parts are hits of their own: its neighbours are looked up once.
+    for path, name in dict.fromkeys((p.get("path", ""), p.get("qualified_name", "")) for p in payloads):
+        for rel in related(parts, path, name, limit=3):
             ids.extend(parts.graph.chunk_ids_for(rel.symbol.path, rel.symbol.qualified_name)[:1])
     return _allowed(parts, list(dict.fromkeys(ids)), filters)
 

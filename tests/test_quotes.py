@@ -86,13 +86,13 @@ def test_a_link_out_of_the_worktree_is_not_read(tmp_path: Path) -> None:
 def test_the_file_that_holds_the_quoted_option_is_ranked_first(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "tool", {
         "tool/__init__.py": "",
-        "tool/cli.py": '"""Command line entry point."""\nimport argparse\n\nfrom tool.shortcuts import short_form\n\n\n'
+        "tool/cli.py": '"""Command line entry point."""\nimport argparse\n\nfrom tool.shortcuts import abbreviated\n\n\n'
                        'def parser():\n'
                        '    parser = argparse.ArgumentParser()\n'
                        '    parser.add_argument("--dry-run", action="store_true")\n'
                        '    parser.add_argument("--target")\n    return parser\n',
         "tool/shortcuts.py": '"""Short forms of long commands, so that typing them every time is not so long."""\n\n\n'
-                             'def short_form(command):\n    """A shorter form of a long command, like git\'s."""\n'
+                             'def abbreviated(command):\n    """A shorter form of a long command, like git\'s."""\n'
                              '    return command[:2]\n',
         "tests/test_cli.py": 'def test_dry_run():\n    assert main(["--dry-run"]) == 0\n',
     })
@@ -103,7 +103,7 @@ def test_the_file_that_holds_the_quoted_option_is_ranked_first(tmp_path: Path) -
         quoted_first = [f.path for f in answer.files]
         _, plain = rank(index._parts(), issue, 3, files=True, mode="full-no-quotes")
         # cli.py holds both names verbatim, but as a caller: the names' own signals find their definitions.
-        names = quoting_files(index._parts(), "Is `tool.shortcuts` or `short_form` to blame?")
+        names = quoting_files(index._parts(), "Is `tool.shortcuts` or `abbreviated` to blame?")
     assert [f.path for f in plain][0] == "tool/shortcuts.py"  # the issue's words describe the other file
     assert quoted_first[0] == "tool/cli.py"
     assert {h.path for h in answer.hits if "quote" in h.reasons} == {"tool/cli.py"}  # the JSON says why

@@ -117,6 +117,19 @@ def test_quote_reading_is_linear_and_bounded_on_hostile_queries() -> None:
         assert len(quoted(query)) <= MAX_QUOTES and len(messages(query)) <= MAX_QUOTES
 
 
+def test_the_names_a_question_spells_are_found_in_bounded_work_on_hostile_input() -> None:
+    from types import SimpleNamespace
+
+    from codeidx.retriever.described import MAX_NAMES, _build, described_names
+
+    # A repository may define any names: twenty thousand that share their words, one of 100,000 letters.
+    names = [f"paren_expr_{i}" for i in range(20_000)] + ["Paren" + "x" * 100_000 + "Expr"]
+    parts = SimpleNamespace(cache={"described": _build(names)})  # the vocabulary an index of them gives
+    for query in ("paren expression " * 20, ("parenthesized" + "x" * 50_000 + " ") * 40, "a" * 1_000_000,
+                  "paren expression " * 100_000):
+        assert len(described_names(parts, query)) <= MAX_NAMES
+
+
 # --- a full rebuild under a reader ---
 
 def stage_rebuilt_index(repo: Path, tmp_path: Path) -> Path:

@@ -1,0 +1,122 @@
+"""Names a question spells out in words, found in a real index of a real repository."""
+from __future__ import annotations
+
+import pytest
+from conftest import make_repo
+
+from codeidx.index import Index
+from codeidx.retriever.ask import rank
+from codeidx.retriever.described import MAX_QUERY_WORDS, WINDOW, _span, described_names
+
+AST = '''"""Nodes of the abstract syntax tree of a C declaration."""
+
+
+class ASTBase:
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return vars(self) == vars(other)
+
+
+class ASTParenExpr(ASTBase):
+    def __init__(self, expr):
+        self.expr = expr
+
+
+class ASTBinOpExpr(ASTBase):
+    def __init__(self, exprs, ops):
+        self.exprs = exprs
+        self.ops = ops
+
+
+class ASTNoexceptExpr(ASTBase):
+    def __init__(self, expr):
+        self.expr = expr
+
+
+class ASTDeclaratorParen(ASTBase):
+    def __init__(self, inner, next):
+        self.inner = inner
+        self.next = next
+'''
+
+PARSER = '''"""The parser of C declarations and expressions."""
+from cfam.ast import ASTBinOpExpr, ASTNoexceptExpr, ASTParenExpr
+
+
+class DefinitionParser:
+    """Parses a declaration: expressions, parenthesized expressions, declarators."""
+
+    def parse_primary(self):
+        """A parenthesized expression: an expression in parentheses, compared and returned as a node."""
+        self.expect("(")
+        expression = self.parse_expression()
+        self.expect(")")
+        return ASTParenExpr(expression)
+
+    def parse_expression(self):
+        """An expression: operands and binary operators, or a parenthesized expression."""
+        return ASTBinOpExpr([self.parse_primary()], [])
+
+    def parse_noexcept(self):
+        return ASTNoexceptExpr(self.parse_expression())
+
+    def parse_declarators(self):
+        return [self.parse_expression()]
+
+    def expect(self, token):
+        return token
+'''
+
+QUESTION = "Why does the equality comparison in the parenthesized expression node class return NotImplemented?"
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("described")
+    root = make_repo(tmp / "cfam", {"cfam/__init__.py": "", "cfam/ast.py": AST, "cfam/parser.py": PARSER,
+                                    "tests/test_parser.py": "def test_class_method():\n    assert True\n"})
+    with Index.open(root, cache_dir=str(tmp / "cache")) as index:
+        index.build()
+        yield index
+
+
+def test_a_name_is_spelled_out_in_full_words_abbreviations_and_acronyms(index: Index) -> None:
+    parts = index._parts()
+    assert described_names(parts, QUESTION)[0] == "ASTParenExpr"  # `AST`, one word of three, unspelled
+    assert described_names(parts, "How is the noexcept expression of the abstract syntax tree printed?")[0] \
+        == "ASTNoexceptExpr"
+    assert "parse_declarators" in described_names(parts, "Where does the parser parse a declarator?")
+
+
+def test_words_far_apart_filler_and_one_word_names_spell_nothing(index: Index) -> None:
+    parts = index._parts()
+    between = "alpha bravo charlie delta echo foxtrot golf hotel india juliet".split()[:WINDOW]
+    assert "ASTParenExpr" not in described_names(parts, " ".join(["expression", *between, "parenthesized"]))
+    assert "test_class_method" not in described_names(parts, "which class method is tested?")  # the question's frame
+    assert "expect" not in described_names(parts, "what do we expect here?")  # one word: any text holds it
+
+
+def test_a_long_report_is_left_to_its_identifiers(index: Index) -> None:
+    report = QUESTION + " " + " ".join(f"detail{chr(97 + n % 26)}" for n in range(MAX_QUERY_WORDS))
+    assert described_names(index._parts(), report) == []
+
+
+def test_the_described_class_leads_the_answer_where_its_words_alone_point_elsewhere(index: Index) -> None:
+    parts = index._parts()
+    hits, files = rank(parts, QUESTION, 5, files=True)
+    _, plain = rank(parts, QUESTION, 5, files=True, mode="full-no-described")
+    assert plain[0].path == "cfam/parser.py"  # its docstrings say "parenthesized expression" over and over
+    assert files[0].path == "cfam/ast.py"
+    assert hits[0].path == "cfam/ast.py" and "described" in hits[0].reasons
+
+
+def test_ask_leads_with_the_file_its_file_ranking_puts_first(index: Index) -> None:
+    for question in (QUESTION, "how is a binary operator expression parsed?", "what does expect return?"):
+        assert index.ask(question, k=4).hits[0].path == index.ask(question, k=4, files=True).files[0].path
+
+
+def test_the_span_is_the_narrowest_window_holding_every_word() -> None:
+    assert _span([[0, 9], [8]]) == 1
+    assert _span([[3], [3]]) == 0
+    assert _span([[0], [20], [5, 21]]) == 20
