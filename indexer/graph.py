@@ -1,7 +1,8 @@
 """The symbol graph and the index's bookkeeping, in one SQLite file beside the vectors.
 
-Files (with the stat and hash that make rebuilds incremental), symbols, references by name
-(imports, calls, base classes) and the chunk ids stored in the vector store for each file.
+Files (with the stat and hash that make rebuilds incremental), symbols and the words of their
+names, references by name (imports, calls, base classes) and the chunk ids stored in the vector
+store for each file.
 A file's rows are replaced in one transaction, written only after its points are stored, so
 the graph never claims work that the store lacks; each chunk row says whether its point has its
 dense vector yet (a build stores keyword vectors first and embeds after).
@@ -14,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeidx.core.models import Chunk, ParsedFile, Reference, Symbol
+from codeidx.indexer.sparse import spelled_words
 
 # 2: chunk text, payloads and symbols hold secrets redacted; an older index may hold them in clear.
 SCHEMA_VERSION = "2"
 
+_BATCH = 500  # values in one `IN (...)`: SQLite builds before 3.32 allow 999 at most
 KEYWORD_ONLY = 2  # `chunks.dense` of a chunk indexed without a dense vector on purpose (core/paths.is_bulk_data)
 
 SCHEMA = """
@@ -36,7 +39,11 @@ CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, kind TEXT NOT NULL, qualified_name TEXT NOT NULL,
     start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, part INTEGER NOT NULL,
     dense INTEGER NOT NULL DEFAULT 0);  -- 0 waiting for its vector, 1 has it, 2 keyword-only (KEYWORD_ONLY)
+CREATE TABLE IF NOT EXISTS name_words (  -- each definition name's words, once per file (sparse.spelled_words)
+    path TEXT NOT NULL, name TEXT NOT NULL, word TEXT NOT NULL, capitals INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
+CREATE INDEX IF NOT EXISTS name_words_word ON name_words(word);
+CREATE INDEX IF NOT EXISTS name_words_path ON name_words(path);
 CREATE INDEX IF NOT EXISTS symbols_qualified ON symbols(qualified_name);
 CREATE INDEX IF NOT EXISTS symbols_path ON symbols(path);
 CREATE INDEX IF NOT EXISTS refs_short ON refs(short_name);
@@ -72,15 +79,24 @@ class Graph:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        had_words = self._has_table("name_words")
         self.db.executescript(SCHEMA)
         columns = {r["name"] for r in self.db.execute("PRAGMA table_info(chunks)")}
         if "dense" not in columns:  # an index from before dense vectors came second had them all
             with self.db:
                 self.db.execute("ALTER TABLE chunks ADD COLUMN dense INTEGER NOT NULL DEFAULT 1")
+        if not had_words:  # an index from before names were split into words: split its names once
+            with self.db:
+                rows = self.db.execute("SELECT DISTINCT path, name FROM symbols").fetchall()
+                self.db.executemany("INSERT INTO name_words VALUES (?, ?, ?, ?)", _word_rows(rows))
         self._paths: frozenset[str] | None = None  # cached for the retriever; writes reset it
 
     def close(self) -> None:
         self.db.close()
+
+    def _has_table(self, name: str) -> bool:
+        row = self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone()
+        return row is not None
 
     # --- meta ---
     def meta(self) -> dict[str, str]:
@@ -136,6 +152,8 @@ class Graph:
                     " start_line, end_line, parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(s.path, s.language, s.kind, s.name, s.qualified_name, s.signature, s.docstring,
                       s.start_line, s.end_line, s.parent) for s in u.parsed.symbols])
+                self.db.executemany("INSERT INTO name_words VALUES (?, ?, ?, ?)",
+                                    _word_rows({(s.path, s.name) for s in u.parsed.symbols}))
                 self.db.executemany(
                     "INSERT INTO refs(path, kind, name, short_name, line, source) VALUES (?, ?, ?, ?, ?, ?)",
                     [(x.path, x.kind, x.name, short_name(x.name), x.line, x.source) for x in u.parsed.references])
@@ -173,7 +191,7 @@ class Graph:
                 self._delete_rows(path)
 
     def _delete_rows(self, path: str) -> None:
-        for table in ("files", "symbols", "refs", "chunks"):
+        for table in ("files", "symbols", "name_words", "refs", "chunks"):
             self.db.execute(f"DELETE FROM {table} WHERE path=?", (path,))
 
     # --- queries for the retriever ---
@@ -186,9 +204,34 @@ class Graph:
             (name.rsplit(".", 1)[-1], name, name, "%." + _like_escape(name)))
         return [_symbol(r) for r in rows]
 
-    def symbol_names(self) -> list[str]:
-        """Every distinct bare name of a definition."""
-        return [r[0] for r in self.db.execute("SELECT DISTINCT name FROM symbols")]
+    def names_with_words(self, words: Iterable[str], capitals: bool = False) -> dict[str, set[str]]:
+        """word -> the definition names holding it (with `capitals`, only where it is written in capitals)."""
+        found: dict[str, set[str]] = {}
+        words = list(dict.fromkeys(words))
+        for start in range(0, len(words), _BATCH):
+            batch = words[start:start + _BATCH]
+            marks = ",".join("?" * len(batch))
+            rows = self.db.execute(f"SELECT DISTINCT word, name FROM name_words WHERE word IN ({marks})"
+                                   + (" AND capitals=1" if capitals else ""), batch)
+            for word, name in rows:
+                found.setdefault(word, set()).add(name)
+        return found
+
+    def names_with_longer_words(self, stem: str, most: int) -> dict[str, set[str]]:
+        """word -> the definition names holding it, for the words that are `stem` and 1 to `most` letters more."""
+        found: dict[str, set[str]] = {}
+        rows = self.db.execute("SELECT DISTINCT word, name FROM name_words"
+                               " WHERE word > ? AND word < ? AND length(word) <= ?",
+                               (stem, stem + "\U0010ffff", len(stem) + most))
+        for word, name in rows:
+            found.setdefault(word, set()).add(name)
+        return found
+
+    def word_frequencies(self, words: Iterable[str]) -> tuple[dict[str, int], int]:
+        """How many definitions (a name in a file) hold each word, and how many definitions there are."""
+        counts = {w: self.db.execute("SELECT COUNT(*) FROM name_words WHERE word=?", (w,)).fetchone()[0]
+                  for w in dict.fromkeys(words)}
+        return counts, self.db.execute("SELECT COUNT(*) FROM symbols").fetchone()[0]
 
     def symbol(self, path: str, qualified_name: str) -> Symbol | None:
         """The definition of `qualified_name` in `path` (its first, if the file defines it twice)."""
@@ -266,6 +309,11 @@ class Graph:
     def languages(self) -> dict[str, int]:
         rows = self.db.execute("SELECT language, COUNT(*) FROM files GROUP BY language ORDER BY 2 DESC")
         return {r[0]: r[1] for r in rows}
+
+
+def _word_rows(definitions: Iterable[tuple[str, str]]) -> list[tuple[str, str, str, int]]:
+    return [(path, name, word, int(capitals)) for path, name in definitions
+            for word, capitals in spelled_words(name).items()]
 
 
 def short_name(name: str) -> str:

@@ -48,6 +48,17 @@ def name_words(name: str) -> list[str]:
     return [w for piece in name.split("_") for w in _CAMEL.findall(piece)]
 
 
+def spelled_words(name: str) -> dict[str, bool]:
+    """The words of a name a description may spell, lowercased, each with whether it is written in
+    capitals (an acronym: `AST`); stopwords and single letters left out."""
+    words: dict[str, bool] = {}
+    for word in name_words(name):
+        lower = word.lower()
+        if len(word) > 1 and lower not in STOPWORDS:
+            words[lower] = words.get(lower, False) or word.isupper()
+    return words
+
+
 @functools.lru_cache(maxsize=1 << 17)
 def token_id(token: str) -> int:
     """A stable 32-bit id (Python's own `hash` is salted per process)."""

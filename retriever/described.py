@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
 
 from codeidx.core.paths import is_test_path
-from codeidx.indexer.sparse import STOPWORDS, name_words
+from codeidx.indexer.sparse import STOPWORDS, spelled_words
 from codeidx.retriever.parts import Parts
 
 # Words of a question's frame, not of what it is about: "which method of the class..." names nothing.
@@ -35,45 +34,42 @@ PER_NAME = 3  # a name many classes define (`process_doc`) does not take every p
 _WORD = re.compile(r"[A-Za-z]+")
 
 
-@dataclass(frozen=True)
-class _Vocabulary:
-    """The repository's definition names as words, built once per index."""
-
-    words: dict[str, tuple[str, ...]]  # name -> its distinct lowercased words (`test` too: never spelled)
-    names_with: dict[str, tuple[str, ...]]  # word -> the names holding it
-    weight: dict[str, float]  # word -> its inverse document frequency among the names
-    stems: dict[str, tuple[str, ...]]  # a word less its last 1..MAX_INFLECTION letters -> the words
-    acronyms: frozenset[str]  # words written in capitals (`AST`), lowercased
-
-
 def described_names(parts: Parts, query: str) -> list[str]:
     """The bare names the query spells out, best first."""
-    vocab = _vocabulary(parts)
+    graph = parts.graph
     content = [w for w in (m.lower() for m in _WORD.findall(query)) if w not in FILLER and len(w) <= MAX_WORD]
     if len(content) > MAX_QUERY_WORDS:
         return []
+    # The name words each query word spells: itself, an abbreviation of it, an inflection of it.
+    forms = {word: {word[:n] for n in range(MIN_ABBREVIATION, len(word) + 1)} for word in content}
+    holders = graph.names_with_words(f for spelled in forms.values() for f in spelled)
+    longer = {word: graph.names_with_longer_words(word, MAX_INFLECTION) for word in forms if len(word) >= 4}
     where: dict[str, list[int]] = defaultdict(list)  # name word -> positions in `content` that spell it
+    names_of: dict[str, set[str]] = defaultdict(set)  # name word -> the names holding it
     for i, word in enumerate(content):
-        for spelled in _spelled_by(vocab, word):
+        for spelled, names in [*((f, holders[f]) for f in forms[word] if f in holders),
+                               *longer.get(word, {}).items()]:
             where[spelled].append(i)
+            names_of[spelled] |= names
+    initials: dict[str, list[int]] = defaultdict(list)
     for i in range(len(content)):
         for n in ACRONYM:
-            initials = "".join(w[0] for w in content[i:i + n])
-            if len(initials) == n and initials in vocab.acronyms:
-                where[initials].extend(range(i, i + n))
-    candidates: dict[str, int] = defaultdict(int)
-    for word in where:
-        for name in vocab.names_with.get(word, ()):
-            candidates[name] += 1
+            if i + n <= len(content):
+                initials["".join(w[0] for w in content[i:i + n])].extend(range(i, i + n))
+    for acronym, names in graph.names_with_words(initials, capitals=True).items():
+        where[acronym].extend(initials[acronym])
+        names_of[acronym] |= names
+    matched = Counter(name for names in names_of.values() for name in names)
+    frequency, total = graph.word_frequencies(where)
     scored = []
-    for name, matched in candidates.items():
-        own = vocab.words[name]
-        if matched < 2 or matched < len(own) - (1 if len(own) >= 3 else 0):
+    for name, count in matched.items():
+        own = spelled_words(name)
+        if count < 2 or count < len(own) - (1 if len(own) >= 3 else 0):
             continue
         spelled = [w for w in own if w in where]
         if _span([where[w] for w in spelled]) > WINDOW:
             continue
-        score = sum(vocab.weight[w] for w in spelled) * matched / len(own)
+        score = sum(math.log(max(total, 1) / max(frequency[w], 1)) for w in spelled) * count / len(own)
         scored.append((-score, name))
     return [name for _, name in sorted(scored)[:MAX_NAMES]]
 
@@ -88,13 +84,6 @@ def described_chunks(parts: Parts, query: str) -> list[str]:
         for symbol in symbols[:PER_NAME]:
             ids.extend(parts.graph.chunk_ids_for(symbol.path, symbol.qualified_name)[:1])
     return list(dict.fromkeys(ids))
-
-
-def _spelled_by(vocab: _Vocabulary, word: str) -> set[str]:
-    """The name words that a query word spells: itself, an abbreviation of it, an inflection of it."""
-    found = {word[:n] for n in range(MIN_ABBREVIATION, len(word) + 1) if word[:n] in vocab.names_with}
-    found.update(vocab.stems.get(word, ()))
-    return found
 
 
 def _span(positions: list[list[int]]) -> int:
@@ -112,31 +101,3 @@ def _span(positions: list[list[int]]) -> int:
             covered -= count[first] == 0
             start += 1
     return best
-
-
-def _vocabulary(parts: Parts) -> _Vocabulary:
-    if "described" not in parts.cache:  # the names change only when the index does
-        parts.cache["described"] = _build(parts.graph.symbol_names())
-    return parts.cache["described"]
-
-
-def _build(names: list[str]) -> _Vocabulary:
-    words: dict[str, tuple[str, ...]] = {}
-    acronyms: set[str] = set()
-    for name in names:
-        written = [w for w in name_words(name) if w.lower() not in STOPWORDS and len(w) > 1]
-        words[name] = tuple(dict.fromkeys(w.lower() for w in written))
-        acronyms.update(w.lower() for w in written if w.isupper() and len(w) in ACRONYM)
-    names_with: dict[str, list[str]] = defaultdict(list)
-    for name, own in words.items():
-        for word in own:
-            names_with[word].append(name)
-    stems: dict[str, list[str]] = defaultdict(list)
-    for word in names_with:
-        for cut in range(1, MAX_INFLECTION + 1):
-            if len(word) - cut >= 4:
-                stems[word[:-cut]].append(word)
-    total = max(1, len(words))
-    return _Vocabulary(words, {w: tuple(n) for w, n in names_with.items()},
-                       {w: math.log(total / len(n)) for w, n in names_with.items()},
-                       {s: tuple(w) for s, w in stems.items()}, frozenset(acronyms))

@@ -1,6 +1,9 @@
 """Names a question spells out in words, found in a real index of a real repository."""
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 from conftest import make_repo
 
@@ -120,3 +123,21 @@ def test_the_span_is_the_narrowest_window_holding_every_word() -> None:
     assert _span([[0, 9], [8]]) == 1
     assert _span([[3], [3]]) == 0
     assert _span([[0], [20], [5, 21]]) == 20
+
+
+def test_the_name_words_follow_incremental_builds_and_an_older_index_gets_them(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "cfam", {"cfam/__init__.py": "", "cfam/ast.py": AST})
+    question = "what is the parenthesized expression node?"
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        assert described_names(index._parts(), question)[0] == "ASTParenExpr"
+        (root / "cfam" / "ast.py").write_text(AST.replace("ASTParenExpr", "ASTGroupedExpr"))
+        index.build()
+        assert "ASTParenExpr" not in described_names(index._parts(), question)
+        assert described_names(index._parts(), "what is the grouped expression node?")[0] == "ASTGroupedExpr"
+    db = sqlite3.connect(root / ".codeidx" / "index" / "index.db")  # as an index from before the words
+    db.execute("DROP TABLE name_words")
+    db.commit()
+    db.close()
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        assert described_names(index._parts(), "what is the grouped expression node?")[0] == "ASTGroupedExpr"

@@ -117,17 +117,26 @@ def test_quote_reading_is_linear_and_bounded_on_hostile_queries() -> None:
         assert len(quoted(query)) <= MAX_QUOTES and len(messages(query)) <= MAX_QUOTES
 
 
-def test_the_names_a_question_spells_are_found_in_bounded_work_on_hostile_input() -> None:
+def test_the_names_a_question_spells_are_found_in_bounded_work_on_hostile_input(tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from codeidx.retriever.described import MAX_NAMES, _build, described_names
+    from codeidx.core.models import ParsedFile, Symbol
+    from codeidx.indexer.graph import FileRecord, FileUpdate, Graph
+    from codeidx.retriever.described import MAX_NAMES, described_names
 
     # A repository may define any names: twenty thousand that share their words, one of 100,000 letters.
     names = [f"paren_expr_{i}" for i in range(20_000)] + ["Paren" + "x" * 100_000 + "Expr"]
-    parts = SimpleNamespace(cache={"described": _build(names)})  # the vocabulary an index of them gives
+    symbols = tuple(Symbol("gen.py", "python", "function", n, n, f"def {n}()", "", i + 1, i + 1)
+                    for i, n in enumerate(names))
+    graph = Graph(tmp_path / "index.db")
+    graph.replace_files([FileUpdate(FileRecord("gen.py", "python", 1, 1, "0", False),
+                                    ParsedFile("gen.py", "python", symbols, ()), ())])
+    parts = SimpleNamespace(graph=graph)  # all that the lookup reads
     for query in ("paren expression " * 20, ("parenthesized" + "x" * 50_000 + " ") * 40, "a" * 1_000_000,
-                  "paren expression " * 100_000):
+                  "paren expression " * 100_000, "abstract syntax tree " * 13):
         assert len(described_names(parts, query)) <= MAX_NAMES
+    assert described_names(parts, "the paren expression")  # the names are there to be found
+    graph.close()
 
 
 # --- a full rebuild under a reader ---
