@@ -217,16 +217,6 @@ class Graph:
                 found.setdefault(word, set()).add(name)
         return found
 
-    def names_with_longer_words(self, stem: str, most: int) -> dict[str, set[str]]:
-        """word -> the definition names holding it, for the words that are `stem` and 1 to `most` letters more."""
-        found: dict[str, set[str]] = {}
-        rows = self.db.execute("SELECT DISTINCT word, name FROM name_words"
-                               " WHERE word > ? AND word < ? AND length(word) <= ?",
-                               (stem, stem + "\U0010ffff", len(stem) + most))
-        for word, name in rows:
-            found.setdefault(word, set()).add(name)
-        return found
-
     def word_frequencies(self, words: Iterable[str]) -> tuple[dict[str, int], int]:
         """How many definitions (a name in a file) hold each word, and how many definitions there are."""
         counts = {w: self.db.execute("SELECT COUNT(*) FROM name_words WHERE word=?", (w,)).fetchone()[0]

@@ -22,7 +22,8 @@ FILLER = STOPWORDS | frozenset("how what why where does do which when should wou
 WINDOW = 8  # a name's words must all be spelled within this many of the query's words: a phrase
 MIN_ABBREVIATION = 3  # `expr` may abbreviate "expression"; `ex` abbreviates too much
 MAX_WORD = 40  # a longer run of letters is no word of a description; its prefixes are not tried
-MAX_INFLECTION = 3  # "declarator" spells `declarators`, "parse" `parsed`
+# "declarator" spells `declarators`, "parse" `parsed`; but "embed" is not `embedder`, another word
+INFLECTIONS = ("s", "es", "d", "ed", "ing")
 ACRONYM = range(3, 5)  # `AST`, `HTML`: shorter ones spell too many phrases by chance
 # A longer text is a report, not a question: in hundreds of words, a name's words meet by chance
 # (measured: on SWE-bench issues, this signal moved gold files down), and a report names its code
@@ -41,16 +42,15 @@ def described_names(parts: Parts, query: str) -> list[str]:
     if len(content) > MAX_QUERY_WORDS:
         return []
     # The name words each query word spells: itself, an abbreviation of it, an inflection of it.
-    forms = {word: {word[:n] for n in range(MIN_ABBREVIATION, len(word) + 1)} for word in content}
+    forms = {word: {word[:n] for n in range(MIN_ABBREVIATION, len(word) + 1)} | {word + s for s in INFLECTIONS}
+             for word in content}
     holders = graph.names_with_words(f for spelled in forms.values() for f in spelled)
-    longer = {word: graph.names_with_longer_words(word, MAX_INFLECTION) for word in forms if len(word) >= 4}
     where: dict[str, list[int]] = defaultdict(list)  # name word -> positions in `content` that spell it
     names_of: dict[str, set[str]] = defaultdict(set)  # name word -> the names holding it
     for i, word in enumerate(content):
-        for spelled, names in [*((f, holders[f]) for f in forms[word] if f in holders),
-                               *longer.get(word, {}).items()]:
+        for spelled in forms[word] & holders.keys():
             where[spelled].append(i)
-            names_of[spelled] |= names
+            names_of[spelled] |= holders[spelled]
     initials: dict[str, list[int]] = defaultdict(list)
     for i in range(len(content)):
         for n in ACRONYM:

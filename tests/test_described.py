@@ -69,6 +69,9 @@ class DefinitionParser:
 
     def expect(self, token):
         return token
+
+    def read_tokenizer(self):
+        return self.expect
 '''
 
 QUESTION = "Why does the equality comparison in the parenthesized expression node class return NotImplemented?"
@@ -98,6 +101,7 @@ def test_words_far_apart_filler_and_one_word_names_spell_nothing(index: Index) -
     assert "ASTParenExpr" not in described_names(parts, " ".join(["expression", *between, "parenthesized"]))
     assert "test_class_method" not in described_names(parts, "which class method is tested?")  # the question's frame
     assert "expect" not in described_names(parts, "what do we expect here?")  # one word: any text holds it
+    assert "read_tokenizer" not in described_names(parts, "where is a token read?")  # another word, not a form
 
 
 def test_a_long_report_is_left_to_its_identifiers(index: Index) -> None:
