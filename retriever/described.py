@@ -87,7 +87,7 @@ def described_chunks(parts: Parts, query: str) -> list[str]:
 
 
 def _span(positions: list[list[int]]) -> int:
-    """The fewest consecutive positions holding one of each list (each list ascending)."""
+    """The width of the narrowest window of positions that holds one from each list."""
     events = sorted((p, k) for k, ps in enumerate(positions) for p in ps)
     count: dict[int, int] = defaultdict(int)
     best, covered, start = math.inf, 0, 0
