@@ -13,7 +13,7 @@ from codeidx.retriever.lanes import code_first
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.parts import Parts
 from codeidx.retriever.query_text import bound_query, readable
-from codeidx.retriever.quotes import quoting_files
+from codeidx.retriever.quotes import pasting_files, quoting_files
 from codeidx.retriever.repomap import render_map
 from codeidx.retriever.rerank import Candidate, Rerank
 from codeidx.retriever.search import Hit, rank_files, search
@@ -137,8 +137,11 @@ def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters,
                            else "the index is empty: is the repository indexed?")
     on = levers(mode)
     quoting = quoting_files(parts, query) if "quotes" in on else frozenset()
-    pool = [dataclasses.replace(h, reasons=(*h.reasons, "quote")) if h.path in quoting else h for h in pool]
-    files = file_ranking(parts, query, pool, k, mode, quoting)
+    pasted = pasting_files(parts, query, (h.path for h in pool)) if "pasted" in on else ()
+    # Evidence for a whole file is named among the reasons of each of its hits.
+    pool = [dataclasses.replace(h, reasons=h.reasons + (("quote",) if h.path in quoting else ())
+                                + (("pasted",) if h.path in pasted else ())) for h in pool]
+    files = file_ranking(parts, query, pool, k, mode, quoting, pasted)
     hits = pool[:k]
     if "file-first" in on:  # each file's hits by score; a file past the k best after them all
         place = {f.path: n for n, f in enumerate(files)}
@@ -149,16 +152,19 @@ def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters,
 
 
 def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = "full",
-                 quoting: frozenset[str] | None = None) -> tuple[FileHit, ...]:
+                 quoting: frozenset[str] | None = None, pasted: tuple[str, ...] | None = None) -> tuple[FileHit, ...]:
     """The `k` best files of a pool of hits (`rank_files`, with each file's chunk count when file
     length counts), in the same lanes as the hits; `quoting` (the files that hold what the query
-    quotes) is found here when not given."""
+    quotes) and `pasted` (the pool's files whose strings hold a sentence the query pastes) are found
+    here when not given."""
     on = levers(mode)
     if quoting is None:
         quoting = quoting_files(parts, query) if "quotes" in on else frozenset()
+    if pasted is None:
+        pasted = pasting_files(parts, query, (h.path for h in pool)) if "pasted" in on else ()
     paths = list(dict.fromkeys(h.path for h in pool))
     sizes = parts.graph.chunk_counts(paths) if "file-length" in on else None
-    ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, sizes, k, quoting)]
+    ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, sizes, k, quoting, pasted)]
     return tuple(code_first(query, ranked, lambda f: f.path) if "lanes" in on else ranked)
 
 

@@ -30,6 +30,13 @@ _NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 # A tool's message, as logging, warnings and most command-line tools print it.
 _MESSAGE = re.compile(r"(?:\b[A-Z]\w*(?:Error|Warning|Exception)|\b(?i:warning|error))\s*:[ \t]*([^\n]{12,200})")
 MIN_MESSAGE_WORDS = 3  # fewer words are a phrase many messages share
+# A run of the query's words this long, in order, in a file's strings is a sentence the program
+# writes, pasted: a message without an `Error:` before it, a banner, a format. Shorter runs are lists
+# of names an issue and a config share (`extensions = ['sphinx.ext.autodoc', 'sphinx.ext.napoleon']`).
+MIN_PASTED_WORDS = 8
+# String literals: triple-quoted, single-line quoted, backquoted (template literals, raw strings).
+_STRING = re.compile(r'"""(.*?)"""|\'\'\'(.*?)\'\'\'|"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'|`([^`]*)`', re.S)
+_TOKEN = re.compile(r"[a-z0-9]+")
 _PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.|\$|>)\s?")
 _CODE_LINE = re.compile(r"[A-Za-z_][\w.]*(?:\(|\[|\s?=[^=])")  # a call, an index or an assignment
 
@@ -111,6 +118,56 @@ def quoting_files(parts: Parts, query: str) -> frozenset[str]:
     # Only the code proper: a test or a page quoting the same option points at nothing new.
     code = sorted(p for p in parts.graph.file_paths() if not (is_test_path(p) or is_context(p) or is_vendored(p)))
     return frozenset(q.path for q in find_quotes(quotes, code, read_source(parts.root), pasted))
+
+
+def pasting_files(parts: Parts, query: str, paths: Iterable[str]) -> tuple[str, ...]:
+    """The code files among `paths` whose string literals hold a run of `MIN_PASTED_WORDS` or more
+    of the query's words in order, the longest run first: the report pasted what the program wrote.
+
+    Only the files given are read (the pool `ask` ranks: tens of files, not the tree); a run that
+    more than `MAX_FILES_PER_QUOTE` of them hold is boilerplate, a licence or a shared docstring,
+    and none counts."""
+    words = _TOKEN.findall(query.lower())
+    if len(words) < MIN_PASTED_WORDS:
+        return ()
+    code = [p for p in dict.fromkeys(paths) if not (is_test_path(p) or is_context(p) or is_vendored(p))]
+    runs = pasted_runs(words, code, read_source(parts.root))
+    if len(runs) > MAX_FILES_PER_QUOTE:
+        return ()
+    return tuple(sorted(runs, key=lambda p: (-runs[p], p)))
+
+
+def pasted_runs(words: list[str], paths: Iterable[str], read: Callable[[str], str | None]) -> dict[str, int]:
+    """Each file's longest run of `words` held in order by its string literals, where it is at least
+    `MIN_PASTED_WORDS` long (`read` gives a file's text, None to skip it)."""
+    first: dict[tuple[str, ...], int] = {}  # each run of MIN_PASTED_WORDS query words -> where it starts
+    for i in range(len(words) - MIN_PASTED_WORDS + 1):
+        first.setdefault(tuple(words[i:i + MIN_PASTED_WORDS]), i)
+    runs: dict[str, int] = {}
+    budget = MAX_SCAN_BYTES
+    for path in paths:
+        text = read(path)
+        if text is None:
+            continue
+        budget -= len(text)
+        if budget < 0:
+            break
+        held = _TOKEN.findall(" ".join(next(g for g in m.groups() if g is not None)
+                                       for m in _STRING.finditer(text)).lower())
+        longest, i = 0, 0
+        while i + MIN_PASTED_WORDS <= len(held):
+            start = first.get(tuple(held[i:i + MIN_PASTED_WORDS]))
+            if start is None:
+                i += 1
+                continue
+            n = MIN_PASTED_WORDS
+            while i + n < len(held) and start + n < len(words) and held[i + n] == words[start + n]:
+                n += 1
+            longest = max(longest, n)
+            i += n - MIN_PASTED_WORDS + 1  # past this run: each word is compared a bounded number of times
+        if longest:
+            runs[path] = longest
+    return runs
 
 
 def _names_code(parts: Parts, quote: str) -> bool:

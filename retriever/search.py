@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 
 from codeidx.core.errors import CodeidxError
@@ -24,7 +24,7 @@ from codeidx.retriever.quotes import QUOTE_BOOST
 from codeidx.retriever.signals import extract
 
 # How much each kind of evidence counts, relative to one vector list.
-WEIGHTS = {"trace": 3.0, "name": 2.0, "described": 1.0, "path": 0.7, "graph": 0.15}
+WEIGHTS = {"trace": 3.0, "name": 2.0, "described": 1.0, "pasted": 1.0, "path": 0.7, "graph": 0.15}
 CANDIDATES = 50
 OTHER_CHUNKS = 0.3  # a file's chunks after its best count this share of their score (see `rank_files`)
 
@@ -157,14 +157,15 @@ def _hit(chunk_id: str, p: dict, score: float, reasons: list[str]) -> Hit:
 
 
 def rank_files(hits: list[Hit], sizes: Mapping[str, int] | None = None, k: int = 10,
-               quoting: Set[str] = frozenset()) -> list[tuple[str, float]]:
+               quoting: Set[str] = frozenset(), pasted: Sequence[str] = ()) -> list[tuple[str, float]]:
     """Files ranked by their chunks: the best chunk, plus a damped share of the others.
 
     With `sizes` (each file's chunk count), the share is divided by the square root of that count:
     a long file has more chunks to land in the pool by chance, so its many middling hits are weaker
     evidence than a short file's few, as length normalisation does in BM25. A file in `quoting` holds
     what the query quotes (retriever/quotes.py) and counts `QUOTE_BOOST` times more: evidence for the
-    file, not for any one of its chunks.
+    file, not for any one of its chunks. `pasted` (the files whose strings hold a run of the query's
+    words, longest first: retriever/quotes.py) is one more ranked list, fused by RRF at the file level.
     """
     per_file: dict[str, list[float]] = defaultdict(list)
     for hit in hits:
@@ -172,4 +173,6 @@ def rank_files(hits: list[Hit], sizes: Mapping[str, int] | None = None, k: int =
     sizes = sizes or {}
     ranked = {path: (max(s) + OTHER_CHUNKS * (sum(s) - max(s)) / math.sqrt(max(1, sizes.get(path, 1))))
               * (QUOTE_BOOST if path in quoting else 1.0) for path, s in per_file.items()}
+    for rank, path in enumerate(pasted):
+        ranked[path] = ranked.get(path, 0.0) + WEIGHTS["pasted"] / (RRF_K + rank + 1)
     return sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))[:k]

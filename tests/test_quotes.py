@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from conftest import make_repo
@@ -11,9 +12,12 @@ from codeidx.retriever.ask import rank
 from codeidx.retriever.quotes import (
     MAX_FILES_PER_QUOTE,
     MAX_QUOTES,
+    MIN_PASTED_WORDS,
     Quote,
     find_quotes,
     messages,
+    pasted_runs,
+    pasting_files,
     quoted,
     quoting_files,
     read_source,
@@ -108,3 +112,64 @@ def test_the_file_that_holds_the_quoted_option_is_ranked_first(tmp_path: Path) -
     assert quoted_first[0] == "tool/cli.py"
     assert {h.path for h in answer.hits if "quote" in h.reasons} == {"tool/cli.py"}  # the JSON says why
     assert names == frozenset()
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def test_a_sentence_the_program_writes_is_found_in_its_strings_and_not_in_its_code() -> None:
+    pasted = words("It fails with: Using skip outside of a test is not allowed. To skip a module, use the marker.")
+    files = {
+        # The message is split over two literals and ends in a placeholder: the run still holds.
+        "pkg/runner.py": 'raise UsageError(\n    "Using skip outside of a test is not allowed. "\n'
+                         '    "To skip a module, use %s." % marker)\n',
+        # The same words as code, not as a string: a traceback's lines are the trace signal's.
+        "pkg/code.py": "using = skip_outside_of_a_test_is_not_allowed(to, skip, a, module)\n"
+                       "Using(skip).outside(of, a, test, is_, not_, allowed)\n",
+        "pkg/short.py": 'HINT = "a test is not allowed"\n',  # fewer words than a sentence
+    }
+    runs = pasted_runs(pasted, sorted(files), files.get)
+    assert runs == {"pkg/runner.py": 14}  # "using skip ... use" in order; the placeholder ends it
+    assert MIN_PASTED_WORDS > len(words("a test is not allowed"))
+
+
+def test_a_sentence_that_many_files_hold_is_boilerplate(tmp_path: Path) -> None:
+    notice = "Licensed under the terms of the licence that comes with this project"
+    for i in range(MAX_FILES_PER_QUOTE + 1):
+        (tmp_path / f"m{i}.py").write_text(f'"""{notice}."""\n')
+    (tmp_path / "cli.py").write_text('print("the configuration file was not found in any of the folders searched")\n')
+    parts = type("Parts", (), {"root": tmp_path})()
+    issue = f"My build says: the configuration file was not found in any of the folders searched. {notice}."
+    paths = [f"m{i}.py" for i in range(MAX_FILES_PER_QUOTE + 1)] + ["cli.py"]
+    assert pasting_files(parts, issue, paths) == ()
+    assert pasting_files(parts, issue, ["m0.py", "cli.py"]) == ("cli.py", "m0.py")  # the longest run first
+    assert pasting_files(parts, "the configuration file was not found", ["cli.py"]) == ()  # too short
+
+
+def test_the_file_that_writes_the_pasted_message_is_ranked_first(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "tool", {
+        "tool/__init__.py": "",
+        "tool/outcomes.py": '"""Outcomes of a test: skip, fail, pass."""\n\n\n'
+                            'def skip(reason, allow_module_level=False):\n'
+                            '    """Skip the running test, or the whole module with allow_module_level."""\n'
+                            '    raise Skipped(reason, allow_module_level)\n',
+        "tool/collect.py": '"""Collecting the tests of a file."""\n\n\n'
+                           'def import_test_module(path):\n'
+                           '    try:\n        return load(path)\n'
+                           '    except Skipped as exc:\n'
+                           '        if not exc.allow_module_level:\n'
+                           '            raise UsageError("Calling it outside of a test is not allowed. To mark "\n'
+                           '                             "every test of a file, set a marker at the top of the file.")\n',
+    })
+    issue = ("Improve skipping a whole module\n\nWhen I skip in a module under an old Python version, "
+             "skip with allow_module_level works, but without it I get: Calling it outside of a test is not "
+             "allowed. To mark every test of a file, set a marker at the top of the file.\n"
+             "The skip outcome should explain allow_module_level.")
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        answer = index.ask(issue, files=True, k=3)
+        _, plain = rank(index._parts(), issue, 3, files=True, mode="full-no-pasted")
+    assert plain[0].path == "tool/outcomes.py"  # the issue's words describe the skip itself
+    assert answer.files[0].path == "tool/collect.py"  # the file that writes the message
+    assert {h.path for h in answer.hits if "pasted" in h.reasons} == {"tool/collect.py"}  # the JSON says why

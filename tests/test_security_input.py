@@ -139,6 +139,27 @@ def test_the_names_a_question_spells_are_found_in_bounded_work_on_hostile_input(
     graph.close()
 
 
+
+def test_pasted_sentences_are_found_in_bounded_work_on_hostile_files(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from codeidx.retriever.quotes import MAX_FILE_BYTES, pasting_files
+
+    # A repository may hold any text: a megabyte-long string of the very words pasted, an unclosed
+    # docstring, a sea of quotes and backticks; the query may be a megabyte of the same few words.
+    sentence = "the value was not found in any of the places searched "
+    files = {"same.py": 'MESSAGE = "' + sentence * 18_000 + '"\n',
+             "open.py": '"""' + sentence * 18_000,
+             "quotes.py": "'\"`" * 330_000,
+             "huge.py": '"' + sentence * 20_000 + '"\n'}  # past the size read
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    parts = SimpleNamespace(root=tmp_path)  # all that the reading needs
+    assert (tmp_path / "huge.py").stat().st_size > MAX_FILE_BYTES
+    for query in (sentence * 18_000, "value " * 170_000, sentence):
+        assert set(pasting_files(parts, query, sorted(files))) <= {"same.py", "open.py"}
+    assert pasting_files(parts, "It said: " + sentence, sorted(files))[0] in ("same.py", "open.py")
+
 # --- a full rebuild under a reader ---
 
 def stage_rebuilt_index(repo: Path, tmp_path: Path) -> Path:
