@@ -102,7 +102,9 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
         if "lanes" in on:  # code first: tests below the code they exercise unless asked for, vendored code below ours
             weight = lanes.path_weight(query)
             for i in scores:
-                scores[i] *= weight(payloads[i].get("path", ""))
+                # Only what the query's words found: a definition it names is what it asks about, wherever it is.
+                if "name" not in reasons[i]:
+                    scores[i] *= weight(payloads[i].get("path", ""))
     ranked_ids = sorted(scores,
                         key=lambda i: (-scores[i], payloads[i].get("path", ""), payloads[i].get("start_line", 0)))
     return [_hit(i, payloads[i], scores[i], reasons[i]) for i in ranked_ids[:k]]

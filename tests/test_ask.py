@@ -415,3 +415,21 @@ def test_a_template_comment_does_not_decide_what_the_question_asks_for(index: In
     paths = [h.path for h in index.ask("<!-- Please read the docs first -->\nhow are failed requests retried "
                                        "with exponential backoff?", files=True, k=8).hits]
     assert "docs/guide.md" in paths and paths[paths.index("docs/guide.md"):] == ["docs/guide.md"] * paths.count("docs/guide.md")
+
+
+def test_a_definition_the_question_names_is_not_ranked_down_as_a_test(tmp_path: Path) -> None:
+    # The test lane ranks down what a question finds by its words; a name it writes is what it asks about.
+    root = make_repo(tmp_path / "shop", {
+        "shop/__init__.py": "",
+        "shop/net.py": 'def close_listening_socket(sock):\n    """Shut the listening socket down and close it."""\n'
+                       "    sock.shutdown(2)\n    sock.close()\n",
+        "tests/helpers/server.py": "class FakeServer:\n    def stop(self):\n        self.running = False\n"
+                                   "        self.sock.shutdown(2)\n        self.sock.close()\n",
+    })
+    question = "how does FakeServer shut down its listening socket?"
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        files = [f.path for f in index.ask(question, files=True, k=4).files]
+        plain = [f.path for f in index.ask("how is a listening socket shut down?", files=True, k=4).files]
+    assert files[0] == "tests/helpers/server.py"
+    assert plain[0] == "shop/net.py"  # found by its words alone, a test still comes after the code
