@@ -5,7 +5,8 @@ so it goes after the code (its own lane) unless the question asks for the docume
 tests count less than the implementation they exercise unless the question is about tests;
 data and bulk configuration (fixtures, YAML, JSON) and the code in documentation and example
 folders (a `conf.py`, a tutorial's snippets) go with the documentation; and vendored third-party
-code counts less than the project's own, as tests do.
+code counts less than the project's own, as tests do. A definition the question names is exempt,
+unless it is a test (`named_weight`).
 """
 from __future__ import annotations
 
@@ -88,6 +89,15 @@ def path_weight(query: str) -> Callable[[str], float]:
     def weight(path: str) -> float:
         return (tests if exercises(path) else 1.0) * (VENDOR_DAMPING if is_vendored(path) else 1.0)
     return weight
+
+
+def named_weight(path: str, qualified_name: str) -> float:
+    """The share of its score a definition the query names keeps. What a question names is what it
+    asks about, wherever it lives (`TLSServer`, a test helper): all of it. But a test it names
+    (`test_*`, `Test*`, in a test file) is where the question looks from, at the code that test
+    checks: it counts as tests do."""
+    named_test = exercises(path) and any(part.startswith(("test", "Test")) for part in qualified_name.split("."))
+    return TEST_DAMPING if named_test else 1.0
 
 
 def code_first(query: str, items: Sequence[T], path_of: Callable[[T], str]) -> list[T]:

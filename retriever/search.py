@@ -102,9 +102,11 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
         if "lanes" in on:  # code first: tests below the code they exercise unless asked for, vendored code below ours
             weight = lanes.path_weight(query)
             for i in scores:
-                # Only what the query's words found: a definition it names is what it asks about, wherever it is.
-                if "name" not in reasons[i]:
-                    scores[i] *= weight(payloads[i].get("path", ""))
+                path = payloads[i].get("path", "")
+                if "name" in reasons[i]:
+                    scores[i] *= lanes.named_weight(path, payloads[i].get("qualified_name", ""))
+                else:
+                    scores[i] *= weight(path)
     ranked_ids = sorted(scores,
                         key=lambda i: (-scores[i], payloads[i].get("path", ""), payloads[i].get("start_line", 0)))
     return [_hit(i, payloads[i], scores[i], reasons[i]) for i in ranked_ids[:k]]

@@ -417,19 +417,28 @@ def test_a_template_comment_does_not_decide_what_the_question_asks_for(index: In
     assert "docs/guide.md" in paths and paths[paths.index("docs/guide.md"):] == ["docs/guide.md"] * paths.count("docs/guide.md")
 
 
-def test_a_definition_the_question_names_is_not_ranked_down_as_a_test(tmp_path: Path) -> None:
-    # The test lane ranks down what a question finds by its words; a name it writes is what it asks about.
+def test_a_helper_the_question_names_is_not_ranked_down_as_a_test_but_a_named_test_is(tmp_path: Path) -> None:
+    # The test lane ranks down what a question finds by its words. A helper it names is what it asks
+    # about; a test it names points at the code that test checks.
     root = make_repo(tmp_path / "shop", {
         "shop/__init__.py": "",
-        "shop/net.py": 'def close_listening_socket(sock):\n    """Shut the listening socket down and close it."""\n'
+        "shop/net.py": '"""Listening sockets: shut down before they are closed, so no client is left waiting."""\n\n\n'
+                       'def close_listening_socket(sock):\n    """Shut the listening socket down and close it."""\n'
                        "    sock.shutdown(2)\n    sock.close()\n",
         "tests/helpers/server.py": "class FakeServer:\n    def stop(self):\n        self.running = False\n"
                                    "        self.sock.shutdown(2)\n        self.sock.close()\n",
+        "tests/test_net.py": "from shop.net import close_listening_socket\n\n\n"
+                             "def test_socket_is_shut_down_before_close(fake_sock):\n"
+                             "    close_listening_socket(fake_sock)\n"
+                             "    assert fake_sock.calls == ['shutdown', 'close']\n",
     })
-    question = "how does FakeServer shut down its listening socket?"
     with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
         index.build()
-        files = [f.path for f in index.ask(question, files=True, k=4).files]
+        helper = [f.path for f in index.ask("how does FakeServer shut down its listening socket?", files=True, k=4).files]
         plain = [f.path for f in index.ask("how is a listening socket shut down?", files=True, k=4).files]
-    assert files[0] == "tests/helpers/server.py"
+        named_test = [f.path for f in index.ask("why does test_socket_is_shut_down_before_close expect the "
+                                                "listening socket to be shut down before it is closed?",
+                                                files=True, k=4).files]
+    assert helper[0] == "tests/helpers/server.py"
     assert plain[0] == "shop/net.py"  # found by its words alone, a test still comes after the code
+    assert named_test[0] == "shop/net.py" and "tests/test_net.py" in named_test
