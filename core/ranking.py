@@ -7,9 +7,10 @@ RRF_K = 60  # reciprocal rank fusion: 1/(RRF_K + rank); the stores' fusion and t
 # (retriever/search.py `rank_files`), `ask`'s hits grouped by file, the file with the most evidence
 # first (`file-first`, retriever/ask.py), and what the query quotes found verbatim in the code
 # (`quotes`, retriever/quotes.py), the sentences it pastes from the program's strings (`pasted`,
-# retriever/quotes.py), and the names it spells out in words (`described`, retriever/described.py).
+# retriever/quotes.py), the names it spells out in words (`described`, retriever/described.py), and the
+# modules the tests it finds are named for (`tested`, retriever/tested.py).
 # A `full-no-<lever>` mode turns one off: the benchmarks' ablations.
-LEVERS = ("lanes", "code-lane", "file-length", "file-first", "quotes", "pasted", "described")
+LEVERS = ("lanes", "code-lane", "file-length", "file-first", "quotes", "pasted", "described", "tested")
 # Retrieval modes, weakest to strongest, each adding to the one before (the ablations too).
 MODES = ("dense", "sparse", "hybrid", "hybrid+names", "hybrid+names+graph", "full",
          *(f"full-no-{lever}" for lever in LEVERS))

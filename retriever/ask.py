@@ -18,6 +18,7 @@ from codeidx.retriever.repomap import render_map
 from codeidx.retriever.rerank import Candidate, Rerank
 from codeidx.retriever.search import Hit, rank_files, search
 from codeidx.retriever.symbols import source_lines
+from codeidx.retriever.tested import modules_tested
 from codeidx.retriever.tokens import counter_for
 
 RELATED_PER_HIT = 6
@@ -138,10 +139,13 @@ def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters,
     on = levers(mode)
     quoting = quoting_files(parts, query) if "quotes" in on else frozenset()
     pasted = pasting_files(parts, query, (h.path for h in pool)) if "pasted" in on else ()
+    tested = _tested(parts, pool, on)
     # Evidence for a whole file is named among the reasons of each of its hits.
+    modules = set(tested.values())
     pool = [dataclasses.replace(h, reasons=h.reasons + (("quote",) if h.path in quoting else ())
-                                + (("pasted",) if h.path in pasted else ())) for h in pool]
-    files = file_ranking(parts, query, pool, k, mode, quoting, pasted)
+                                + (("pasted",) if h.path in pasted else ())
+                                + (("tested",) if h.path in modules else ())) for h in pool]
+    files = file_ranking(parts, query, pool, k, mode, quoting, pasted, tested)
     hits = pool[:k]
     if "file-first" in on:  # each file's hits by score; a file past the k best after them all
         place = {f.path: n for n, f in enumerate(files)}
@@ -152,20 +156,27 @@ def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters,
 
 
 def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = "full",
-                 quoting: frozenset[str] | None = None, pasted: tuple[str, ...] | None = None) -> tuple[FileHit, ...]:
+                 quoting: frozenset[str] | None = None, pasted: tuple[str, ...] | None = None,
+                 tested: dict[str, str] | None = None) -> tuple[FileHit, ...]:
     """The `k` best files of a pool of hits (`rank_files`, with each file's chunk count when file
     length counts), in the same lanes as the hits; `quoting` (the files that hold what the query
-    quotes) and `pasted` (the pool's files whose strings hold a sentence the query pastes) are found
-    here when not given."""
+    quotes), `pasted` (the pool's files whose strings hold a sentence the query pastes) and `tested`
+    (the pool's test files -> the modules they are named for) are found here when not given."""
     on = levers(mode)
     if quoting is None:
         quoting = quoting_files(parts, query) if "quotes" in on else frozenset()
     if pasted is None:
         pasted = pasting_files(parts, query, (h.path for h in pool)) if "pasted" in on else ()
+    if tested is None:
+        tested = _tested(parts, pool, on)
     paths = list(dict.fromkeys(h.path for h in pool))
     sizes = parts.graph.chunk_counts(paths) if "file-length" in on else None
-    ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, sizes, k, quoting, pasted)]
+    ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, sizes, k, quoting, pasted, tested)]
     return tuple(code_first(query, ranked, lambda f: f.path) if "lanes" in on else ranked)
+
+
+def _tested(parts: Parts, pool: list[Hit], on: frozenset[str]) -> dict[str, str]:
+    return modules_tested((h.path for h in pool), parts.graph.file_paths()) if "tested" in on else {}
 
 
 def _related_lines(parts: Parts, hits: list[Hit]) -> list[RelatedLine]:

@@ -24,7 +24,9 @@ from codeidx.retriever.quotes import QUOTE_BOOST
 from codeidx.retriever.signals import extract
 
 # How much each kind of evidence counts, relative to one vector list.
-WEIGHTS = {"trace": 3.0, "name": 2.0, "described": 1.0, "pasted": 1.0, "path": 0.7, "graph": 0.15}
+# `tested`: the share of a test file's score its module gets (retriever/tested.py), as small as a graph
+# neighbour's: both are one step from the evidence.
+WEIGHTS = {"trace": 3.0, "name": 2.0, "described": 1.0, "pasted": 1.0, "path": 0.7, "graph": 0.15, "tested": 0.15}
 CANDIDATES = 50
 OTHER_CHUNKS = 0.3  # a file's chunks after its best count this share of their score (see `rank_files`)
 
@@ -161,7 +163,8 @@ def _hit(chunk_id: str, p: dict, score: float, reasons: list[str]) -> Hit:
 
 
 def rank_files(hits: list[Hit], sizes: Mapping[str, int] | None = None, k: int = 10,
-               quoting: Set[str] = frozenset(), pasted: Sequence[str] = ()) -> list[tuple[str, float]]:
+               quoting: Set[str] = frozenset(), pasted: Sequence[str] = (),
+               tested: Mapping[str, str] | None = None) -> list[tuple[str, float]]:
     """Files ranked by their chunks: the best chunk, plus a damped share of the others.
 
     With `sizes` (each file's chunk count), the share is divided by the square root of that count:
@@ -170,6 +173,8 @@ def rank_files(hits: list[Hit], sizes: Mapping[str, int] | None = None, k: int =
     what the query quotes (retriever/quotes.py) and counts `QUOTE_BOOST` times more: evidence for the
     file, not for any one of its chunks. `pasted` (the files whose strings hold a run of the query's
     words, longest first: retriever/quotes.py) is one more ranked list, fused by RRF at the file level.
+    `tested` maps a test file to the module it is named for (retriever/tested.py), which gets a share
+    of the test's score: evidence found where code is exercised is some evidence for that code.
     """
     per_file: dict[str, list[float]] = defaultdict(list)
     for hit in hits:
@@ -179,4 +184,9 @@ def rank_files(hits: list[Hit], sizes: Mapping[str, int] | None = None, k: int =
               * (QUOTE_BOOST if path in quoting else 1.0) for path, s in per_file.items()}
     for rank, path in enumerate(pasted):
         ranked[path] = ranked.get(path, 0.0) + WEIGHTS["pasted"] / (RRF_K + rank + 1)
+    passed: dict[str, float] = defaultdict(float)
+    for test, module in (tested or {}).items():
+        passed[module] += WEIGHTS["tested"] * ranked.get(test, 0.0)
+    for module, score in passed.items():
+        ranked[module] = ranked.get(module, 0.0) + score
     return sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))[:k]

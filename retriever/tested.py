@@ -1,0 +1,103 @@
+"""The module a test file is named for: `tests/test_skipping.py` tests `src/_pytest/skipping.py`.
+
+Test files are named after what they test, by conventions that hold across languages and
+projects: `test_foo.py` and `foo_test.go` test `foo`, `foo.test.ts` and `foo.spec.js` test `foo`,
+`FooTest.java` tests `Foo`. A name may spell a path (`test_ext_napoleon_docstring.py` tests
+`sphinx/ext/napoleon/docstring.py`) and a private module may drop its underscore
+(`test_argcomplete.py` tests `_argcomplete.py`). A question that finds a test has found where the
+code it asks about is exercised: the file ranking passes a share of the test's evidence on to that
+module (search.rank_files).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import PurePosixPath
+
+from codeidx.core.paths import is_context, is_test_path
+
+_SPEC_MARKS = (".test.", ".spec.")
+_PREFIXES = ("test_", "Test")
+_SUFFIXES = ("_tests", "_test", "Tests", "Test")
+# A package's or a folder's own file stands for the folder: `pkg/__init__.py` is `pkg`.
+_FOLDER_FILES = frozenset({"__init__", "index", "mod"})
+
+
+def modules_tested(tests: Iterable[str], paths: frozenset[str]) -> dict[str, str]:
+    """Each of `tests` whose name names one module among `paths` -> that module. Where several
+    modules fit the name (`test_utils.py`, with a `utils.py` in each package), the one nearest the
+    test in the tree, or none if that is a tie."""
+    tests = [t for t in dict.fromkeys(tests) if is_test_path(t)]
+    if not tests:
+        return {}
+    by_last_word = _modules(paths)
+    found = {}
+    for test in tests:
+        subject = _subject(test)
+        if subject is None:
+            continue
+        want, extension = subject
+        fits = [path for path, words in by_last_word.get((want[-1], extension), ()) if words[-len(want):] == want]
+        module = _nearest(test, fits)
+        if module is not None:
+            found[test] = module
+    return found
+
+
+@lru_cache(maxsize=4)  # one index's files, asked again by every query (a frozenset keeps its hash)
+def _modules(paths: frozenset[str]) -> dict[tuple[str, str], list[tuple[str, list[str]]]]:
+    """The code files among `paths` by their last word and extension, each with its words."""
+    modules: dict[tuple[str, str], list[tuple[str, list[str]]]] = defaultdict(list)
+    for path in paths:
+        if not is_test_path(path) and not is_context(path) and (words := _words(path)):
+            modules[(words[-1], PurePosixPath(path).suffix)].append((path, words))
+    return modules
+
+
+def _subject(test: str) -> tuple[list[str], str] | None:
+    """The words a test file's name gives its module, and the module's extension."""
+    name = PurePosixPath(test).name
+    stem = name.split(".", 1)[0]
+    rest = name[len(stem):]  # `.py`, or `.test.ts`
+    mark = next((m for m in _SPEC_MARKS if rest.startswith(m)), None)
+    if mark is not None:
+        subject, extension = stem, "." + rest[len(mark):]
+    else:
+        prefix = next((p for p in _PREFIXES if stem.startswith(p)), "")
+        suffix = "" if prefix else next((s for s in _SUFFIXES if stem.endswith(s)), "")
+        if not prefix and not suffix:
+            return None
+        subject, extension = stem[len(prefix):len(stem) - len(suffix)], rest
+    words = _split(subject)
+    return (words, extension) if words else None
+
+
+def _words(path: str) -> list[str]:
+    """A module's path as words: `sphinx/ext/napoleon/docstring.py` -> sphinx ext napoleon docstring."""
+    p = PurePosixPath(path)
+    stem = p.name.split(".", 1)[0]
+    parts = [*p.parts[:-1], *([] if stem in _FOLDER_FILES else [stem])]
+    return [word for part in parts for word in _split(part)]
+
+
+def _split(name: str) -> list[str]:
+    return [word.lower() for word in name.strip("_").split("_") if word]
+
+
+def _nearest(test: str, modules: list[str]) -> str | None:
+    if len(modules) <= 1:
+        return modules[0] if modules else None
+    test_parts = PurePosixPath(test).parts
+
+    def shared(path: str) -> int:
+        count = 0
+        for a, b in zip(PurePosixPath(path).parts, test_parts):
+            if a != b:
+                break
+            count += 1
+        return count
+
+    best = max(shared(m) for m in modules)
+    nearest = [m for m in modules if shared(m) == best]
+    return nearest[0] if len(nearest) == 1 else None
