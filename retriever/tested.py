@@ -22,6 +22,7 @@ _PREFIXES = ("test_", "Test")
 _SUFFIXES = ("_tests", "_test", "Tests", "Test")
 # A package's or a folder's own file stands for the folder: `pkg/__init__.py` is `pkg`.
 _FOLDER_FILES = frozenset({"__init__", "index", "mod"})
+MAX_PARTS = 6  # a test's name spells at most a module's last few folders
 
 
 def modules_tested(tests: Iterable[str], paths: frozenset[str]) -> dict[str, str]:
@@ -31,32 +32,36 @@ def modules_tested(tests: Iterable[str], paths: frozenset[str]) -> dict[str, str
     tests = [t for t in dict.fromkeys(tests) if is_test_path(t)]
     if not tests:
         return {}
-    by_last_word = _modules(paths)
+    by_name = _modules(paths)
     found = {}
     for test in tests:
         subject = _subject(test)
-        if subject is None:
-            continue
-        want, extension = subject
-        fits = [path for path, words in by_last_word.get((want[-1], extension), ()) if words[-len(want):] == want]
-        module = _nearest(test, fits)
+        module = _nearest(test, by_name.get(subject, [])) if subject else None
         if module is not None:
             found[test] = module
     return found
 
 
 @lru_cache(maxsize=4)  # one index's files, asked again by every query (a frozenset keeps its hash)
-def _modules(paths: frozenset[str]) -> dict[tuple[str, str], list[tuple[str, list[str]]]]:
-    """The code files among `paths` by their last word and extension, each with its words."""
-    modules: dict[tuple[str, str], list[tuple[str, list[str]]]] = defaultdict(list)
+def _modules(paths: frozenset[str]) -> dict[tuple[str, str], list[str]]:
+    """The code files among `paths` by each name a test may give them, with their extension: the
+    file's own name and that name after its last few folders', `docstring`, `napoleon_docstring`, ..."""
+    modules: dict[tuple[str, str], list[str]] = defaultdict(list)
     for path in paths:
-        if not is_test_path(path) and not is_context(path) and (words := _words(path)):
-            modules[(words[-1], PurePosixPath(path).suffix)].append((path, words))
+        if is_test_path(path) or is_context(path):
+            continue
+        p = PurePosixPath(path)
+        stem = p.name.split(".", 1)[0]
+        parts = [*p.parts[:-1], *([] if stem in _FOLDER_FILES else [stem])][-MAX_PARTS:]
+        names = [_name(part) for part in parts]
+        for i in range(len(names)):
+            if names[i]:
+                modules[("_".join(n for n in names[i:] if n), p.suffix)].append(path)
     return modules
 
 
-def _subject(test: str) -> tuple[list[str], str] | None:
-    """The words a test file's name gives its module, and the module's extension."""
+def _subject(test: str) -> tuple[str, str] | None:
+    """The name a test file gives its module, and the module's extension."""
     name = PurePosixPath(test).name
     stem = name.split(".", 1)[0]
     rest = name[len(stem):]  # `.py`, or `.test.ts`
@@ -69,20 +74,13 @@ def _subject(test: str) -> tuple[list[str], str] | None:
         if not prefix and not suffix:
             return None
         subject, extension = stem[len(prefix):len(stem) - len(suffix)], rest
-    words = _split(subject)
-    return (words, extension) if words else None
+    subject = _name(subject)
+    return (subject, extension) if subject else None
 
 
-def _words(path: str) -> list[str]:
-    """A module's path as words: `sphinx/ext/napoleon/docstring.py` -> sphinx ext napoleon docstring."""
-    p = PurePosixPath(path)
-    stem = p.name.split(".", 1)[0]
-    parts = [*p.parts[:-1], *([] if stem in _FOLDER_FILES else [stem])]
-    return [word for part in parts for word in _split(part)]
-
-
-def _split(name: str) -> list[str]:
-    return [word.lower() for word in name.strip("_").split("_") if word]
+def _name(part: str) -> str:
+    """A file or folder name as a test spells it: lowercase, private underscores left out."""
+    return "_".join(word.lower() for word in part.split("_") if word)
 
 
 def _nearest(test: str, modules: list[str]) -> str | None:

@@ -160,6 +160,20 @@ def test_pasted_sentences_are_found_in_bounded_work_on_hostile_files(tmp_path: P
         assert set(pasting_files(parts, query, sorted(files))) <= {"same.py", "open.py"}
     assert pasting_files(parts, "It said: " + sentence, sorted(files))[0] in ("same.py", "open.py")
 
+
+def test_test_files_are_matched_to_modules_in_bounded_work_on_a_hostile_tree() -> None:
+    from codeidx.retriever.tested import modules_tested
+
+    # A tree may hold 100,000 modules that all end in the same word, paths hundreds of folders deep,
+    # and test names of thousands of words; the match is one pass over the files and a comparison
+    # of each test's words against those ending in its last word.
+    deep = "/".join(f"d{i}" for i in range(300))
+    paths = frozenset({f"pkg/m{i}/x_utils.py" for i in range(100_000)} | {f"{deep}/utils.py", "pkg/real/cart.py"})
+    long_name = "tests/test_" + "_".join(["utils"] * 5_000) + ".py"
+    tests = [long_name, f"{deep}/tests/test_utils.py", "pkg/real/tests/test_cart.py", "tests/test_" + "x" * 100_000 + ".py"]
+    assert modules_tested(tests, paths) == {f"{deep}/tests/test_utils.py": f"{deep}/utils.py",
+                                            "pkg/real/tests/test_cart.py": "pkg/real/cart.py"}
+
 # --- a full rebuild under a reader ---
 
 def stage_rebuilt_index(repo: Path, tmp_path: Path) -> Path:

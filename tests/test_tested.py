@@ -33,8 +33,8 @@ def test_test_files_are_matched_to_the_module_their_name_gives_across_convention
 
 
 def test_a_name_several_modules_fit_goes_to_the_nearest_or_to_none() -> None:
-    paths = frozenset({"pkg/a/utils.py", "pkg/b/utils.py", "pkg/c/utils.py"})
-    assert modules_tested(["pkg/a/tests/test_utils.py"], paths) == {"pkg/a/tests/test_utils.py": "pkg/a/utils.py"}
+    paths = frozenset({"pkg/a/utils.py", "pkg/b/utils.py", "pkg/c/utils.py", "pkg/a/string_utils.py"})
+    assert modules_tested(["pkg/a/tests/test_utils.py"], paths) == {"pkg/a/tests/test_utils.py": "pkg/a/utils.py"}  # not string_utils.py
     assert modules_tested(["tests/test_utils.py"], paths) == {}  # three equally near: no guess
     # Files that are not named for a module, and files that are not tests, name nothing.
     assert modules_tested(["tests/conftest.py", "testing/python/fixtures.py", "tests/test_.py", "pkg/a/utils.py",
