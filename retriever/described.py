@@ -1,10 +1,11 @@
 """Names a question spells out in words: "the parenthesized expression node class" is `ASTParenExpr`.
 
 People describe code instead of naming it: they write the words a name is made of, in full
-(`paren` as "parenthesized", `expr` as "expression", `AST` as "abstract syntax tree") and within a
-few words of each other. A definition whose name's words the query spells out that way is evidence
-for it, as a name the query quotes exactly is (retriever/signals.py). Words many names share
-(`get`, `node`) count little; a rare one (`noexcept`) counts much.
+(`paren` as "parenthesized", `expr` as "expression", `ctx` as "context", `AST` as "abstract
+syntax tree") and within a few words of each other. A definition whose name's words the query
+spells out that way is evidence for it, as a name the query quotes exactly is
+(retriever/signals.py). Words many names share (`get`, `node`) count little; a rare one
+(`noexcept`) counts much.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ FILLER = STOPWORDS | frozenset("how what why where does do which when should wou
                                "function object test tests".split())
 WINDOW = 8  # a name's words must all be spelled within this many of the query's words: a phrase
 MIN_ABBREVIATION = 3  # `expr` may abbreviate "expression"; `ex` abbreviates too much
+MIN_CONTRACTED, MAX_CONTRACTED = 5, 12  # the words code contracts (`ctx`, `cfg`, `msg`, `dst`)
 MAX_WORD = 40  # a longer run of letters is no word of a description; its prefixes are not tried
 # "declarator" spells `declarators`, "parse" `parsed`; but "embed" is not `embedder`, another word
 INFLECTIONS = ("s", "es", "d", "ed", "ing")
@@ -41,9 +43,9 @@ def described_names(parts: Parts, query: str) -> list[str]:
     content = [w for w in (m.lower() for m in _WORD.findall(query)) if w not in FILLER and len(w) <= MAX_WORD]
     if len(content) > MAX_QUERY_WORDS:
         return []
-    # The name words each query word spells: itself, an abbreviation of it, an inflection of it.
+    # The name words each query word spells: itself, an abbreviation or contraction of it, an inflection.
     forms = {word: {word[:n] for n in range(MIN_ABBREVIATION, len(word) + 1)} | {word + s for s in INFLECTIONS}
-             for word in content}
+             | _contractions(word) for word in content}
     holders = graph.names_with_words(f for spelled in forms.values() for f in spelled)
     where: dict[str, list[int]] = defaultdict(list)  # name word -> positions in `content` that spell it
     names_of: dict[str, set[str]] = defaultdict(set)  # name word -> the names holding it
@@ -84,6 +86,16 @@ def described_chunks(parts: Parts, query: str) -> list[str]:
         for symbol in symbols[:PER_NAME]:
             ids.extend(parts.graph.chunk_ids_for(symbol.path, symbol.qualified_name)[:1])
     return list(dict.fromkeys(ids))
+
+
+def _contractions(word: str) -> set[str]:
+    """What code writes for a word without its vowels: `ctx` for context, `cfg` for config, `msg`
+    for message: its first letter and two of its later consonants, in order. Only for the words
+    such forms stand for, of five to twelve letters (at most 55 forms each)."""
+    if not MIN_CONTRACTED <= len(word) <= MAX_CONTRACTED:
+        return set()
+    consonants = [c for c in word[1:] if c not in "aeiouy"]
+    return {word[0] + a + b for i, a in enumerate(consonants) for b in consonants[i + 1:]}
 
 
 def _span(positions: list[list[int]]) -> int:

@@ -9,7 +9,7 @@ from conftest import make_repo
 
 from codeidx.index import Index
 from codeidx.retriever.ask import rank
-from codeidx.retriever.described import MAX_QUERY_WORDS, WINDOW, _span, described_names
+from codeidx.retriever.described import MAX_QUERY_WORDS, WINDOW, _contractions, _span, described_names
 
 AST = '''"""Nodes of the abstract syntax tree of a C declaration."""
 
@@ -121,6 +121,25 @@ def test_the_described_class_leads_the_answer_where_its_words_alone_point_elsewh
 def test_ask_leads_with_the_file_its_file_ranking_puts_first(index: Index) -> None:
     for question in (QUESTION, "how is a binary operator expression parsed?", "what does expect return?"):
         assert index.ask(question, k=4).hits[0].path == index.ask(question, k=4, files=True).files[0].path
+
+
+def test_a_name_may_write_a_word_without_its_vowels(tmp_path: Path) -> None:
+    # `ctx`, `cfg`, `msg`: code drops a word's vowels as often as its ending.
+    assert {"ctx", "cfg", "msg", "idx"} <= _contractions("context") | _contractions("config") \
+        | _contractions("message") | _contractions("index")
+    assert _contractions("ctx") == set()  # a short word is written out
+    assert not any(set(form[1:]) & set("aeiou") for form in _contractions("application"))
+    root = make_repo(tmp_path / "web", {
+        "web/__init__.py": "",
+        "web/ctx.py": '"""State kept per request."""\n\n\nclass _AppCtxGlobals:\n    """A plain namespace."""\n\n'
+                      "    def get(self, name, default=None):\n        return self.__dict__.get(name, default)\n",
+        "web/app.py": '"""The application: request dispatch and its application context."""\n\n\n'
+                      "class Application:\n    def application_context(self):\n        return {}\n",
+    })
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        names = described_names(index._parts(), "where is the data of an application context stored?")
+    assert "_AppCtxGlobals" in names
 
 
 def test_the_span_is_the_narrowest_window_holding_every_word() -> None:
