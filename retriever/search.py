@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters, StoreHit
-from codeidx.core.paths import is_bulk_data
+from codeidx.core.paths import is_bulk_data, is_context
 from codeidx.core.ranking import MODES, RRF_K, levers
 from codeidx.indexer.sparse import sparse_query
 from codeidx.retriever import lanes
@@ -126,6 +126,11 @@ def _exact_signals(parts: Parts, query: str, filters: SearchFilters) -> dict[str
             found["trace"].extend(graph.chunk_ids_for(sym.path, sym.qualified_name))
     for ident in signals.identifiers:
         matches = graph.symbols_named(ident)
+        if ident in signals.defined:
+            # A name the query's own snippet defines (`def test_foo():`, `class Author(Model):`) is the
+            # reporter's; its namesakes in the repository's tests, benchmarks and examples are others'.
+            # The repository's code proper may be what the snippet pastes, and stays.
+            matches = [s for s in matches if not lanes.exercises(s.path) and not is_context(s.path)]
         # An exact qualified name beats a bare name that many classes share.
         matches.sort(key=lambda s: (s.qualified_name != ident, s.kind == "module", len(s.qualified_name)))
         for sym in matches[:5]:

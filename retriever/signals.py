@@ -23,6 +23,7 @@ class Signals:
     identifiers: tuple[str, ...]  # names that look like code: snake_case, CamelCase, dotted, called()
     paths: tuple[str, ...]
     frames: tuple[Frame, ...]  # innermost first, whatever order the trace printed them in
+    defined: frozenset[str] = frozenset()  # names the query's own code defines: `def test_foo(`, `class Foo:`
 
 
 # Python prints the innermost frame last ("most recent call last"), in both of its formats; every
@@ -45,6 +46,9 @@ _FRAME_PATTERNS = (
 )
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\."
                    r"(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|md|toml|ya?ml|json))\b")
+# A definition in a pasted snippet (Python, JS, Go, Rust, Java): the reporter's own code
+# (`def test_foo():`), or the repository's.
+_DEFINED = re.compile(r"\b(?:def|class|function|func|fn)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*[(:{<]")
 _WORD = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*)(?P<call>\(\))?")
 
 
@@ -61,7 +65,8 @@ def extract(query: str) -> Signals:
         word = m.group("name").replace("::", ".")
         if _looks_like_code(word, bool(m.group("call"))) and word not in path_set:
             identifiers.append(word)
-    return Signals(tuple(dict.fromkeys(identifiers)), paths, tuple(dict.fromkeys(frames)))
+    return Signals(tuple(dict.fromkeys(identifiers)), paths, tuple(dict.fromkeys(frames)),
+                   frozenset(m.group(1) for m in _DEFINED.finditer(query)))
 
 
 def _looks_like_code(word: str, called: bool) -> bool:

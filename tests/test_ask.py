@@ -442,3 +442,29 @@ def test_a_helper_the_question_names_is_not_ranked_down_as_a_test_but_a_named_te
     assert helper[0] == "tests/helpers/server.py"
     assert plain[0] == "shop/net.py"  # found by its words alone, a test still comes after the code
     assert named_test[0] == "shop/net.py" and "tests/test_net.py" in named_test
+
+
+def test_names_the_issues_own_snippet_defines_are_not_looked_up_in_tests_and_benchmarks(tmp_path: Path) -> None:
+    # An issue's repro defines its own `foo` and `Author`; the repository's tests and benchmarks have
+    # namesakes that are someone else's. A definition in the code proper is kept: a snippet may paste it.
+    root = make_repo(tmp_path / "blog", {
+        "blog/__init__.py": "",
+        "blog/query.py": '"""Query sets."""\n\n\nclass QuerySet:\n    def exclude(self, **filters):\n'
+                         '        """Rows that match none of the filters; a null field never matches."""\n'
+                         "        return [row for row in self.rows if not self._row_matches(row, filters)]\n\n"
+                         "    def _row_matches(self, row, filters):\n"
+                         "        return all(row.get(k) == v for k, v in filters.items())\n",
+        "tests/models.py": "class Author:\n    name = 'a'\n\n\nclass Book:\n    author = None\n",
+        "bench/rows.py": "def foo():\n    return [dict(name=str(n)) for n in range(1000)]\n",
+    })
+    issue = ("exclude() drops rows whose field is null\n\nWith these models:\n\n```python\n"
+             "class Author(Model):\n    name = CharField(null=True)\n\n\ndef foo():\n"
+             "    return Author.objects.exclude(name='x')\n```\n\nfoo() misses the authors without a name.")
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        answer = index.ask(issue, files=True, k=3)
+        pasted = index.ask("_row_matches is wrong for null values:\n\n```python\n    def _row_matches(self, row, filters):\n"
+                           "        return all(row.get(k) == v for k, v in filters.items())\n```", k=3)
+    assert answer.files[0].path == "blog/query.py"
+    assert not any("name" in h.reasons for h in answer.hits if h.path in ("tests/models.py", "bench/rows.py"))
+    assert pasted.hits[0].qualified_name == "QuerySet._row_matches" and "name" in pasted.hits[0].reasons
