@@ -189,9 +189,6 @@ def rank_files(hits: list[Hit], sizes: Mapping[str, int] | None = None, k: int =
               * (QUOTE_BOOST if path in quoting else 1.0) for path, s in per_file.items()}
     for rank, path in enumerate(pasted):
         ranked[path] = ranked.get(path, 0.0) + WEIGHTS["pasted"] / (RRF_K + rank + 1)
-    passed: dict[str, float] = defaultdict(float)
-    for test, module in (tested or {}).items():
-        passed[module] += WEIGHTS["tested"] * ranked.get(test, 0.0)
-    for module, score in passed.items():
-        ranked[module] = ranked.get(module, 0.0) + score
+    for test, module in (tested or {}).items():  # a module is never a test: no share is passed on twice
+        ranked[module] = ranked.get(module, 0.0) + WEIGHTS["tested"] * ranked.get(test, 0.0)
     return sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
