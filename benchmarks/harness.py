@@ -28,6 +28,9 @@ class Settings:
     modes: tuple[str, ...] = MODES
     max_tokens: tuple[int, ...] = (256,)
     extensions: tuple[str, ...] = (".py", ".pyi")
+    # Index the whole repository, tests and docs too, as `codeidx build` does: the ranking is then
+    # what a user's `ask --files` shows, and a test or a page can take a gold file's place.
+    whole_repo: bool = False
 
     def system(self, mode: str, tokens: int) -> str:
         return mode if len(self.max_tokens) == 1 else f"{mode}@{tokens}"
@@ -92,6 +95,9 @@ def _open_index(root: Path, settings: Settings, tokens: int):
     cache = settings.cache_dir / f"window-{tokens}" if settings.cache_dir else None
     # One cache per window: the cache is keyed by text, and a text longer than the smaller
     # window embeds differently in each.
+    if settings.whole_repo:
+        return Index.open(root, index_dir=f".codeidx-bench-whole-{tokens}", embed_max_tokens=tokens,
+                          cache_dir=str(cache) if cache else None)
     return Index.open(root, index_dir=f".codeidx-bench-{tokens}", embed_max_tokens=tokens,
                       cache_dir=str(cache) if cache else None, exclude=index_excludes(settings.extensions))
 

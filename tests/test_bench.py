@@ -216,6 +216,28 @@ def test_bench_localize_on_a_swe_bench_file(tmp_path: Path) -> None:
     assert scores["full@256"]["functions"]["acc@5"] == 1.0
 
 
+def test_bench_localize_whole_repo_ranks_what_ask_files_shows(tmp_path: Path) -> None:
+    """By default only the candidate source files are indexed; with --whole-repo the tests are too, as
+    `codeidx build` indexes them, so a test can stand in the ranking beside the gold file."""
+    repo = _shop(tmp_path / "clones" / "shop")
+    base = git(repo, "rev-parse", "HEAD~3").strip()
+    record = {"instance_id": "acme__shop-1", "repo": "acme/shop", "base_commit": base,
+              "patch": git(repo, "diff", "HEAD~3", "HEAD~2"), "test_patch": "",
+              "problem_statement": "tax_for(10, 0.5) is off: the tax on an amount rounds the wrong way"}
+    (tmp_path / "lite.jsonl").write_text(json.dumps(record) + "\n")
+    ranked = {}
+    for flags in ((), ("--whole-repo",)):
+        out = tmp_path / ("out" + "".join(flags))
+        done = _codeidx("bench", "localize", "--dataset", str(tmp_path / "lite.jsonl"), "--repos",
+                        str(tmp_path / "clones"), "--modes", "full", "--out", str(out), *flags)
+        assert done.returncode == 0, done.stderr
+        ranked[flags] = json.loads((out / "results.json").read_text())["instances"][0]["files"]["full"]
+    assert "whole repositories" in (tmp_path / "out--whole-repo" / "report.md").read_text()
+    assert ranked[()][0] == ranked[("--whole-repo",)][0] == "shop/billing.py"
+    assert "tests/test_billing.py" not in ranked[()]
+    assert "tests/test_billing.py" in ranked[("--whole-repo",)]
+
+
 def test_bench_bad_input_is_one_line(tmp_path: Path) -> None:
     missing = _codeidx("bench", "localize", "--dataset", str(tmp_path / "none.json"), "--repos", str(tmp_path))
     assert missing.returncode == 1 and missing.stderr.strip().startswith("Error: cannot read dataset")

@@ -67,9 +67,12 @@ bench.add_command(bench_embedders.embedders, "embedders")
 
 @bench.command()
 @_dataset("SWE-bench instances, JSON or JSON Lines.")
+@click.option("--whole-repo", is_flag=True,
+              help="Index the whole repository, tests and docs too, and rank as `ask --files` does "
+                   "(default: only the candidate source files are indexed).")
 @_common
 @handle_errors
-def localize(dataset: str, repos_dir: str, only: tuple[str, ...], **opts) -> None:
+def localize(dataset: str, repos_dir: str, only: tuple[str, ...], whole_repo: bool, **opts) -> None:
     """File and function localization on SWE-bench instances: issue text in, gold files out.
 
     \b
@@ -86,7 +89,8 @@ def localize(dataset: str, repos_dir: str, only: tuple[str, ...], **opts) -> Non
     for repo in {i.repo for i in instances}:
         find_clone(repos, repo)  # a missing clone fails now, not after an hour of other repositories
     _run_quality(instances, lambda i: Checkout(find_clone(repos, i.repo), work / i.repo.replace("/", "__")),
-                 work, f"SWE-bench localization ({Path(dataset).name})", **opts)
+                 work, f"SWE-bench localization ({Path(dataset).name}{', whole repositories' if whole_repo else ''})",
+                 whole_repo=whole_repo, **opts)
 
 
 @bench.command()
@@ -202,7 +206,8 @@ class _Calls:
 
 
 def _run_quality(instances, checkout_for, work: Path, title: str, *, modes: str, windows: tuple[int, ...],
-                 languages: tuple[str, ...], out_dir: str | None, as_json: bool, **_: object) -> None:
+                 languages: tuple[str, ...], out_dir: str | None, as_json: bool, whole_repo: bool = False,
+                 **_: object) -> None:
     from codeidx.benchmarks import summary
     from codeidx.benchmarks.corpus import extensions_for
     from codeidx.benchmarks.harness import Settings, run
@@ -215,7 +220,7 @@ def _run_quality(instances, checkout_for, work: Path, title: str, *, modes: str,
         raise CodeidxError(f"unknown mode {', '.join(sorted(unknown)) or '(none)'}: choose from {', '.join(MODES)}")
     settings = Settings(work_dir=work, cache_dir=work / "embedding-cache", modes=chosen,
                         max_tokens=tuple(dict.fromkeys(windows)) or (256,),
-                        extensions=extensions_for(frozenset(languages)))
+                        extensions=extensions_for(frozenset(languages)), whole_repo=whole_repo)
     command = "codeidx " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     machine = describe()
     _note(f"{len(instances)} instances; checkouts and indexes in {work}")
