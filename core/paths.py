@@ -22,6 +22,9 @@ PROSE_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc"})
 PROSE_NAMES = ("readme", "changes", "changelog", "history", "news", "license", "contributing", "authors")
 DATA_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".csv", ".xml", ".sql"})
 DATA_DIRS = frozenset({"fixtures", "fixture", "testdata", "data"})
+# gettext keeps each language's translated messages in an LC_MESSAGES folder, in whatever format the
+# project serves them (Sphinx ships a `sphinx.js` catalog beside each `.po`): data, however it is spelled.
+CATALOG_DIRS = frozenset({"LC_MESSAGES"})
 # Code under these folders documents or demonstrates the project rather than implementing it.
 DOC_DIRS = frozenset({"doc", "docs", "documentation", "example", "examples"})
 
@@ -33,16 +36,19 @@ def is_prose(path: str) -> bool:
 
 
 def is_bulk_data(path: str) -> bool:
-    """Data files of tests and data folders (fixtures, test cases, datasets): often thousands of small
-    YAML or JSON files whose meaning is in their keys and values, so the index keeps them by keywords
-    and names only and never spends the embedder on them."""
+    """Data files of tests and data folders (fixtures, test cases, datasets) and translation catalogs:
+    often thousands of small YAML or JSON files whose meaning is in their keys and values, or one
+    catalog per language, so the index keeps them by keywords and names only and never spends the
+    embedder on them."""
     p = PurePosixPath(path)
-    return p.suffix.lower() in DATA_SUFFIXES and (is_test_path(path) or any(part in DATA_DIRS for part in p.parts[:-1]))
+    return ((p.suffix.lower() in DATA_SUFFIXES
+             and (is_test_path(path) or any(part in DATA_DIRS for part in p.parts[:-1])))
+            or any(part in CATALOG_DIRS for part in p.parts[:-1]))
 
 
 def is_context(path: str) -> bool:
     """Files that explain or feed the code rather than implement it: prose, data, bulk configuration,
-    documentation and examples."""
+    translation catalogs, documentation and examples."""
     p = PurePosixPath(path)
     return (is_prose(path) or p.suffix.lower() in DATA_SUFFIXES
-            or any(part in DATA_DIRS or part in DOC_DIRS for part in p.parts[:-1]))
+            or any(part in DATA_DIRS or part in DOC_DIRS or part in CATALOG_DIRS for part in p.parts[:-1]))

@@ -3,10 +3,10 @@
 A question about behaviour is answered by the code that implements it. Documentation is context,
 so it goes after the code (its own lane) unless the question asks for the documentation;
 tests count less than the implementation they exercise unless the question is about tests;
-data and bulk configuration (fixtures, YAML, JSON) and the code in documentation and example
-folders (a `conf.py`, a tutorial's snippets) go with the documentation; and vendored third-party
-code counts less than the project's own, as tests do. A definition the question names is exempt,
-unless it is a test (`named_weight`).
+data, bulk configuration and translation catalogs (fixtures, YAML, JSON, `LC_MESSAGES/`) and the
+code in documentation and example folders (a `conf.py`, a tutorial's snippets) go with the
+documentation; and vendored third-party code counts less than the project's own, as tests do. A
+definition the question names is exempt, unless it is a test (`named_weight`).
 """
 from __future__ import annotations
 

@@ -275,8 +275,9 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
     assert [is_test_path(p) for p in ("tests/test_app.py", "src/testing.py", "pkg/conftest.py", "pkg/app.py")] == \
         [True, False, True, False]
     assert [is_context(p) for p in ("README", "docs/api.rst", "tests/data/a.py", "config.yaml", "app.py",
-                                          "doc/conf.py", "examples/hello.py", "src/docstring.py")] == \
-        [True, True, True, True, False, True, True, False]
+                                          "doc/conf.py", "examples/hello.py", "src/docstring.py",
+                                          "pkg/locale/de/LC_MESSAGES/pkg.js", "pkg/locale/__init__.py")] == \
+        [True, True, True, True, False, True, True, False, True, False]
     # What a query asks for is in its first line: an issue's body mentioning docs or tests asks for neither.
     issue = "Retry loop stops after one attempt\n\nThe docs say three attempts; my test shows one."
     assert not lanes.asks_for_docs(issue) and not lanes.asks_for_tests(issue)

@@ -355,17 +355,19 @@ def test_an_index_from_before_payload_lanes_gets_them_at_its_next_build(tmp_path
 def test_bulk_test_data_is_searchable_by_keywords_without_costing_the_embedder(tmp_path: Path) -> None:
     fixtures = {f"test/fixtures/dialects/ansi/case_{i:03}.yml": f"file:\n  statement:\n    keyword: frame_clause_{i:03}\n"
                 for i in range(150)}
-    data = {"data/regions.json": '{"regions": ["north", "south"]}\n'}
+    data = {"data/regions.json": '{"regions": ["north", "south"]}\n',
+            # a translation catalog in code's clothing (Sphinx ships one per language)
+            "shop/locale/de/LC_MESSAGES/shop.js": 'Catalog.add({"Invoice total": "Rechnungsbetrag"});\n'}
     root = make_repo(tmp_path / "shop", {**FILES, **fixtures, **data, "config/settings.yml": "currency: EUR\n"})
     with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
         built = index.build()
-        assert built.chunks_keyword_only == 151  # one chunk each; settings.yml is configuration, not bulk data
-        assert built.chunks_embedded == built.chunks - 151
+        assert built.chunks_keyword_only == 152  # one chunk each; settings.yml is configuration, not bulk data
+        assert built.chunks_embedded == built.chunks - 152
         status = index.status()
-        assert status.keyword_only == 151 and status.dense_coverage == 1.0
+        assert status.keyword_only == 152 and status.dense_coverage == 1.0
         assert index.search("frame_clause_137", k=3)[0].path == "test/fixtures/dialects/ansi/case_137.yml"
         assert index.search("which regions are there?", k=10, mode="dense")[0].path != "data/regions.json"
         again = index.build()  # none of them waits for a vector that will never come
         assert again.files_indexed == 0 and again.chunks_embedded == 0
     shown = CliRunner().invoke(cli, ["status", str(root)], catch_exceptions=False).output
-    assert "151 chunks of test and data files by keywords only" in shown and "up to date" in shown
+    assert "152 chunks of test and data files by keywords only" in shown and "up to date" in shown
