@@ -15,6 +15,7 @@ from codeidx.indexer.store_edge import (
     INDEXED_FIELDS,
     PREFETCH_FLOOR,
     UPSERT_BATCH,
+    dense_search,
     exact_matches,
     hybrid_query,
     payload_of,
@@ -40,6 +41,7 @@ class ServerStore:
         self.m = models
         self.client = client
         self.collection = collection
+        self._points: int | None = None  # counted for the next dense search after a write
         if not client.collection_exists(collection):
             client.create_collection(
                 collection,
@@ -54,6 +56,7 @@ class ServerStore:
         points = [m.PointStruct(id=c.id, payload=payload_of(c), vector={
             "sparse": m.SparseVector(indices=list(s.indices), values=list(s.values)),
             **({"dense": list(d)} if d is not None else {})}) for c, d, s in zip(chunks, dense, sparse)]
+        self._points = None
         for start in range(0, len(points), UPSERT_BATCH):
             self.client.upsert(self.collection, points[start:start + UPSERT_BATCH], wait=True)
 
@@ -70,6 +73,7 @@ class ServerStore:
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         if chunk_ids:
+            self._points = None
             self.client.delete(self.collection, self.m.PointIdsList(points=list(chunk_ids)), wait=True)
 
     def query(self, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,
@@ -81,8 +85,10 @@ class ServerStore:
         condition = self._filter(filters)
         prefetch = []
         if dense is not None:
+            if self._points is None:
+                self._points = self.count()
             prefetch.append(m.Prefetch(query=list(dense), using="dense", limit=max(fetch, PREFETCH_FLOOR),
-                                       filter=condition))
+                                       filter=condition, params=m.SearchParams(**dense_search(self._points))))
         if sparse is not None:
             vector = m.SparseVector(indices=list(sparse.indices), values=list(sparse.values))
             prefetch.append(m.Prefetch(query=vector, using="sparse", limit=max(fetch, PREFETCH_FLOOR),
@@ -90,7 +96,8 @@ class ServerStore:
         if len(prefetch) == 1:
             only = prefetch[0]
             return self.client.query_points(self.collection, query=only.query, using=only.using, limit=fetch,
-                                            query_filter=condition, with_payload=with_payload).points
+                                            query_filter=condition, with_payload=with_payload,
+                                            search_params=only.params).points
         # Edge's k, not the server's default of 2: search() adds these scores to its own
         # 1/(RRF_K + rank) signals.
         return self.client.query_points(self.collection, prefetch=prefetch, limit=fetch, with_payload=with_payload,

@@ -473,3 +473,32 @@ def test_a_released_store_reopens_on_its_next_call(store, dense):
     store.delete([CHUNKS[0].id])
     store.release()
     assert store.count() == len(CHUNKS) - 1
+
+
+# The nearest vectors, all of them
+
+def test_dense_search_finds_the_true_nearest_where_hnsw_would_miss_some(tmp_path: Path):
+    """Once a shard is optimised, Qdrant answers from an HNSW graph, which can leave out some of the
+    nearest vectors (and other ones after each build). A repository's index is small enough to be
+    searched exactly: the store's answer is the brute-force one."""
+    import numpy as np
+    import qdrant_edge
+
+    rng = np.random.default_rng(0)
+    dim, count = 512, 6000  # large enough for Edge to build its HNSW graph
+    vectors = rng.normal(size=(count, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    chunks = [replace(CHUNKS[0], id=str(uuid.uuid5(CHUNK_NAMESPACE, str(n))), path=f"m{n}.py") for n in range(count)]
+    store = open_store("edge", tmp_path, dim)
+    try:
+        store.upsert(chunks, vectors.tolist(), [sparse_vector("x")] * count)
+        store.flush()
+        store.optimize()
+        query = rng.normal(size=dim).astype(np.float32)
+        nearest = [chunks[n].id for n in np.argsort(-(vectors @ query))[:100]]
+        assert ids(store.query(query.tolist(), None, 100, ids_only=True)) == nearest
+        graph = store.shard.query(qdrant_edge.QueryRequest(
+            limit=100, query=qdrant_edge.Query.Nearest(query.tolist(), using="dense")))
+        assert len(set(nearest) - {str(p.id) for p in graph}) > 10  # what the HNSW search left out
+    finally:
+        store.close()
