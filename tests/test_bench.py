@@ -199,13 +199,17 @@ def test_bench_history_end_to_end(tmp_path: Path) -> None:
     assert git(repo, "status", "--porcelain") == ""  # the user's checkout is never touched
 
 
-def test_bench_localize_on_a_swe_bench_file(tmp_path: Path) -> None:
+def _billing_issue(tmp_path: Path, problem: str) -> Path:
+    """A SWE-bench file of one instance: the billing fix of `_shop`, asked about in `problem`."""
     repo = _shop(tmp_path / "clones" / "shop")
-    base = git(repo, "rev-parse", "HEAD~3").strip()
-    record = {"instance_id": "acme__shop-1", "repo": "acme/shop", "base_commit": base,
-              "patch": git(repo, "diff", "HEAD~3", "HEAD~2"), "test_patch": "",
-              "problem_statement": "Invoice totals are a cent off: the tax on an amount rounds the wrong way"}
+    record = {"instance_id": "acme__shop-1", "repo": "acme/shop", "base_commit": git(repo, "rev-parse", "HEAD~3").strip(),
+              "patch": git(repo, "diff", "HEAD~3", "HEAD~2"), "test_patch": "", "problem_statement": problem}
     (tmp_path / "lite.jsonl").write_text(json.dumps(record) + "\n")
+    return tmp_path / "lite.jsonl"
+
+
+def test_bench_localize_on_a_swe_bench_file(tmp_path: Path) -> None:
+    _billing_issue(tmp_path, "Invoice totals are a cent off: the tax on an amount rounds the wrong way")
     done = _codeidx("bench", "localize", "--dataset", str(tmp_path / "lite.jsonl"), "--repos",
                     str(tmp_path / "clones"), "--tokens", "128", "--tokens", "256", "--modes", "full", "--json")
     assert done.returncode == 0, done.stderr
@@ -219,12 +223,7 @@ def test_bench_localize_on_a_swe_bench_file(tmp_path: Path) -> None:
 def test_bench_localize_whole_repo_ranks_what_ask_files_shows(tmp_path: Path) -> None:
     """By default only the candidate source files are indexed; with --whole-repo the tests are too, as
     `codeidx build` indexes them, so a test can stand in the ranking beside the gold file."""
-    repo = _shop(tmp_path / "clones" / "shop")
-    base = git(repo, "rev-parse", "HEAD~3").strip()
-    record = {"instance_id": "acme__shop-1", "repo": "acme/shop", "base_commit": base,
-              "patch": git(repo, "diff", "HEAD~3", "HEAD~2"), "test_patch": "",
-              "problem_statement": "tax_for(10, 0.5) is off: the tax on an amount rounds the wrong way"}
-    (tmp_path / "lite.jsonl").write_text(json.dumps(record) + "\n")
+    _billing_issue(tmp_path, "tax_for(10, 0.5) is off: the tax on an amount rounds the wrong way")
     ranked = {}
     for flags in ((), ("--whole-repo",)):
         out = tmp_path / ("out" + "".join(flags))
