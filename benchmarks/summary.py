@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from codeidx.benchmarks.harness import InstanceResult
 from codeidx.benchmarks.metrics import KS, evaluate, mean, percentile
+from codeidx.core.paths import is_context, is_test_path
 
 if TYPE_CHECKING:
     from codeidx.benchmarks.perf import PerfResult
@@ -88,6 +89,17 @@ def latency_table(results: Sequence[InstanceResult]) -> str:
     return _table(["system", "queries", "p50 ms", "p95 ms"], rows)
 
 
+def others_table(results: Sequence[InstanceResult], depth: int = 5) -> str:
+    """The share of the top `depth` places held by tests, and by docs, data and examples (the
+    context lane): on a whole-repository index, what stands where a gold file could."""
+    rows = []
+    for system in systems_of(results):
+        tops = [p for r in results for p in r.files[system][:depth]]
+        rows.append([system, str(len(tops)), *(_num(sum(map(rule, tops)) / len(tops) if tops else 0.0)
+                                               for rule in (is_test_path, is_context))])
+    return _table(["system", f"top-{depth} places", "tests", "docs, data, examples"], rows)
+
+
 def _num(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
@@ -98,12 +110,16 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def report(results: Sequence[InstanceResult], title: str, command: str, machine: str) -> str:
-    """The Markdown a run prints: what ran where, then quality, indexing cost and query time."""
+def report(results: Sequence[InstanceResult], title: str, command: str, machine: str,
+           whole_repo: bool = False) -> str:
+    """The Markdown a run prints: what ran where, then quality, what else stands at the top of a
+    whole-repository ranking, indexing cost and query time."""
     return "\n\n".join([
         f"### {title}", f"Command: `{command}`  \nMachine: {machine}",
         f"File-level and function-level localization, {len(results)} instances "
-        f"(BM25 ranks the same files in the same run):", scores_table(score(results)),
+        f"(BM25 ranks the candidate files in the same run):", scores_table(score(results)),
+        *(["What holds the top 5 places besides the code (the whole repository indexed):", others_table(results)]
+          if whole_repo else []),
         "Indexing cost (one index per window, moved from commit to commit):", cost_table(results),
         "Search time per query (in-process, model loaded):", latency_table(results)])
 

@@ -231,7 +231,11 @@ def test_bench_localize_whole_repo_ranks_what_ask_files_shows(tmp_path: Path) ->
                         str(tmp_path / "clones"), "--modes", "full", "--out", str(out), *flags)
         assert done.returncode == 0, done.stderr
         ranked[flags] = json.loads((out / "results.json").read_text())["instances"][0]["files"]["full"]
-    assert "whole repositories" in (tmp_path / "out--whole-repo" / "report.md").read_text()
+    whole = (tmp_path / "out--whole-repo" / "report.md").read_text()
+    assert "whole repositories" in whole
+    # Of the shop's four files, BM25 ranks the three candidates; the test is one of codeidx's four.
+    assert "| bm25 | 3 | 0.000 | 0.000 |" in whole and "| full | 4 | 0.250 | 0.000 |" in whole
+    assert "besides the code" not in (tmp_path / "out" / "report.md").read_text()
     assert ranked[()][0] == ranked[("--whole-repo",)][0] == "shop/billing.py"
     assert "tests/test_billing.py" not in ranked[()]
     assert "tests/test_billing.py" in ranked[("--whole-repo",)]

@@ -234,7 +234,7 @@ def _run_quality(instances, checkout_for, work: Path, title: str, *, modes: str,
     if not results:
         raise CodeidxError("no instance could be scored: see the skipped lines above")
     scores = summary.score(results)
-    report = summary.report(results, title=title, command=command, machine=as_line(machine))
+    report = summary.report(results, title=title, command=command, machine=as_line(machine), whole_repo=whole_repo)
     if out_dir:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
