@@ -95,11 +95,10 @@ def _open_index(root: Path, settings: Settings, tokens: int):
     cache = settings.cache_dir / f"window-{tokens}" if settings.cache_dir else None
     # One cache per window: the cache is keyed by text, and a text longer than the smaller
     # window embeds differently in each.
-    if settings.whole_repo:
-        return Index.open(root, index_dir=f".codeidx-bench-whole-{tokens}", embed_max_tokens=tokens,
-                          cache_dir=str(cache) if cache else None)
-    return Index.open(root, index_dir=f".codeidx-bench-{tokens}", embed_max_tokens=tokens,
-                      cache_dir=str(cache) if cache else None, exclude=index_excludes(settings.extensions))
+    # A whole-repository index excludes what `codeidx build` would (the repository's own settings).
+    scope = {} if settings.whole_repo else {"exclude": index_excludes(settings.extensions)}
+    return Index.open(root, index_dir=f".codeidx-bench-{'whole-' if settings.whole_repo else ''}{tokens}",
+                      embed_max_tokens=tokens, cache_dir=str(cache) if cache else None, **scope)
 
 
 def _run_one(instance: Instance, checkout: Checkout, indexes: dict, settings: Settings) -> InstanceResult | str:
