@@ -25,8 +25,11 @@ DATA_DIRS = frozenset({"fixtures", "fixture", "testdata", "data"})
 # gettext keeps each language's translated messages in an LC_MESSAGES folder, in whatever format the
 # project serves them (Sphinx ships a `sphinx.js` catalog beside each `.po`): data, however it is spelled.
 CATALOG_DIRS = frozenset({"LC_MESSAGES"})
-# Code under these folders documents or demonstrates the project rather than implementing it.
-DOC_DIRS = frozenset({"doc", "docs", "documentation", "example", "examples"})
+# Code under these folders documents or demonstrates the project rather than implementing it: a
+# gallery's or a tutorial's scripts call the project's API by name, in the words of its docs, and so
+# match questions about that API better than the code that implements it.
+DOC_DIRS = frozenset({"doc", "docs", "documentation", "example", "examples", "tutorial", "tutorials",
+                      "gallery", "galleries", "demo", "demos", "samples"})
 
 
 def is_prose(path: str) -> bool:

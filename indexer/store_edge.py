@@ -25,7 +25,7 @@ CONTEXT_LANE = "context"
 CODE_LANE = "code"
 # Which lane rule the points' payloads follow (graph meta "lanes"); bump it when `paths.is_context`
 # changes, and the next build marks every point again.
-LANE_RULE = "2"
+LANE_RULE = "3"
 UPSERT_BATCH = 256
 # A glob cannot be a Qdrant condition; its literal prefix can. The rest is checked here over
 # this many times the wanted number of candidates.

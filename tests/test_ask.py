@@ -276,8 +276,10 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
         [True, False, True, False]
     assert [is_context(p) for p in ("README", "docs/api.rst", "tests/data/a.py", "config.yaml", "app.py",
                                           "doc/conf.py", "examples/hello.py", "src/docstring.py",
-                                          "pkg/locale/de/LC_MESSAGES/pkg.js", "pkg/locale/__init__.py")] == \
-        [True, True, True, True, False, True, True, False, True, False]
+                                          "pkg/locale/de/LC_MESSAGES/pkg.js", "pkg/locale/__init__.py",
+                                          "tutorials/intro/pyplot.py", "galleries/users_explain/axes.py",
+                                          "pkg/demo.py")] == \
+        [True, True, True, True, False, True, True, False, True, False, True, True, False]
     # What a query asks for is in its first line: an issue's body mentioning docs or tests asks for neither.
     issue = "Retry loop stops after one attempt\n\nThe docs say three attempts; my test shows one."
     assert not lanes.asks_for_docs(issue) and not lanes.asks_for_tests(issue)

@@ -198,6 +198,14 @@ def test_bench_history_end_to_end(tmp_path: Path) -> None:
     assert "![file recall@k](recall.png)" in (out / "report.md").read_text()
     assert git(repo, "status", "--porcelain") == ""  # the user's checkout is never touched
 
+    whole = _codeidx("bench", "history", str(repo), "--count", "3", "--modes", "full", "--whole-repo",
+                     "--work-dir", str(tmp_path / "work"), "--out", str(tmp_path / "whole"))
+    assert whole.returncode == 0, whole.stderr
+    assert "history of shop (3 commits, whole repository)" in whole.stdout and "besides the code" in whole.stdout
+    ranked = [i["files"]["full"] for i in json.loads((tmp_path / "whole" / "results.json").read_text())["instances"]]
+    assert any("tests/test_billing.py" in files for files in ranked)  # indexed, and ranked below its module
+    assert [files[0] for files in ranked] == ["shop/storage.py", "shop/network.py", "shop/billing.py"]
+
 
 def _billing_issue(tmp_path: Path, problem: str) -> Path:
     """A SWE-bench file of one instance: the billing fix of `_shop`, asked about in `problem`."""

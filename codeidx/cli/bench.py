@@ -31,6 +31,9 @@ def _common(fn):
         click.option("--lang", "languages", multiple=True, default=("python",), show_default=True,
                      help="Languages whose non-test files are ranked."),
         click.option("--limit", type=click.IntRange(1), help="At most this many instances."),
+        click.option("--whole-repo", is_flag=True,
+                     help="Index the whole repository, tests and docs too, and rank as `ask --files` does "
+                          "(default: only the candidate source files are indexed)."),
         click.option("--out", "out_dir", type=click.Path(file_okay=False),
                      help="Write results.json, report.md and recall.png here."),
         click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON."),
@@ -67,12 +70,9 @@ bench.add_command(bench_embedders.embedders, "embedders")
 
 @bench.command()
 @_dataset("SWE-bench instances, JSON or JSON Lines.")
-@click.option("--whole-repo", is_flag=True,
-              help="Index the whole repository, tests and docs too, and rank as `ask --files` does "
-                   "(default: only the candidate source files are indexed).")
 @_common
 @handle_errors
-def localize(dataset: str, repos_dir: str, only: tuple[str, ...], whole_repo: bool, **opts) -> None:
+def localize(dataset: str, repos_dir: str, only: tuple[str, ...], **opts) -> None:
     """File and function localization on SWE-bench instances: issue text in, gold files out.
 
     \b
@@ -89,8 +89,8 @@ def localize(dataset: str, repos_dir: str, only: tuple[str, ...], whole_repo: bo
     for repo in {i.repo for i in instances}:
         find_clone(repos, repo)  # a missing clone fails now, not after an hour of other repositories
     _run_quality(instances, lambda i: Checkout(find_clone(repos, i.repo), work / i.repo.replace("/", "__")),
-                 work, f"SWE-bench localization ({Path(dataset).name}{', whole repositories' if whole_repo else ''})",
-                 whole_repo=whole_repo, **opts)
+                 work, f"SWE-bench localization ({Path(dataset).name}"
+                       f"{', whole repositories' if opts['whole_repo'] else ''})", **opts)
 
 
 @bench.command()
@@ -182,7 +182,8 @@ def history(path: str, count: int, **opts) -> None:
     instances = mine_commits(repo, count, extensions_for(frozenset(opts["languages"])))
     work = Path(opts["work_dir"] or Path(tempfile.gettempdir()) / f"codeidx-bench-{repo.name}")
     _run_quality(instances, lambda i: Checkout(repo, work / repo.name), work,
-                 f"history of {repo.name} ({len(instances)} commits)", **opts)
+                 f"history of {repo.name} ({len(instances)} commits"
+                 f"{', whole repository' if opts['whole_repo'] else ''})", **opts)
 
 
 class _Calls:
@@ -206,7 +207,7 @@ class _Calls:
 
 
 def _run_quality(instances, checkout_for, work: Path, title: str, *, modes: str, windows: tuple[int, ...],
-                 languages: tuple[str, ...], out_dir: str | None, as_json: bool, whole_repo: bool = False,
+                 languages: tuple[str, ...], out_dir: str | None, as_json: bool, whole_repo: bool,
                  **_: object) -> None:
     from codeidx.benchmarks import summary
     from codeidx.benchmarks.corpus import extensions_for
