@@ -171,8 +171,10 @@ def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = 
         tested = _tested(parts, pool, on)
     paths = list(dict.fromkeys(h.path for h in pool))
     sizes = parts.graph.chunk_counts(paths) if "file-length" in on else None
-    ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, sizes, k, quoting, pasted, tested)]
-    return tuple(code_first(query, ranked, lambda f: f.path) if "lanes" in on else ranked)
+    ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, sizes, len(paths), quoting, pasted, tested)]
+    # The lanes order every file of the pool before the cut: a file of code past the k best scores
+    # comes before the pages and data that scored above it, as it would if they had scored lower.
+    return tuple((code_first(query, ranked, lambda f: f.path) if "lanes" in on else ranked)[:k])
 
 
 def _tested(parts: Parts, pool: list[Hit], on: frozenset[str]) -> dict[str, str]:

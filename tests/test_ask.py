@@ -359,6 +359,25 @@ def test_the_projects_own_code_comes_before_vendored_copies_examples_and_benchma
     assert files.index("benchmarks/bench_discount.py") > files.index("shop/pricing.py")
 
 
+def test_code_past_the_best_scores_comes_before_the_pages_that_scored_above_it(tmp_path: Path) -> None:
+    from codeidx.retriever.ask import rank
+
+    page = "# {title}\n\nA percentage discount is taken off a price at checkout; {rest}\n"
+    root = make_repo(tmp_path / "shop", {
+        "shop/pricing.py": PRICING,
+        "shop/cart.py": 'def total(prices):\n    """The sum of a cart\'s prices."""\n    return sum(prices)\n',
+        **{f"docs/{name}.md": page.format(title=name.title(), rest=f"see the {name} page for more.")
+           for name in ("discounts", "sales", "coupons")},
+    })
+    question = "how is a percentage discount taken off a price?"
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        unlaned = [f.path for f in rank(index._parts(), question, k=5, files=True, mode="full-no-lanes")[1]]
+        laned = [f.path for f in index.ask(question, files=True, k=2).files]
+    assert unlaned.index("shop/cart.py") > 2  # two pages, at least, scored above it
+    assert laned == ["shop/pricing.py", "shop/cart.py"]
+
+
 def test_files_are_ranked_by_their_best_chunk_and_a_length_normalised_share_of_the_rest() -> None:
     from codeidx.retriever.search import Hit, rank_files
 
