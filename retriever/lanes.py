@@ -40,6 +40,13 @@ _ASKS_TESTS = re.compile(r"\b(tests?|testing|tested|fixtures?|conftest|bench|ben
 # Test and benchmark hits count this much of their score when the question is not about them,
 # vendored hits always: still found, but below the project's own code.
 TEST_DAMPING = 0.6
+# A report (a pasted issue, a commit message: anything not phrased as a question) points at code to
+# change, and its reproduction is written as the tests are, so they match it more than they match a
+# question: less of their score, unless it is about tests. A question asks how the code behaves,
+# and a test shows that too.
+REPORT_TEST_DAMPING = 0.45
+_QUESTION = re.compile(r"^\s*(?:how|what|why|where|when|which|who|whose|is|are|does|do|did|can|could|should|would|"
+                       r"will|was|were|has|have|in what|under what)\b", re.I)
 # A question about a test is mostly answered by the code it exercises as well, so tests stay a little
 # below that code even then.
 ASKED_TEST_DAMPING = 0.8
@@ -69,6 +76,12 @@ def asks_for_tests(query: str) -> bool:
     return bool(_ASKS_TESTS.search(_the_ask(query)))
 
 
+def is_question(query: str) -> bool:
+    """Phrased as a question: its first line ends with a question mark or opens with a question word."""
+    ask = _the_ask(query).rstrip()
+    return ask.endswith("?") or bool(_QUESTION.match(ask))
+
+
 def _the_ask(query: str) -> str:
     """What a query asks for is in its first line: a question, or a pasted issue's title. The body
     of an issue or a trace describes a situation ("the docs build fails", "in my test"), and on
@@ -83,8 +96,9 @@ def exercises(path: str) -> bool:
 
 def path_weight(query: str) -> Callable[[str], float]:
     """A path's share of its score: vendored code damped, and tests and benchmarks unless the query
-    is about them."""
-    tests = ASKED_TEST_DAMPING if asks_for_tests(query) else TEST_DAMPING
+    is about them (more in a report than in a question)."""
+    tests = (ASKED_TEST_DAMPING if asks_for_tests(query) else TEST_DAMPING if is_question(query)
+             else REPORT_TEST_DAMPING)
 
     def weight(path: str) -> float:
         return (tests if exercises(path) else 1.0) * (VENDOR_DAMPING if is_vendored(path) else 1.0)

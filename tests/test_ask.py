@@ -294,6 +294,13 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
     why, which = lanes.path_weight("why does the retry loop stop?"), lanes.path_weight("which test checks the retry loop?")
     # Asked about, tests count more, but still below the code they exercise.
     assert why("tests/test_retry.py") == lanes.TEST_DAMPING < which("tests/test_retry.py") < 1.0
+    # A report (an issue, a commit message) is written as its reproduction, as tests are: they count less.
+    report = lanes.path_weight(issue)
+    assert report("tests/test_retry.py") == lanes.REPORT_TEST_DAMPING < lanes.TEST_DAMPING
+    assert report("src/retry.py") == 1.0
+    assert [lanes.is_question(q) for q in ("why does the retry loop stop?", "Where is the timeout set",
+                                           "Retry count ignored?\n\nSteps: ...", issue,
+                                           "Howto: retry loop stops")] == [True, True, True, False, False]
     assert why("src/retry.py") == which("src/retry.py") == 1.0
     # Vendored code counts less than the project's own; a monorepo's top-level packages/ is its own.
     assert [lanes.is_vendored(p) for p in ("requests/packages/urllib3/response.py", "packages/core/index.js",
