@@ -437,6 +437,9 @@ def _mark_lanes(graph: Graph, store: "Store") -> None:
     context = [p for p in paths if is_context(p)]
     store.set_lane(graph.chunk_ids(context), CONTEXT_LANE)
     store.set_lane(graph.chunk_ids([p for p in paths if not is_context(p)]), CODE_LANE)
+    optimize = getattr(store, "optimize", None)
+    if optimize is not None:  # every point was written again: vacuum the old versions (store_edge.VACUUM)
+        optimize()
     graph.set_meta(lanes=LANE_RULE)
 
 

@@ -40,13 +40,15 @@ _ASKS_TESTS = re.compile(r"\b(tests?|testing|tested|fixtures?|conftest|bench|ben
 # Test and benchmark hits count this much of their score when the question is not about them,
 # vendored hits always: still found, but below the project's own code.
 TEST_DAMPING = 0.6
-# A report (a pasted issue, a commit message: anything not phrased as a question) points at code to
+# A report (a pasted issue, a commit message: prose not phrased as a question) points at code to
 # change, and its reproduction is written as the tests are, so they match it more than they match a
 # question: less of their score, unless it is about tests. A question asks how the code behaves,
-# and a test shows that too.
+# and a test shows that too; a name or a few keywords look something up, wherever it is.
 REPORT_TEST_DAMPING = 0.45
-_QUESTION = re.compile(r"^\s*(?:how|what|why|where|when|which|who|whose|is|are|does|do|did|can|could|should|would|"
-                       r"will|was|were|has|have|in what|under what)\b", re.I)
+REPORT_WORDS = 4  # a first line this long, or more than one line, is prose
+# A question without its question mark still opens with a question word; "Do not log ..." opens a
+# report, so the auxiliaries count only with the mark.
+_QUESTION = re.compile(r"^\s*(?:how|what|why|where|when|which|who|whose|in what|under what)\b", re.I)
 # A question about a test is mostly answered by the code it exercises as well, so tests stay a little
 # below that code even then.
 ASKED_TEST_DAMPING = 0.8
@@ -76,10 +78,12 @@ def asks_for_tests(query: str) -> bool:
     return bool(_ASKS_TESTS.search(_the_ask(query)))
 
 
-def is_question(query: str) -> bool:
-    """Phrased as a question: its first line ends with a question mark or opens with a question word."""
+def is_report(query: str) -> bool:
+    """Prose that is not a question: more than one line, or a first line of `REPORT_WORDS` words or
+    more, that neither ends with a question mark nor opens with a question word."""
     ask = _the_ask(query).rstrip()
-    return ask.endswith("?") or bool(_QUESTION.match(ask))
+    prose = len(ask.split()) >= REPORT_WORDS or len([line for line in query.splitlines() if line.strip()]) > 1
+    return prose and not ask.endswith("?") and not _QUESTION.match(ask)
 
 
 def _the_ask(query: str) -> str:
@@ -97,8 +101,8 @@ def exercises(path: str) -> bool:
 def path_weight(query: str) -> Callable[[str], float]:
     """A path's share of its score: vendored code damped, and tests and benchmarks unless the query
     is about them (more in a report than in a question)."""
-    tests = (ASKED_TEST_DAMPING if asks_for_tests(query) else TEST_DAMPING if is_question(query)
-             else REPORT_TEST_DAMPING)
+    tests = (ASKED_TEST_DAMPING if asks_for_tests(query) else REPORT_TEST_DAMPING if is_report(query)
+             else TEST_DAMPING)
 
     def weight(path: str) -> float:
         return (tests if exercises(path) else 1.0) * (VENDOR_DAMPING if is_vendored(path) else 1.0)

@@ -502,3 +502,66 @@ def test_dense_search_finds_the_true_nearest_where_hnsw_would_miss_some(tmp_path
         assert len(set(nearest) - {str(p.id) for p in graph}) > 10  # what the HNSW search left out
     finally:
         store.close()
+
+
+
+def test_an_updated_edge_store_weighs_keywords_as_a_fresh_one_once_optimized(tmp_path: Path):
+    """Qdrant's keyword weights (IDF) count the old versions an update leaves in an optimized segment
+    until it is vacuumed, at Qdrant's defaults only once a fifth of it is. The store vacuums whatever
+    is left when it optimizes, so an index updated build after build ranks keywords as a fresh build
+    of the same files does."""
+    import numpy as np
+
+    count, dim = 6000, 512  # enough vectors for Edge to index the segment, which updates leave as it was
+    words = ("alpha", "beta", "gamma", "delta")
+    chunks = [replace(CHUNKS[0], id=str(uuid.uuid5(CHUNK_NAMESPACE, str(n))), path=f"m{n}.py",
+                      embed_text=f"{words[n % 4]} item{n}") for n in range(count)]
+    vectors = np.random.default_rng(0).normal(size=(count, dim)).astype(np.float32).tolist()
+    sparse = [sparse_vector(c.embed_text) for c in chunks]
+    query = sparse_query("alpha beta")
+    stores = []
+    for name in ("fresh", "updated"):
+        (tmp_path / name).mkdir()
+        store = open_store("edge", tmp_path / name, dim)
+        stores.append(store)
+        store.upsert(chunks, vectors, sparse)
+        store.flush()
+        store.optimize()
+    fresh, updated = stores
+    try:
+        edited = range(0, count, 20)  # one file in twenty written again by the next build
+        updated.upsert([chunks[n] for n in edited], [vectors[n] for n in edited], [sparse[n] for n in edited])
+        updated.flush()
+
+        def scores(store) -> list[float]:
+            return sorted(round(h.score, 4) for h in store.query(None, query, 20))
+
+        assert scores(updated) != scores(fresh)  # the edited chunks' words counted twice
+        updated.optimize()
+        assert scores(updated) == scores(fresh)
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_a_shard_made_before_the_vacuum_setting_gets_it_when_opened(tmp_path: Path):
+    import json
+
+    import qdrant_edge as q
+
+    from codeidx.indexer.store_edge import VACUUM
+
+    (tmp_path / "old").mkdir()
+    old = q.EdgeShard.create(str(tmp_path / "old" / "vectors"), q.EdgeConfig(
+        vectors={"dense": q.EdgeVectorParams(size=4, distance=q.Distance.Cosine)},
+        sparse_vectors={"sparse": q.EdgeSparseVectorParams(modifier=q.Modifier.Idf)}))
+    old.close()
+    store = open_store("edge", tmp_path / "old", 4)
+    try:
+        store.upsert(CHUNKS[:1], [[1.0, 0.0, 0.0, 0.0]], [sparse_vector(CHUNKS[0].embed_text)])
+        store.flush()
+        assert store.count() == 1
+    finally:
+        store.close()
+    optimizers = json.loads((tmp_path / "old" / "vectors" / "edge_config.json").read_text())["optimizers"]
+    assert {key: optimizers[key] for key in VACUUM} == VACUUM
