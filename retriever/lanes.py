@@ -82,7 +82,7 @@ def is_report(query: str) -> bool:
     """Prose that is not a question: more than one line, or a first line of `REPORT_WORDS` words or
     more, that neither ends with a question mark nor opens with a question word."""
     ask = _the_ask(query).rstrip()
-    prose = len(ask.split()) >= REPORT_WORDS or len([line for line in query.splitlines() if line.strip()]) > 1
+    prose = len(ask.split()) >= REPORT_WORDS or "\n" in query.strip()
     return prose and not ask.endswith("?") and not _QUESTION.match(ask)
 
 
