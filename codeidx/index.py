@@ -26,11 +26,11 @@ from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError, DamagedIndexError, IndexMismatchError, NoIndexError
 from codeidx.core.home import cache_dir, ensure_home, index_home
 from codeidx.core.models import SearchFilters
-from codeidx.core.paths import is_context
+from codeidx.core.paths import LANE_RULE, lane_of
 from codeidx.indexer.embedder import embedder_name
 from codeidx.indexer.graph import SCHEMA_VERSION, Graph
 from codeidx.indexer.plan import Plan, make_plan
-from codeidx.indexer.store_edge import CODE_LANE, CONTEXT_LANE, LANE_RULE, shard_files_present
+from codeidx.indexer.store_edge import shard_files_present
 from codeidx.indexer.walker import walk
 
 OPTIMIZE_AFTER = 0.1  # share of the files a build must rewrite before the store is optimized
@@ -433,10 +433,11 @@ def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int,
 def _mark_lanes(graph: Graph, store: "Store") -> None:
     """Give every stored point the lane today's rule gives its path, so code-only queries filter in
     the store; an index from before that rule gets it without re-embedding."""
-    paths = sorted(graph.files())
-    context = [p for p in paths if is_context(p)]
-    store.set_lane(graph.chunk_ids(context), CONTEXT_LANE)
-    store.set_lane(graph.chunk_ids([p for p in paths if not is_context(p)]), CODE_LANE)
+    by_lane: dict[str, list[str]] = {}
+    for path in sorted(graph.files()):
+        by_lane.setdefault(lane_of(path), []).append(path)
+    for lane, paths in by_lane.items():
+        store.set_lane(graph.chunk_ids(paths), lane)
     optimize = getattr(store, "optimize", None)
     if optimize is not None:  # every point was written again: vacuum the old versions (store_edge.VACUUM)
         optimize()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
-from codeidx.core.paths import is_context
+from codeidx.core.paths import lane_of
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class SearchFilters:
     path_glob: str | None = None
     language: str | None = None
     kind: str | None = None
-    code_only: bool = False  # leave out the docs' lane (prose, data, docs folders): `paths.is_context`
+    left_out: tuple[str, ...] = ()  # lanes (`paths.lane_of`) to leave out, in the store itself
 
     @property
     def path_prefix(self) -> str:
@@ -103,7 +103,12 @@ class SearchFilters:
         return ((not self.language or payload.get("language") == self.language)
                 and (not self.kind or payload.get("kind") == self.kind)
                 and (not self.path_glob or _glob_match(payload.get("path", ""), self.path_glob))
-                and (not self.code_only or not is_context(payload.get("path", ""))))
+                and (not self.left_out or _lane(payload) not in self.left_out))
+
+
+def _lane(payload: dict) -> str:
+    """A point's lane as the store filtered on it; by its path where it was stored before lanes."""
+    return payload.get("lane") or lane_of(payload.get("path", ""))
 
 
 def _glob_match(path: str, glob: str) -> bool:

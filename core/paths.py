@@ -38,6 +38,22 @@ def is_prose(path: str) -> bool:
     return p.suffix.lower() in PROSE_SUFFIXES or p.name.lower().startswith(PROSE_NAMES)
 
 
+# A project's history: changelogs, release notes and their fragments (towncrier's `changelog.d/`,
+# `newsfragments/`, a `releases/` folder of pages). They name every part they ever changed, in the words
+# of its issues, and answer when something changed, not how it works.
+CHANGELOG_NAMES = ("changes", "changelog", "history", "news", "release-notes", "release_notes", "releasenotes",
+                   "whatsnew", "whats_new", "whats-new")
+CHANGELOG_FOLDER_WORDS = ("change", "release", "whats", "news")
+
+
+def is_changelog(path: str) -> bool:
+    """A page of the project's history: a changelog by its name, or any page in a folder named for
+    changes, releases, news or what's new."""
+    p = PurePosixPath(path)
+    return is_prose(path) and (p.name.lower().startswith(CHANGELOG_NAMES)
+                               or any(word in part.lower() for part in p.parts[:-1] for word in CHANGELOG_FOLDER_WORDS))
+
+
 def is_bulk_data(path: str) -> bool:
     """Data files of tests and data folders (fixtures, test cases, datasets) and translation catalogs:
     often thousands of small YAML or JSON files whose meaning is in their keys and values, or one
@@ -49,9 +65,32 @@ def is_bulk_data(path: str) -> bool:
             or any(part in CATALOG_DIRS for part in p.parts[:-1]))
 
 
+BENCH_DIRS = frozenset({"bench", "benchmark", "benchmarks"})  # they exercise the code as tests do
+
+
+def exercises(path: str) -> bool:
+    """Code that runs the project's code rather than being it: tests and benchmarks."""
+    return is_test_path(path) or any(part in BENCH_DIRS for part in PurePosixPath(path).parts[:-1])
+
+
 def is_context(path: str) -> bool:
     """Files that explain or feed the code rather than implement it: prose, data, bulk configuration,
     translation catalogs, documentation and examples."""
     p = PurePosixPath(path)
     return (is_prose(path) or p.suffix.lower() in DATA_SUFFIXES
             or any(part in DATA_DIRS or part in DOC_DIRS or part in CATALOG_DIRS for part in p.parts[:-1]))
+
+
+# A chunk's lane in the store's payloads, so that a query can leave a lane out in the store itself:
+# thousands of fixtures, pages, release notes or test files cannot then fill the candidates of the code.
+CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
+# Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
+# next build marks every point again.
+LANE_RULE = "4"
+
+
+def lane_of(path: str) -> str:
+    """The history before the other context, context (docs, data, examples) before tests: a test's
+    fixture file is data."""
+    return (HISTORY_LANE if is_changelog(path) else CONTEXT_LANE if is_context(path)
+            else TEST_LANE if exercises(path) else CODE_LANE)

@@ -15,18 +15,10 @@ from typing import IO, Callable, Sequence
 
 from codeidx.core.errors import StoreError
 from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
-from codeidx.core.paths import is_context
+from codeidx.core.paths import lane_of
 from codeidx.core.ranking import RRF_K
 
 INDEXED_FIELDS = ("path", "language", "kind", "lane")
-# The docs' lane in a payload: a code-only query leaves these points out in the store itself, so
-# thousands of fixtures or pages cannot fill its candidates (indexes built before have no lane:
-# `hybrid_query` checks their paths instead).
-CONTEXT_LANE = "context"
-CODE_LANE = "code"
-# Which lane rule the points' payloads follow (graph meta "lanes"); bump it when `paths.is_context`
-# changes, and the next build marks every point again.
-LANE_RULE = "3"
 UPSERT_BATCH = 256
 # Qdrant weighs a keyword (IDF) over every version of a point that a segment still holds: an update
 # or a delete leaves the old one until the segment is vacuumed, at its defaults only once a fifth of
@@ -55,7 +47,7 @@ def payload_of(chunk: Chunk) -> dict:
             "qualified_name": chunk.qualified_name, "signature": chunk.signature, "docstring": chunk.docstring,
             "start_line": chunk.start_line, "end_line": chunk.end_line, "part": chunk.part,
             "content_hash": chunk.content_hash, "text": chunk.text,
-            "lane": CONTEXT_LANE if is_context(chunk.path) else CODE_LANE}
+            "lane": lane_of(chunk.path)}
 
 
 def hybrid_query(search: Callable, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,
@@ -66,7 +58,8 @@ def hybrid_query(search: Callable, dense: Sequence[float] | None, sparse: Sparse
     sparse = sparse if sparse is not None and sparse.indices else None
     if dense is None and sparse is None:
         return []
-    check = bool(filters.path_glob or filters.code_only)
+    # Indexes built before lanes have none in their payloads: their paths are checked here instead.
+    check = bool(filters.path_glob or filters.left_out)
     fetch = limit * GLOB_OVERFETCH if filters.path_glob else limit
     points = search(filters, dense, sparse, fetch, not ids_only or check)
     hits = [StoreHit(str(p.id), float(p.score), dict(p.payload or {})) for p in points]
@@ -219,7 +212,8 @@ class EdgeStore:
         must = [q.FieldCondition(key=key, match=q.MatchValue(value)) for key, value in exact_matches(filters)]
         if filters.path_prefix:
             must.append(q.FieldCondition(key="path", match=q.MatchPrefix(filters.path_prefix)))
-        must_not = [q.FieldCondition(key="lane", match=q.MatchValue(CONTEXT_LANE))] if filters.code_only else []
+        left_out = filters.left_out
+        must_not = [q.FieldCondition(key="lane", match=q.MatchAny(list(left_out)))] if left_out else []
         return q.Filter(must=must, must_not=must_not) if must or must_not else None
 
     def retrieve(self, chunk_ids: Sequence[str]) -> list[StoreHit]:

@@ -11,7 +11,6 @@ from codeidx.core.errors import StoreError, first_line
 from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
 from codeidx.core.ranking import RRF_K
 from codeidx.indexer.store_edge import (
-    CONTEXT_LANE,
     INDEXED_FIELDS,
     PREFETCH_FLOOR,
     UPSERT_BATCH,
@@ -113,7 +112,8 @@ class ServerStore:
         prefix = prefix[:prefix.rfind("/") + 1]
         if any(ch.isalnum() for ch in prefix):
             must.append(m.FieldCondition(key="path", match=m.MatchText(text=prefix)))
-        must_not = [m.FieldCondition(key="lane", match=m.MatchValue(value=CONTEXT_LANE))] if filters.code_only else []
+        left_out = filters.left_out
+        must_not = [m.FieldCondition(key="lane", match=m.MatchAny(any=list(left_out)))] if left_out else []
         return m.Filter(must=must, must_not=must_not) if must or must_not else None
 
     def retrieve(self, chunk_ids: Sequence[str]) -> list[StoreHit]:

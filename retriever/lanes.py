@@ -14,15 +14,13 @@ import re
 from pathlib import PurePosixPath
 from typing import Callable, Sequence, TypeVar
 
-from codeidx.core.paths import is_context, is_test_path
+from codeidx.core.paths import exercises, is_changelog, is_context
 from codeidx.indexer.sparse import STOPWORDS
 
 # Third-party code copied into the tree. `packages` only below the top level: at the top it is a
 # monorepo's own packages, inside a package (requests/packages/urllib3) a vendored copy.
 VENDOR_DIRS = frozenset({"vendor", "vendored", "_vendor", "third_party", "thirdparty", "extern", "externals"})
 NESTED_VENDOR_DIRS = frozenset({"packages"})
-# Benchmarks exercise the code as tests do, so they rank below it as tests do.
-BENCH_DIRS = frozenset({"bench", "benchmark", "benchmarks"})
 ASK_CHARS = 1000  # of a query's first line, read for what it asks for
 # Words by which a question asks for the documentation rather than the code. The project's own
 # documents (the docs, the README, the changelog) are asked for whatever follows: "the docs build"
@@ -36,6 +34,8 @@ _NOUN = re.compile(r"(?:\s+|-)([a-z]+)\b")
 _KEEPS_DOCS = STOPWORDS | frozenset(
     "about which what where how why when been should does do did can could would say says said describe "
     "describes explain explains mention mentions show shows section sections".split())
+# Words by which a question asks for the project's history (`paths.is_changelog`), not for how it works.
+_ASKS_HISTORY = re.compile(r"\b(change ?logs?|release notes?|what'?s new|news ?fragments?)\b", re.I)
 _ASKS_TESTS = re.compile(r"\b(tests?|testing|tested|fixtures?|conftest|bench|benchmarks?)\b", re.I)
 # Test and benchmark hits count this much of their score when the question is not about them,
 # vendored hits always: still found, but below the project's own code.
@@ -93,11 +93,6 @@ def _the_ask(query: str) -> str:
     return next((line for line in query.splitlines() if line.strip()), "")[:ASK_CHARS]
 
 
-def exercises(path: str) -> bool:
-    """Code that runs the project's code rather than being it: tests and benchmarks."""
-    return is_test_path(path) or any(part in BENCH_DIRS for part in PurePosixPath(path).parts[:-1])
-
-
 def path_weight(query: str) -> Callable[[str], float]:
     """A path's share of its score: vendored code damped, and tests and benchmarks unless the query
     is about them (more in a report than in a question)."""
@@ -118,8 +113,16 @@ def named_weight(path: str, qualified_name: str) -> float:
     return TEST_DAMPING if named_test else 1.0
 
 
+def asks_for_history(query: str) -> bool:
+    return bool(_ASKS_HISTORY.search(_the_ask(query)))
+
+
 def code_first(query: str, items: Sequence[T], path_of: Callable[[T], str]) -> list[T]:
-    """The same items, code before context (each lane in its own order), unless the query asks for docs."""
-    if asks_for_docs(query):
+    """The same items, code before context before the project's history (each lane in its own order);
+    when the query asks for docs, the docs join the code, and when it asks for the history, all is
+    in one lane."""
+    if asks_for_history(query):
         return list(items)
-    return ([i for i in items if not is_context(path_of(i))] + [i for i in items if is_context(path_of(i))])
+    order = (lambda path: is_changelog(path)) if asks_for_docs(query) else \
+        (lambda path: 2 if is_changelog(path) else 1 if is_context(path) else 0)
+    return sorted(items, key=lambda i: order(path_of(i)))  # stable: each lane keeps its order

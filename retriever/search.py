@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters, StoreHit
-from codeidx.core.paths import is_bulk_data, is_context
+from codeidx.core.paths import CONTEXT_LANE, HISTORY_LANE, TEST_LANE, exercises, is_bulk_data, is_context
 from codeidx.core.ranking import MODES, RRF_K, levers
 from codeidx.indexer.sparse import sparse_query
 from codeidx.retriever import lanes
@@ -28,6 +28,7 @@ from codeidx.retriever.signals import extract
 # neighbour's: both are one step from the evidence.
 WEIGHTS = {"trace": 3.0, "name": 2.0, "described": 1.0, "pasted": 1.0, "path": 0.7, "graph": 0.15, "tested": 0.15}
 CANDIDATES = 50
+NOT_CODE = (CONTEXT_LANE, HISTORY_LANE)  # the lanes a code-only list leaves out
 OTHER_CHUNKS = 0.3  # a file's chunks after its best count this share of their score (see `rank_files`)
 
 
@@ -74,10 +75,7 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
     if mode in ("dense", "sparse"):
         add(mode, store.query(dense, sparse, limit, filters))
     else:
-        # Thousands of fixtures or pages can fill every candidate: unless the docs are asked for, the
-        # code gets a list of its own first, and the mixed list adds what that lacks (the docs' lane).
-        code_lane = "code-lane" in on and not filters.code_only and not lanes.asks_for_docs(query)
-        for lane_filters in ((replace(filters, code_only=True), filters) if code_lane else (filters,)):
+        for lane_filters in _lanes(query, filters, on):
             fused = store.query(dense, sparse, limit, lane_filters)
             # The fused list ranks; the single lists (milliseconds each) only say who found what.
             sides = {"dense": {h.chunk_id for h in store.query(dense, None, limit, lane_filters, ids_only=True)},
@@ -114,6 +112,27 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
     return [_hit(i, payloads[i], scores[i], reasons[i]) for i in ranked_ids[:k]]
 
 
+def _lanes(query: str, filters: SearchFilters, on: frozenset[str]) -> list[SearchFilters]:
+    """The store's candidate lists, in order; a hit keeps the score of the first list it is in.
+
+    Thousands of fixtures or pages can fill every candidate: unless the docs are asked for, the code
+    gets a list of its own first, and the mixed list adds what that lacks (the docs' lane). Asked
+    for, the docs get theirs without the release notes, which name every part of a project ever
+    changed. A report (an issue, a commit message) is written as its reproduction is, and so as the
+    tests are: they crowd the code's list the same way, and unless it asks for tests, the
+    implementation gets its own list before that. A question reads less like a test (on SWE-QA that
+    list cost two first places)."""
+    wanted = [filters]
+    if filters.left_out or lanes.asks_for_history(query):
+        return wanted
+    if "code-lane" in on:
+        wanted.insert(0, replace(filters, left_out=(HISTORY_LANE,) if lanes.asks_for_docs(query) else NOT_CODE))
+    if "impl-lane" in on and lanes.is_report(query) and not lanes.asks_for_tests(query) \
+            and not lanes.asks_for_docs(query):
+        wanted.insert(0, replace(filters, left_out=NOT_CODE + (TEST_LANE,)))
+    return wanted
+
+
 def _exact_signals(parts: Parts, query: str, filters: SearchFilters) -> dict[str, list[StoreHit]]:
     graph = parts.graph
     signals = extract(query)
@@ -130,7 +149,7 @@ def _exact_signals(parts: Parts, query: str, filters: SearchFilters) -> dict[str
             # A name the query's own snippet defines (`def test_foo():`, `class Author(Model):`) is the
             # reporter's; its namesakes in the repository's tests, benchmarks and examples are others'.
             # The repository's code proper may be what the snippet pastes, and stays.
-            matches = [s for s in matches if not lanes.exercises(s.path) and not is_context(s.path)]
+            matches = [s for s in matches if not exercises(s.path) and not is_context(s.path)]
         # An exact qualified name beats a bare name that many classes share.
         matches.sort(key=lambda s: (s.qualified_name != ident, s.kind == "module", len(s.qualified_name)))
         for sym in matches[:5]:

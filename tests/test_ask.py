@@ -14,7 +14,7 @@ from conftest import make_repo
 from codeidx.cli import cli
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
-from codeidx.core.paths import is_context, is_test_path
+from codeidx.core.paths import is_changelog, is_context, is_test_path, lane_of
 from codeidx.index import Index
 
 FILES = {
@@ -280,6 +280,19 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
                                           "tutorials/intro/pyplot.py", "galleries/users_explain/axes.py",
                                           "pkg/demo.py")] == \
         [True, True, True, True, False, True, True, False, True, False, True, True, False]
+    # The store's lanes: data in a tests folder is context, a test or a benchmark is a test.
+    assert [lane_of(p) for p in ("tests/data/a.json", "tests/test_app.py", "benchmarks/bench_io.py", "app.py")] == \
+        ["context", "test", "test", "code"]
+    # The project's history, in pages named or filed as such; a release script is code.
+    assert [is_changelog(p) for p in ("CHANGES.rst", "HISTORY.md", "doc/release/release_3.1.rst",
+                                            "docs/releases/4.2.txt", "changelog.d/12.bugfix.md", "docs/news.rst",
+                                            "docs/usage/quickstart.rst", "tools/release/make.py", "README.md")] == \
+        [True] * 6 + [False] * 3
+    pages = ["CHANGES.rst", "docs/retry.rst", "retry.py"]
+    assert lanes.code_first("how does the retry loop stop?", pages, str) == ["retry.py", "docs/retry.rst", "CHANGES.rst"]
+    # Asked for docs, the docs join the code, and the history still comes last; asked for it, all is one lane.
+    assert lanes.code_first("DOC: the retry loop's docstring", pages, str) == ["docs/retry.rst", "retry.py", "CHANGES.rst"]
+    assert lanes.code_first("what do the release notes say about retries?", pages, str) == pages
     # What a query asks for is in its first line: an issue's body mentioning docs or tests asks for neither.
     issue = "Retry loop stops after one attempt\n\nThe docs say three attempts; my test shows one."
     assert not lanes.asks_for_docs(issue) and not lanes.asks_for_tests(issue)
@@ -414,11 +427,50 @@ def test_thousands_of_pages_cannot_crowd_the_code_out_of_the_answer(tmp_path: Pa
     question = "how are failed requests retried with exponential backoff?"
     with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
         index.build()
-        crowded = [h.path for h in index.search(question, k=10, mode="full-no-code-lane")]
+        crowded = [h.path for h in index.search(question, k=10, mode="hybrid+names+graph")]  # one mixed list
         result = index.ask(question, files=True, k=10)
     assert "net/retry.py" not in crowded  # all ten are pages: the lanes only order what the list holds
     assert result.hits[0].path == "net/retry.py" and result.files[0].path == "net/retry.py"
     assert any(h.path.startswith("docs/cases/") for h in result.hits)  # still shown, after the code
+
+
+def test_release_notes_cannot_crowd_the_docs_out_of_a_docs_question(tmp_path: Path) -> None:
+    said = "The docs on retries: failed requests are retried with exponential backoff."
+    notes = {f"docs/releases/1.{i}.md": f"# Release 1.{i}\n\n{said} Retries of failed requests with exponential "
+             f"backoff ({i}).\n" for i in range(300)}
+    guide = f"# Retries\n\n{said}\n"
+    root = make_repo(tmp_path / "net", {**notes, "docs/retries.md": guide, "net/__init__.py": "",
+                                         "net/retry.py": FILES["netlib/retry.py"]})
+    question = "what do the docs say about retries of failed requests with exponential backoff?"
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        crowded = [h.path for h in index.search(question, k=50, mode="hybrid+names+graph")]  # one mixed list
+        result = index.ask(question, files=True, k=10)
+        history = index.ask("what do the release notes say about retries with exponential backoff?", files=True, k=10)
+    assert "docs/retries.md" not in crowded
+    files = [f.path for f in result.files]
+    assert "docs/retries.md" in files and "net/retry.py" in files
+    assert all(p.startswith("docs/releases/") for p in files[files.index("docs/retries.md") + 1:] if p != "net/retry.py")
+    assert history.files[0].path.startswith("docs/releases/")  # asked for, the release notes are one lane with all
+
+
+def test_hundreds_of_tests_cannot_crowd_the_implementation_out_of_a_report(tmp_path: Path) -> None:
+    report = ("Failed requests are not retried with exponential backoff\n\n"
+              "After a server error the request fails at once instead of waiting and trying again.")
+    tests = {f"tests/test_flaky_{i:03}.py": f'"""Failed requests are retried with exponential backoff after a '
+             f'server error: a failed request is tried again, case {i}."""\n\n\ndef test_flaky_{i}(client):\n    assert client.get("/flaky/{i}")'
+             f'.status == 200\n' for i in range(300)}
+    root = make_repo(tmp_path / "net", {**tests, "net/__init__.py": "", "net/retry.py": FILES["netlib/retry.py"]})
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        crowded = [h.path for h in index.search(report, k=50, mode="full-no-impl-lane")]
+        result = index.ask(report, files=True, k=10)
+        asked = index.ask("Flaky tests: failed requests are retried with exponential backoff after a server error",
+                          files=True, k=10)
+    assert "net/retry.py" not in crowded  # the code's list was all tests: damping only orders what it holds
+    assert result.hits[0].path == "net/retry.py" and result.files[0].path == "net/retry.py"
+    assert any(h.path.startswith("tests/") for h in result.hits)  # still shown, after the code
+    assert asked.files[0].path.startswith("tests/")  # asked for, the tests keep their place in the code's list
 
 
 def test_the_answer_groups_its_hits_by_file_the_best_supported_file_first(index: Index) -> None:

@@ -325,15 +325,15 @@ def test_parse_workers_store_what_the_parse_thread_stores(tmp_path: Path, monkey
 
 def test_an_index_from_before_payload_lanes_gets_them_at_its_next_build(tmp_path: Path) -> None:
     from codeidx.core.models import SearchFilters
+    from codeidx.core.paths import LANE_RULE
     from codeidx.indexer.graph import Graph
     from codeidx.indexer.sparse import sparse_query
-    from codeidx.indexer.store_edge import CODE_LANE, LANE_RULE
 
     repo = make_repo(tmp_path / "shop", {**FILES, "docs/discounts.md": "# Discounts\n\nCodes take a percentage off.\n"})
     with Index.open(repo) as index:
         index.build()
         everything = [c for c in index.graph.chunk_ids(sorted(index.graph.files()))]
-        index.store.set_lane(everything, CODE_LANE)  # as if stored before lanes: docs look like code
+        index.store.set_lane(everything, "")  # as if stored before lanes: docs look like code to the store
     graph = Graph(repo / ".codeidx" / "index" / "index.db")
     graph.set_meta(lanes="0")
     graph.close()
@@ -341,7 +341,7 @@ def test_an_index_from_before_payload_lanes_gets_them_at_its_next_build(tmp_path
     def best_code(index: Index) -> list[str]:
         """The best code-only hit. Unmarked, the docs' point fills the store's one candidate and
         is then dropped by its path."""
-        hits = index.store.query(None, sparse_query("discounts codes percentage"), 1, SearchFilters(code_only=True))
+        hits = index.store.query(None, sparse_query("discounts codes percentage"), 1, SearchFilters(left_out=("context",)))
         return [h.payload["path"] for h in hits]
 
     with Index.open(repo) as index:

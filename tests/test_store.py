@@ -331,24 +331,27 @@ def test_path_glob_filter_restricts_results(filled, embed, glob, paths, mode):
 
 
 @pytest.mark.parametrize("ids_only", [False, True])
-def test_code_only_leaves_out_the_docs_lane_in_the_store(filled, embed, ids_only):
+def test_a_query_leaves_out_the_docs_lane_in_the_store(filled, embed, ids_only):
     query = "install the package with pip"
     everything = filled.query(embed(query), sparse_query(query), ALL)
-    code = filled.query(embed(query), sparse_query(query), ALL, SearchFilters(code_only=True), ids_only=ids_only)
+    code = filled.query(embed(query), sparse_query(query), ALL, SearchFilters(left_out=("context",)), ids_only=ids_only)
     assert everything[0].payload["path"] == "docs/install.md"
     docs = {c.id for c in CHUNKS if c.path == "docs/install.md"}
     assert set(ids(code)) == {h.chunk_id for h in everything} - docs and len(code) == ALL - len(docs)
     # The store filters on the payload's lane, so a whole list of code comes back, not what is left of one.
-    assert len(filled.query(embed(query), None, 3, SearchFilters(code_only=True))) == 3
+    assert len(filled.query(embed(query), None, 3, SearchFilters(left_out=("context",)))) == 3
 
 
-def test_set_lane_moves_points_between_the_lanes_a_code_only_query_sees(writable, embed):
+def test_set_lane_moves_points_between_the_lanes_a_query_sees(writable, embed):
     query = embed("install the package with pip")
     docs = [c.id for c in CHUNKS if c.path == "docs/install.md"]
-    writable.set_lane(docs, "code")  # as an index stored before lanes: the store cannot tell the docs apart
-    assert writable.query(query, None, 1, SearchFilters(code_only=True)) == []  # its one candidate was the docs'
+    writable.set_lane(docs, "")  # as an index stored before lanes: the store cannot tell the docs apart
+    assert writable.query(query, None, 1, SearchFilters(left_out=("context",))) == []  # its one candidate was the docs'
+    writable.set_lane(docs, "code")  # the payload's lane is the one the store and the filters follow
+    [hit] = writable.query(query, None, 1, SearchFilters(left_out=("context",)))
+    assert hit.payload["path"] == "docs/install.md"
     writable.set_lane(docs, "context")
-    [hit] = writable.query(query, None, 1, SearchFilters(code_only=True))
+    [hit] = writable.query(query, None, 1, SearchFilters(left_out=("context",)))
     assert hit.payload["path"] != "docs/install.md" and hit.payload["lane"] == "code"
 
 
