@@ -38,17 +38,16 @@ def is_prose(path: str) -> bool:
     return p.suffix.lower() in PROSE_SUFFIXES or p.name.lower().startswith(PROSE_NAMES)
 
 
-# A project's history: changelogs, release notes and their fragments (towncrier's `changelog.d/`,
-# `newsfragments/`, a `releases/` folder of pages). They name every part they ever changed, in the words
-# of its issues, and answer when something changed, not how it works.
-CHANGELOG_NAMES = ("changes", "changelog", "history", "news", "release-notes", "release_notes", "releasenotes",
-                   "whatsnew", "whats_new", "whats-new")
-CHANGELOG_FOLDER_WORDS = ("change", "release", "whats", "news")
+# A project's history: changelogs, release notes and announcements, and their fragments (towncrier's
+# `changelog.d/`, `newsfragments/`, a `releases/` folder of pages). They name every part they ever
+# changed, in the words of its issues, and answer when something changed, not how it works.
+CHANGELOG_NAMES = ("changes", "changelog", "history", "news", "release", "whatsnew", "whats_new", "whats-new")
+CHANGELOG_FOLDER_WORDS = ("change", "release", "whats", "news", "announce")
 
 
 def is_changelog(path: str) -> bool:
-    """A page of the project's history: a changelog by its name, or any page in a folder named for
-    changes, releases, news or what's new."""
+    """A page of the project's history: a changelog or release notes by its name, or any page in a
+    folder named for changes, releases, announcements, news or what's new."""
     p = PurePosixPath(path)
     return is_prose(path) and (p.name.lower().startswith(CHANGELOG_NAMES)
                                or any(word in part.lower() for part in p.parts[:-1] for word in CHANGELOG_FOLDER_WORDS))
@@ -86,7 +85,7 @@ def is_context(path: str) -> bool:
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
 # Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
 # next build marks every point again.
-LANE_RULE = "4"
+LANE_RULE = "5"
 
 
 def lane_of(path: str) -> str:
