@@ -5,8 +5,10 @@ so it goes after the code (its own lane) unless the question asks for the docume
 tests count less than the implementation they exercise unless the question is about tests;
 data, bulk configuration and translation catalogs (fixtures, YAML, JSON, `LC_MESSAGES/`) and the
 code in documentation and example folders (a `conf.py`, a tutorial's snippets) go with the
-documentation; and vendored third-party code counts less than the project's own, as tests do. A
-definition the question names is exempt, unless it is a test (`named_weight`).
+documentation; the project's history (changelogs, release notes) goes last, after the
+documentation, even when that is asked for; and vendored third-party code counts less than the
+project's own, as tests do. A definition the question names is exempt, unless it is a test
+(`named_weight`).
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Callable, Sequence, TypeVar
 
-from codeidx.core.paths import exercises, is_changelog, is_context
+from codeidx.core.paths import CODE_LANE, CONTEXT_LANE, HISTORY_LANE, TEST_LANE, exercises, lane_of
 from codeidx.indexer.sparse import STOPWORDS
 
 # Third-party code copied into the tree. `packages` only below the top level: at the top it is a
@@ -53,6 +55,10 @@ _QUESTION = re.compile(r"^\s*(?:how|what|why|where|when|which|who|whose|in what|
 # below that code even then.
 ASKED_TEST_DAMPING = 0.8
 VENDOR_DAMPING = 0.6
+
+# Each lane's place in a ranking (`code_first`); tests are code here, ranked by their damped scores.
+_CODE_FIRST = {CODE_LANE: 0, TEST_LANE: 0, CONTEXT_LANE: 1, HISTORY_LANE: 2}
+_DOCS_ASKED = {CODE_LANE: 0, TEST_LANE: 0, CONTEXT_LANE: 0, HISTORY_LANE: 1}
 
 T = TypeVar("T")
 
@@ -123,6 +129,5 @@ def code_first(query: str, items: Sequence[T], path_of: Callable[[T], str]) -> l
     in one lane."""
     if asks_for_history(query):
         return list(items)
-    order = (lambda path: is_changelog(path)) if asks_for_docs(query) else \
-        (lambda path: 2 if is_changelog(path) else 1 if is_context(path) else 0)
-    return sorted(items, key=lambda i: order(path_of(i)))  # stable: each lane keeps its order
+    order = _DOCS_ASKED if asks_for_docs(query) else _CODE_FIRST
+    return sorted(items, key=lambda i: order[lane_of(path_of(i))])  # stable: each lane keeps its order
