@@ -2,7 +2,9 @@
 
 Order of priority: the hits' code, then one-line signatures of related symbols, then the
 repository map with whatever budget is left. Snippets of one file are merged when their line
-ranges overlap or touch, and shown in file and line order, each labelled `path:start-end`.
+ranges overlap or touch, and shown in file and line order, each labelled `path:start-end`, in
+sections by their lane (code, documentation and data, the project's history), each section where
+its best snippet ranked.
 """
 from __future__ import annotations
 
@@ -10,7 +12,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from codeidx.core.errors import CodeidxError
+from codeidx.core.paths import CODE_LANE, CONTEXT_LANE, HISTORY_LANE, TEST_LANE, lane_of
 
+# The answer's sections, by the snippets' lanes: docs, data and the project's history are context,
+# each under its own heading, so a reader (or a model) can tell what implements from what explains.
+SECTIONS = {CODE_LANE: "Relevant code", TEST_LANE: "Relevant code", CONTEXT_LANE: "Documentation and data",
+            HISTORY_LANE: "Project history"}
 # Relations are stored from the hit's side ("the hit calls X"); shown from X's side.
 _PHRASES = {"calls": "called by", "called by": "calls", "base": "base class of", "subclass": "subclass of",
             "parent": "encloses"}
@@ -58,9 +65,12 @@ def merge(snippets: list[Snippet], read: Callable[[str, int, int], str | None]) 
 def render(query: str, snippets: list[Snippet], related: list[RelatedLine], repo_map: str, notes: list[str]) -> str:
     parts = [f"# Context for: {query.strip().splitlines()[0][:200]}\n"]
     parts.extend(f"> Note: {note}\n" for note in notes)
-    if snippets:
-        parts.append("## Relevant code\n")
-        for s in snippets:
+    sections: dict[str, list[Snippet]] = {}  # in the order of each section's best snippet
+    for s in snippets:
+        sections.setdefault(SECTIONS[lane_of(s.path)], []).append(s)
+    for title, shown in sections.items():
+        parts.append(f"## {title}\n")
+        for s in shown:
             fence = "````" if "```" in s.code else "```"
             parts.append(f"### {s.path}:{s.start_line}-{s.end_line} ({s.label})\n"
                          f"{fence}{s.language}\n{s.code}\n{fence}\n")

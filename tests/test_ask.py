@@ -262,6 +262,9 @@ def test_code_comes_before_the_docs_unless_the_question_asks_for_docs(index: Ind
     shown = list(dict.fromkeys(s.path for s in behaviour.snippets))
     assert shown == list(dict.fromkeys(p for p in paths if p in shown)) and shown[0] == "netlib/retry.py"
     assert behaviour.markdown.index("### netlib/retry.py") < behaviour.markdown.index("### docs/guide.md")
+    # The docs are context, in a section of their own after the code.
+    assert behaviour.markdown.index("## Relevant code") < behaviour.markdown.index("### netlib/retry.py") \
+        < behaviour.markdown.index("## Documentation and data") < behaviour.markdown.index("### docs/guide.md")
     docs = index.ask("what do the docs say about retrying failed requests?", k=8)
     assert "docs/guide.md" in [h.path for h in docs.hits]
     # One lane: the files in the order their hits rank them, docs among them, each file's hits together.
