@@ -28,6 +28,10 @@ from codeidx.retriever.signals import extract
 # neighbour's: both are one step from the evidence.
 WEIGHTS = {"trace": 3.0, "name": 2.0, "described": 1.0, "pasted": 1.0, "path": 0.7, "graph": 0.15, "tested": 0.15}
 CANDIDATES = 50
+# A name more definitions share points at none of them (`foo()`, `setup_class`, a `doit` every class
+# has), as a quote many files hold does not (retriever/quotes.py). On SWE-bench Lite dev, none of the
+# issues' names with more than five definitions was defined in a gold file.
+MAX_NAMESAKES = 5
 NOT_CODE = (CONTEXT_LANE, HISTORY_LANE)  # the lanes a code-only list leaves out
 OTHER_CHUNKS = 0.3  # a file's chunks after its best count this share of their score (see `rank_files`)
 
@@ -150,9 +154,13 @@ def _exact_signals(parts: Parts, query: str, filters: SearchFilters) -> dict[str
             # reporter's; its namesakes in the repository's tests, benchmarks and examples are others'.
             # The repository's code proper may be what the snippet pastes, and stays.
             matches = [s for s in matches if not exercises(s.path) and not is_context(s.path)]
+        if len(matches) > MAX_NAMESAKES:  # only what the query names exactly (`Session.send`), if that is few
+            matches = [s for s in matches if s.qualified_name == ident]
+            if len(matches) > MAX_NAMESAKES:
+                continue
         # An exact qualified name beats a bare name that many classes share.
         matches.sort(key=lambda s: (s.qualified_name != ident, s.kind == "module", len(s.qualified_name)))
-        for sym in matches[:5]:
+        for sym in matches:
             found["name"].extend(graph.chunk_ids_for(sym.path, sym.qualified_name)[:1])
     for mentioned in signals.paths:
         path = graph.resolve_path(mentioned)

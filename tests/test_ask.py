@@ -530,6 +530,22 @@ def test_a_helper_the_question_names_is_not_ranked_down_as_a_test_but_a_named_te
     assert named_test[0] == "shop/net.py" and "tests/test_net.py" in named_test
 
 
+def test_a_name_many_definitions_share_points_at_none_of_them(tmp_path: Path) -> None:
+    # Seven plugins each define `run()`; one module defines `schedule()`. A report naming `run()`
+    # says nothing about which plugin it means; `Plugin3.run` names one exactly.
+    plugins = {f"jobs/plugin{i}.py": f"class Plugin{i}:\n    def run(self, job):\n        return job.step({i})\n"
+               for i in range(7)}
+    root = make_repo(tmp_path / "jobs", {**plugins, "jobs/__init__.py": "",
+                                         "jobs/scheduler.py": "def schedule(jobs):\n    return sorted(jobs)\n"})
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        bare = index.search("run() is called twice after schedule() sorts the jobs\n\nSeen in the nightly log.", k=10)
+        exact = index.search("Plugin3.run() is called twice\n\nSeen in the nightly log.", k=10)
+    named = [h.path for h in bare if "name" in h.reasons]
+    assert named == ["jobs/scheduler.py"]  # `schedule` has one definition; `run` has seven
+    assert [h.path for h in exact if "name" in h.reasons] == ["jobs/plugin3.py"]
+
+
 def test_names_the_issues_own_snippet_defines_are_not_looked_up_in_tests_and_benchmarks(tmp_path: Path) -> None:
     # An issue's repro defines its own `foo` and `Author`; the repository's tests and benchmarks have
     # namesakes that are someone else's. A definition in the code proper is kept: a snippet may paste it.
