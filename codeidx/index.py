@@ -300,14 +300,17 @@ class Index:
         finally:
             cache.close()
         # Merging segments pays off after bulk writes; after a small edit it costs more than it saves.
+        # The files rewritten since the last optimize add up over builds, so that many small ones (an
+        # agent's edits) leave no more than a tenth of the files' old versions in the keyword weights.
         optimize = getattr(store, "optimize", None)
-        if (optimize is not None
-                and len(plan.index) + len(plan.delete) >= OPTIMIZE_AFTER * max(graph.counts()["files"], 1)):
+        rewritten = int(graph.meta().get("rewritten_since_optimize", "0")) + len(plan.index) + len(plan.delete)
+        if optimize is not None and rewritten >= OPTIMIZE_AFTER * max(graph.counts()["files"], 1):
             began = time.perf_counter()
             optimize()
+            rewritten = 0
             stats = replace(
                 stats, stage_seconds={**stats.stage_seconds, "optimize": round(time.perf_counter() - began, 3)})
-        graph.set_meta(built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        graph.set_meta(built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), rewritten_since_optimize=str(rewritten))
         return stats
 
     def _open_store(self, collection: str, index_dir: Path, dim: int) -> "Store":
@@ -441,7 +444,7 @@ def _mark_lanes(graph: Graph, store: "Store") -> None:
     optimize = getattr(store, "optimize", None)
     if optimize is not None:  # every point was written again: vacuum the old versions (store_edge.VACUUM)
         optimize()
-    graph.set_meta(lanes=LANE_RULE)
+    graph.set_meta(lanes=LANE_RULE, rewritten_since_optimize="0")
 
 
 def _swap_in(home: Path, staged: Path) -> None:

@@ -323,6 +323,26 @@ def test_parse_workers_store_what_the_parse_thread_stores(tmp_path: Path, monkey
     assert index_of(make_repo(tmp_path / "b" / "shop", FILES)) == in_thread
 
 
+def test_small_builds_add_up_to_the_optimize_that_vacuums_old_versions(tmp_path: Path) -> None:
+    # Twenty files: a build that rewrites two of them (a tenth) optimizes. One edit alone does not,
+    # but the next one does: the rewrites since the last optimize add up, as an agent's edits would.
+    files = {f"pkg/mod{i:02}.py": f"def value_{i}():\n    return {i}\n" for i in range(20)}
+    repo = make_repo(tmp_path / "pkg", files)
+
+    def edit_and_build(index: Index, i: int):
+        (repo / f"pkg/mod{i:02}.py").write_text(f"def value_{i}():\n    return {i} + 1\n")
+        return index.build()
+
+    with Index.open(repo, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        first = edit_and_build(index, 1)
+        second = edit_and_build(index, 2)
+        third = edit_and_build(index, 3)
+    assert first.files_indexed == second.files_indexed == 1
+    assert "optimize" not in first.stage_seconds and "optimize" in second.stage_seconds
+    assert "optimize" not in third.stage_seconds  # counted again from the optimize
+
+
 def test_an_index_from_before_payload_lanes_gets_them_at_its_next_build(tmp_path: Path) -> None:
     from codeidx.core.models import SearchFilters
     from codeidx.core.paths import LANE_RULE
