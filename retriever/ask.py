@@ -7,6 +7,7 @@ from typing import Sequence
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
+from codeidx.core.paths import lane_of
 from codeidx.core.ranking import FILE_POOL, levers
 from codeidx.retriever.context import related
 from codeidx.retriever.lanes import code_first
@@ -46,9 +47,13 @@ class AskResult:
     reranked: bool = False  # a rerank model reordered the files (and the hits with them)
 
     def to_dict(self) -> dict:
+        """As `--format json` prints it: each hit, file and snippet with its lane (`paths.lane_of`:
+        code, test, context or history), so a tool can tell what implements from what explains."""
         data = dataclasses.asdict(self)
         for hit in data["hits"]:
             hit["reasons"] = list(hit["reasons"])
+        for item in data["hits"] + data["files"] + data["snippets"]:
+            item["lane"] = lane_of(item["path"])
         return data
 
 

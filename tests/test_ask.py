@@ -212,7 +212,11 @@ def test_json_output_is_stable(repo: Path) -> None:
     data = json.loads(first.output)
     assert set(data) == {"query", "budget", "tokens", "hits", "files", "snippets", "related", "repo_map", "stale",
                          "markdown", "dense_coverage", "reranked"}
-    assert set(data["hits"][0]) >= {"path", "start_line", "end_line", "qualified_name", "score", "reasons"}
+    assert set(data["hits"][0]) >= {"path", "start_line", "end_line", "qualified_name", "score", "reasons", "lane"}
+    lanes = {item["path"]: item["lane"] for item in data["hits"] + data["files"] + data["snippets"]}
+    assert lanes["netlib/retry.py"] == "code" and all(lane == ("context" if path.startswith("docs/") else
+                                                               "test" if path.startswith("tests/") else "code")
+                                                      for path, lane in lanes.items())
 
 
 def test_changed_files_are_reported_and_refresh_updates(tmp_path: Path) -> None:
