@@ -48,9 +48,11 @@ TEST_DAMPING = 0.6
 # and a test shows that too; a name or a few keywords look something up, wherever it is.
 REPORT_TEST_DAMPING = 0.45
 REPORT_WORDS = 4  # a first line this long, or more than one line, is prose
-# A question without its question mark still opens with a question word; "Do not log ..." opens a
-# report, so the auxiliaries count only with the mark.
-_QUESTION = re.compile(r"^\s*(?:how|what|why|where|when|which|who|whose|in what|under what)\b", re.I)
+# A question without its question mark still opens with a question word, or asks for an explanation
+# ("explain how ...", "show me where ..."); "Do not log ..." opens a report, so the auxiliaries count
+# only with the mark.
+_QUESTION = re.compile(r"^\s*(?:how|what|why|where|when|which|who|whose|in what|under what"
+                       r"|explain|describe|summari[sz]e|tell me|show me|walk me)\b", re.I)
 # A question about a test is mostly answered by the code it exercises as well, so tests stay a little
 # below that code even then.
 ASKED_TEST_DAMPING = 0.8

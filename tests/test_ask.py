@@ -321,8 +321,9 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
     assert report("src/retry.py") == 1.0
     assert [lanes.is_report(q) for q in ("why does the retry loop stop?", "Where is the timeout set",
                                          "Retry count ignored?\n\nSteps: ...", "retry_loop", "retry loop backoff",
+                                         "explain how the retry loop backs off",
                                          issue, "Howto: retry loop stops", "Fix retry loop (#12)\n\nIt stopped.")] \
-        == [False] * 5 + [True] * 3
+        == [False] * 6 + [True] * 3
     assert why("src/retry.py") == which("src/retry.py") == 1.0
     # Vendored code counts less than the project's own; a monorepo's top-level packages/ is its own.
     assert [lanes.is_vendored(p) for p in ("requests/packages/urllib3/response.py", "packages/core/index.js",
