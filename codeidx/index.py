@@ -303,7 +303,8 @@ class Index:
         # The files rewritten since the last optimize add up over builds, so that many small ones (an
         # agent's edits) leave no more than a tenth of the files' old versions in the keyword weights.
         optimize = getattr(store, "optimize", None)
-        rewritten = int(graph.meta().get("rewritten_since_optimize", "0")) + len(plan.index) + len(plan.delete)
+        counted = graph.meta().get("rewritten_since_optimize", "0")
+        rewritten = (int(counted) if counted.isdigit() else 0) + len(plan.index) + len(plan.delete)
         if optimize is not None and rewritten >= OPTIMIZE_AFTER * max(graph.counts()["files"], 1):
             began = time.perf_counter()
             optimize()
