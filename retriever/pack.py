@@ -3,8 +3,8 @@
 Order of priority: the hits' code, then one-line signatures of related symbols, then the
 repository map with whatever budget is left. Snippets of one file are merged when their line
 ranges overlap or touch, and shown in file and line order, each labelled `path:start-end`, in
-sections by their lane (code, documentation and data, the project's history), each section where
-its best snippet ranked.
+sections by their lane (code, tests, documentation and data, the project's history), each section
+where its best snippet ranked.
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from typing import Callable
 from codeidx.core.errors import CodeidxError
 from codeidx.core.paths import CODE_LANE, CONTEXT_LANE, HISTORY_LANE, TEST_LANE, lane_of
 
-# The answer's sections, by the snippets' lanes: docs, data and the project's history are context,
-# each under its own heading, so a reader (or a model) can tell what implements from what explains.
-SECTIONS = {CODE_LANE: "Relevant code", TEST_LANE: "Relevant code", CONTEXT_LANE: "Documentation and data",
+# The answer's sections, by the snippets' lanes: tests, docs and data, and the project's history each
+# under its own heading, so a reader (or a model) can tell what implements from what checks or explains.
+SECTIONS = {CODE_LANE: "Relevant code", TEST_LANE: "Tests", CONTEXT_LANE: "Documentation and data",
             HISTORY_LANE: "Project history"}
 # Relations are stored from the hit's side ("the hit calls X"); shown from X's side.
 _PHRASES = {"calls": "called by", "called by": "calls", "base": "base class of", "subclass": "subclass of",

@@ -479,6 +479,7 @@ def test_hundreds_of_tests_cannot_crowd_the_implementation_out_of_a_report(tmp_p
     assert "net/retry.py" not in crowded  # the code's list was all tests: damping only orders what it holds
     assert result.hits[0].path == "net/retry.py" and result.files[0].path == "net/retry.py"
     assert any(h.path.startswith("tests/") for h in result.hits)  # still shown, after the code
+    assert result.markdown.index("## Relevant code") < result.markdown.index("## Tests")  # in a section of their own
     assert asked.files[0].path.startswith("tests/")  # asked for, the tests keep their place in the code's list
 
 
