@@ -1,8 +1,9 @@
-"""What a path is by convention: a test, or context (documentation, data, bulk configuration).
-One rule for the agent's test stage, the index's payloads, the retriever's ranking and the
-benchmarks' candidate files."""
+"""What a path is by convention: a test, context (documentation, data, bulk configuration) or the
+project's history, and the lane each puts a chunk in. One rule for the agent's test stage, the
+index's payloads, the retriever's ranking and the benchmarks' candidate files."""
 from __future__ import annotations
 
+import re
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 
@@ -42,15 +43,18 @@ def is_prose(path: str) -> bool:
 # `changelog.d/`, `newsfragments/`, a `releases/` folder of pages). They name every part they ever
 # changed, in the words of its issues, and answer when something changed, not how it works.
 CHANGELOG_NAMES = ("changes", "changelog", "history", "news", "release", "whatsnew", "whats_new", "whats-new")
-CHANGELOG_FOLDER_WORDS = ("change", "release", "whats", "news", "announce")
+CHANGELOG_FOLDER_WORDS = ("change", "release", "whats", "news", "announce")  # a folder name's words begin so
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 def is_changelog(path: str) -> bool:
     """A page of the project's history: a changelog or release notes by its name, or any page in a
-    folder named for changes, releases, announcements, news or what's new."""
+    folder named for changes, releases, announcements, news or what's new (`upcoming_changes`, but
+    not `exchange`)."""
     p = PurePosixPath(path)
     return is_prose(path) and (p.name.lower().startswith(CHANGELOG_NAMES)
-                               or any(word in part.lower() for part in p.parts[:-1] for word in CHANGELOG_FOLDER_WORDS))
+                               or any(word.startswith(CHANGELOG_FOLDER_WORDS) for part in p.parts[:-1]
+                                      for word in _WORDS.findall(part.lower())))
 
 
 def is_bulk_data(path: str) -> bool:
@@ -85,7 +89,7 @@ def is_context(path: str) -> bool:
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
 # Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
 # next build marks every point again.
-LANE_RULE = "5"
+LANE_RULE = "6"
 
 
 def lane_of(path: str) -> str:

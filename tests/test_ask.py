@@ -294,8 +294,9 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
     assert [is_changelog(p) for p in ("CHANGES.rst", "HISTORY.md", "doc/release/release_3.1.rst",
                                             "docs/releases/4.2.txt", "changelog.d/12.bugfix.md", "docs/news.rst",
                                             "doc/announce/release-2.0.rst",
-                                            "docs/usage/quickstart.rst", "tools/release/make.py", "README.md")] == \
-        [True] * 7 + [False] * 3
+                                            "docs/upcoming_changes/12-ab.rst", "docs/usage/quickstart.rst",
+                                            "tools/release/make.py", "README.md", "docs/exchange/rates.md")] == \
+        [True] * 8 + [False] * 4
     pages = ["CHANGES.rst", "docs/retry.rst", "retry.py"]
     assert lanes.code_first("how does the retry loop stop?", pages, str) == ["retry.py", "docs/retry.rst", "CHANGES.rst"]
     # Asked for docs, the docs join the code, and the history still comes last; asked for it, all is one lane.
