@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 TEST_DIRS = ("test", "tests", "testing", "__tests__")
@@ -92,6 +93,7 @@ CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "h
 LANE_RULE = "6"
 
 
+@lru_cache(maxsize=1 << 16)  # asked for the same paths again and again: each hit, each packing try
 def lane_of(path: str) -> str:
     """The history before the other context, context (docs, data, examples) before tests: a test's
     fixture file is data."""
