@@ -341,6 +341,9 @@ def test_small_builds_add_up_to_the_optimize_that_vacuums_old_versions(tmp_path:
     assert first.files_indexed == second.files_indexed == 1
     assert "optimize" not in first.stage_seconds and "optimize" in second.stage_seconds
     assert "optimize" not in third.stage_seconds  # counted again from the optimize
+    with Index.open(repo, cache_dir=str(tmp_path / "cache")) as index:
+        index.graph.set_meta(rewritten_since_optimize="lots")  # a damaged or planted count
+        assert edit_and_build(index, 4).files_indexed == 1  # counted from zero, not a traceback
 
 
 def test_an_index_from_before_payload_lanes_gets_them_at_its_next_build(tmp_path: Path) -> None:
