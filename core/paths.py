@@ -10,14 +10,26 @@ from pathlib import PurePosixPath
 
 TEST_DIRS = ("test", "tests", "testing", "__tests__")
 TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*")
+# A Python package's `test` or `testing` subpackage is the test support it ships to its users
+# (`django.test`, `numpy.testing`, `sphinx.testing`): their client, runner and assertions, which
+# are implementation. Only below a package, not below a source-layout folder (`src/test/`, CPython's
+# `Lib/test/`), and only `.py` files: elsewhere (`packages/app/test/*.js`) a nested test folder holds tests.
+SUPPORT_DIRS = ("test", "testing")
+LAYOUT_DIRS = frozenset({"src", "lib", "python"})
 
 
 def is_test_path(path: str) -> bool:
-    """Tests by the usual conventions: inside a tests folder, or a test_*, *_test.*, *.spec.* or
-    conftest.py file."""
+    """Tests by the usual conventions: a test_*, *_test.*, *.spec.* or conftest.py file, or a file
+    inside a tests folder other than a package's own test support (`django/test/client.py`)."""
     parts = PurePosixPath(path).parts
-    return bool(parts) and (any(part in TEST_DIRS for part in parts[:-1])
-                            or any(fnmatchcase(parts[-1], glob) for glob in TEST_FILE_GLOBS))
+    return bool(parts) and (any(fnmatchcase(parts[-1], glob) for glob in TEST_FILE_GLOBS)
+                            or any(part in TEST_DIRS and not _is_test_support(parts, i)
+                                   for i, part in enumerate(parts[:-1])))
+
+
+def _is_test_support(parts: tuple[str, ...], i: int) -> bool:
+    return (parts[i] in SUPPORT_DIRS and i > 0 and parts[i - 1].lower() not in LAYOUT_DIRS
+            and parts[-1].endswith(".py"))
 
 
 PROSE_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc"})
@@ -90,7 +102,7 @@ def is_context(path: str) -> bool:
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
 # Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
 # next build marks every point again.
-LANE_RULE = "6"
+LANE_RULE = "7"
 
 
 @lru_cache(maxsize=1 << 16)  # asked for the same paths again and again: each hit, each packing try

@@ -193,6 +193,10 @@ def test_what_counts_as_a_test_and_a_failing_test() -> None:
     assert all(map(is_test_path, ["tests/test_a.py", "pkg/a_test.go", "web/a.spec.ts", "conftest.py",
                                   "src/__tests__/a.js"]))
     assert not any(map(is_test_path, ["calc.py", "src/testing_utils.rs", "docs/contest.md"]))
+    # A package's own test support is implementation; a tests folder, or one at the top, holds tests.
+    assert not any(map(is_test_path, ["django/test/client.py", "sphinx/testing/util.py", "src/pkg/testing/a.py"]))
+    assert all(map(is_test_path, ["testing/helpers.py", "src/test/helpers.py", "Lib/test/support/a.py",
+                                  "pkg/tests/helpers.py", "pkg/test/a.js", "sympy/testing/tests/test_a.py"]))
     output = ("F.E\nFAILED tests/test_a.py::test_x - assert 1 == 2\nERROR tests/test_b.py::test_y[a-b]\n"
               "FAILED tests/test_a.py::test_x - again\n1 failed, 1 error")
     assert failing_tests(output) == ("tests/test_a.py::test_x", "tests/test_b.py::test_y[a-b]")
