@@ -42,12 +42,8 @@ class Store(Protocol):
         sparse: SparseVector | None,
         limit: int,
         filters: SearchFilters = SearchFilters(),
-        ids_only: bool = False,
     ) -> list[StoreHit]:
-        """Hybrid (RRF over both) when both vectors are given, else dense-only or sparse-only.
-
-        `ids_only` leaves the payloads out (hits carry empty ones): reading payloads is most of
-        a query's time, and a caller that only asks *which* chunks matched does not need them."""
+        """Hybrid (RRF over both) when both vectors are given, else dense-only or sparse-only."""
 
     def retrieve(self, chunk_ids: Sequence[str]) -> list[StoreHit]: ...
 

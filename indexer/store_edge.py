@@ -51,17 +51,17 @@ def payload_of(chunk: Chunk) -> dict:
 
 
 def hybrid_query(search: Callable, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,
-                 filters: SearchFilters, ids_only: bool) -> list[StoreHit]:
+                 filters: SearchFilters) -> list[StoreHit]:
     """A query as both stores make it around their client's own call, `search(filters, dense, sparse,
-    fetch, with_payload)` (either vector may be None; it returns scored points). A glob cannot be a
-    Qdrant condition: it is matched here, on more candidates, so their paths must come back too."""
+    fetch)` (either vector may be None; it returns scored points with payloads). A glob cannot be a
+    Qdrant condition: it is matched here, on more candidates."""
     sparse = sparse if sparse is not None and sparse.indices else None
     if dense is None and sparse is None:
         return []
     # Indexes built before lanes have none in their payloads: their paths are checked here instead.
     check = bool(filters.path_glob or filters.left_out)
     fetch = limit * GLOB_OVERFETCH if filters.path_glob else limit
-    points = search(filters, dense, sparse, fetch, not ids_only or check)
+    points = search(filters, dense, sparse, fetch)
     hits = [StoreHit(str(p.id), float(p.score), dict(p.payload or {})) for p in points]
     if check:
         hits = [h for h in hits if filters.admits(h.payload)]
@@ -182,10 +182,10 @@ class EdgeStore:
             self.shard.update(operation)
 
     def query(self, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,
-              filters: SearchFilters = SearchFilters(), ids_only: bool = False) -> list[StoreHit]:
-        return hybrid_query(self._search, dense, sparse, limit, filters, ids_only)
+              filters: SearchFilters = SearchFilters()) -> list[StoreHit]:
+        return hybrid_query(self._search, dense, sparse, limit, filters)
 
-    def _search(self, filters: SearchFilters, dense, sparse, fetch: int, with_payload: bool):
+    def _search(self, filters: SearchFilters, dense, sparse, fetch: int):
         q = self.q
         condition = self._filter(filters)
         nearest = []  # (query, search params)
@@ -198,13 +198,13 @@ class EdgeStore:
             nearest.append((q.Query.Nearest(vector, using="sparse"), None))
         if len(nearest) == 1:
             (query, params), = nearest
-            request = q.QueryRequest(limit=fetch, query=query, filter=condition, with_payload=with_payload,
+            request = q.QueryRequest(limit=fetch, query=query, filter=condition, with_payload=True,
                                      params=params)
         else:
             prefetches = [q.Prefetch(limit=max(fetch, PREFETCH_FLOOR), query=n, filter=condition, params=params)
                           for n, params in nearest]
             request = q.QueryRequest(limit=fetch, prefetches=prefetches, query=q.Fusion.Rrf(k=RRF_K),
-                                     with_payload=with_payload)
+                                     with_payload=True)
         return self.shard.query(request)
 
     def _filter(self, filters: SearchFilters):

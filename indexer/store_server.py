@@ -76,10 +76,10 @@ class ServerStore:
             self.client.delete(self.collection, self.m.PointIdsList(points=list(chunk_ids)), wait=True)
 
     def query(self, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,
-              filters: SearchFilters = SearchFilters(), ids_only: bool = False) -> list[StoreHit]:
-        return hybrid_query(self._search, dense, sparse, limit, filters, ids_only)
+              filters: SearchFilters = SearchFilters()) -> list[StoreHit]:
+        return hybrid_query(self._search, dense, sparse, limit, filters)
 
-    def _search(self, filters: SearchFilters, dense, sparse, fetch: int, with_payload: bool):
+    def _search(self, filters: SearchFilters, dense, sparse, fetch: int):
         m = self.m
         condition = self._filter(filters)
         prefetch = []
@@ -95,11 +95,11 @@ class ServerStore:
         if len(prefetch) == 1:
             only = prefetch[0]
             return self.client.query_points(self.collection, query=only.query, using=only.using, limit=fetch,
-                                            query_filter=condition, with_payload=with_payload,
+                                            query_filter=condition, with_payload=True,
                                             search_params=only.params).points
         # Edge's k, not the server's default of 2: search() adds these scores to its own
         # 1/(RRF_K + rank) signals.
-        return self.client.query_points(self.collection, prefetch=prefetch, limit=fetch, with_payload=with_payload,
+        return self.client.query_points(self.collection, prefetch=prefetch, limit=fetch, with_payload=True,
                                         query=m.RrfQuery(rrf=m.Rrf(k=RRF_K))).points
 
     def _filter(self, filters: SearchFilters):

@@ -9,11 +9,11 @@ implementation of the server API, not a fake of our code).
 The data is real: chunks of small code snippets built the way the chunker builds them, dense
 vectors from the default embedder, sparse vectors from `sparse_vector` / `sparse_query`; and the
 store is called the way `indexer/builder.py` (upsert, delete, flush) and `retriever/search.py`
-(query, with `ids_only` for the side lists; retrieve) call it.
+(query; retrieve) call it.
 
 Checked: upsert then count; dense-only, sparse-only and hybrid queries put the obviously relevant
-chunk first; language, kind and path-glob filters restrict results; `ids_only` returns the same
-ids without payloads; retrieve returns full payloads; delete removes points; upserting an existing
+chunk first; language, kind and path-glob filters restrict results; the retriever's own fusion of
+the single lists ranks as the hybrid query does; retrieve returns full payloads; delete removes points; upserting an existing
 id replaces it. The two engines may order ties differently and score differently in detail, so
 tests assert on ids and ranks, except for one property the search layer relies on: fused hybrid
 scores are RRF with k = `RRF_K`, the scale `search()` adds its own signals to.
@@ -35,6 +35,7 @@ from codeidx.indexer.embedder import load_embedder
 from codeidx.indexer.sparse import sparse_query, sparse_vector
 from codeidx.indexer.store_edge import UPSERT_BATCH, EdgeStore
 from codeidx.indexer.store_server import ServerStore
+from codeidx.retriever.search import fuse
 
 # qdrant-client's local mode warns that it ignores payload indexes; the filters still apply.
 pytestmark = pytest.mark.filterwarnings("ignore:Payload indexes have no effect:UserWarning")
@@ -330,11 +331,10 @@ def test_path_glob_filter_restricts_results(filled, embed, glob, paths, mode):
         assert {h.payload["path"] for h in hits} == paths
 
 
-@pytest.mark.parametrize("ids_only", [False, True])
-def test_a_query_leaves_out_the_docs_lane_in_the_store(filled, embed, ids_only):
+def test_a_query_leaves_out_the_docs_lane_in_the_store(filled, embed):
     query = "install the package with pip"
     everything = filled.query(embed(query), sparse_query(query), ALL)
-    code = filled.query(embed(query), sparse_query(query), ALL, SearchFilters(left_out=("context",)), ids_only=ids_only)
+    code = filled.query(embed(query), sparse_query(query), ALL, SearchFilters(left_out=("context",)))
     assert everything[0].payload["path"] == "docs/install.md"
     docs = {c.id for c in CHUNKS if c.path == "docs/install.md"}
     assert set(ids(code)) == {h.chunk_id for h in everything} - docs and len(code) == ALL - len(docs)
@@ -360,33 +360,18 @@ def test_glob_and_language_filters_combine(filled, embed):
     assert set(ids(hits)) == expected_ids(language="go")
 
 
-# ids_only: the side lists of a hybrid search
+# The retriever fuses the single lists itself, which also tell it who found what
 
-@pytest.mark.parametrize("mode", ["dense", "sparse", "hybrid"])
-@pytest.mark.parametrize("filters", [SearchFilters(), SearchFilters(language="python"), SearchFilters(kind="class")])
-def test_ids_only_returns_the_same_ids_without_payloads(filled, embed, mode, filters):
+@pytest.mark.parametrize("filters", [SearchFilters(), SearchFilters(language="python"),
+                                     SearchFilters(path_glob="shop/*.py"), SearchFilters(left_out=("context",))])
+def test_the_retrievers_fusion_is_the_stores_hybrid_query(filled, embed, filters):
     query = "Cart total with a discount code"
-    dense = embed(query) if mode != "sparse" else None
-    sparse = sparse_query(query) if mode != "dense" else None
-    # A limit above the store's size, as search() asks for 50: no tie is cut off at the end.
-    full = filled.query(dense, sparse, ALL, filters)
-    bare = filled.query(dense, sparse, ALL, filters, ids_only=True)
-    assert full and ranking(bare) == ranking(full)
-    assert all(h.payload == {} for h in bare)
-    assert all(h.payload for h in full)
-
-
-@pytest.mark.parametrize("mode", ["dense", "sparse", "hybrid"])
-def test_ids_only_with_a_path_glob_still_matches_the_glob(filled, embed, mode):
-    """A glob is checked against the payload's path, so ids_only cannot drop the payload then."""
-    query = "Cart total with a discount code"
-    dense = embed(query) if mode != "sparse" else None
-    sparse = sparse_query(query) if mode != "dense" else None
-    filters = SearchFilters(path_glob="shop/*.py")
-    full = filled.query(dense, sparse, ALL, filters)
-    bare = filled.query(dense, sparse, ALL, filters, ids_only=True)
-    assert full and ranking(bare) == ranking(full)
-    assert {h.payload.get("path") for h in bare} <= {"shop/pricing.py", "shop/cart.py"}
+    dense, sparse = embed(query), sparse_query(query)
+    hybrid = filled.query(dense, sparse, ALL, filters)
+    fused = fuse([filled.query(dense, None, ALL, filters), filled.query(None, sparse, ALL, filters)], ALL)
+    assert hybrid and ranking(fused) == ranking(hybrid)
+    assert [h.score for h in fused] == pytest.approx([h.score for h in hybrid], rel=0.02)
+    assert all(h.payload["path"] for h in fused)
 
 
 # Retrieve
@@ -499,7 +484,7 @@ def test_dense_search_finds_the_true_nearest_where_hnsw_would_miss_some(tmp_path
         store.optimize()
         query = rng.normal(size=dim).astype(np.float32)
         nearest = [chunks[n].id for n in np.argsort(-(vectors @ query))[:100]]
-        assert ids(store.query(query.tolist(), None, 100, ids_only=True)) == nearest
+        assert ids(store.query(query.tolist(), None, 100)) == nearest
         graph = store.shard.query(qdrant_edge.QueryRequest(
             limit=100, query=qdrant_edge.Query.Nearest(query.tolist(), using="dense")))
         assert len(set(nearest) - {str(p.id) for p in graph}) > 10  # what the HNSW search left out
