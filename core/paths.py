@@ -8,6 +8,10 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import PurePosixPath
 
+# The rules here are asked about the same paths again and again (each hit of each query, each
+# packing try), and each parses the path: the ones the retriever asks remember this many answers.
+PATHS_CACHED = 1 << 16
+
 TEST_DIRS = ("test", "tests", "testing", "__tests__")
 TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*")
 # A Python package's `test` or `testing` subpackage is the test support it ships to its users
@@ -70,6 +74,7 @@ def is_changelog(path: str) -> bool:
                                       for word in _WORDS.findall(part.lower())))
 
 
+@lru_cache(maxsize=PATHS_CACHED)
 def is_bulk_data(path: str) -> bool:
     """Data files of tests and data folders (fixtures, test cases, datasets) and translation catalogs:
     often thousands of small YAML or JSON files whose meaning is in their keys and values, or one
@@ -84,11 +89,13 @@ def is_bulk_data(path: str) -> bool:
 BENCH_DIRS = frozenset({"bench", "benchmark", "benchmarks"})  # they exercise the code as tests do
 
 
+@lru_cache(maxsize=PATHS_CACHED)
 def exercises(path: str) -> bool:
     """Code that runs the project's code rather than being it: tests and benchmarks."""
     return is_test_path(path) or any(part in BENCH_DIRS for part in PurePosixPath(path).parts[:-1])
 
 
+@lru_cache(maxsize=PATHS_CACHED)
 def is_context(path: str) -> bool:
     """Files that explain or feed the code rather than implement it: prose, data, bulk configuration,
     translation catalogs, documentation and examples."""
@@ -105,7 +112,7 @@ CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "h
 LANE_RULE = "7"
 
 
-@lru_cache(maxsize=1 << 16)  # asked for the same paths again and again: each hit, each packing try
+@lru_cache(maxsize=PATHS_CACHED)
 def lane_of(path: str) -> str:
     """The history before the other context, context (docs, data, examples) before tests: a test's
     fixture file is data."""

@@ -13,10 +13,11 @@ project's own, as tests do. A definition the question names is exempt, unless it
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Callable, Sequence, TypeVar
 
-from codeidx.core.paths import CODE_LANE, CONTEXT_LANE, HISTORY_LANE, TEST_LANE, exercises, lane_of
+from codeidx.core.paths import CODE_LANE, CONTEXT_LANE, HISTORY_LANE, PATHS_CACHED, TEST_LANE, exercises, lane_of
 from codeidx.indexer.sparse import STOPWORDS
 
 # Third-party code copied into the tree. `packages` only below the top level: at the top it is a
@@ -65,6 +66,7 @@ _DOCS_ASKED = {CODE_LANE: 0, TEST_LANE: 0, CONTEXT_LANE: 0, HISTORY_LANE: 1}
 T = TypeVar("T")
 
 
+@lru_cache(maxsize=PATHS_CACHED)
 def is_vendored(path: str) -> bool:
     """Third-party code kept in the tree: vendor/, third_party/, extern/, a package's packages/."""
     folders = PurePosixPath(path).parts[:-1]
