@@ -7,6 +7,7 @@ then the files this file imports, then anywhere, and a name defined in too many 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from codeidx.core.models import Symbol
@@ -27,17 +28,30 @@ def related(parts: Parts, path: str, qualified_name: str, limit: int = 8) -> lis
     """Symbols one step from `qualified_name` in `path`, most telling first."""
     if not qualified_name:
         return []
+    seen: set[tuple[str, str, str]] = set()
+    unique: list[Related] = []
+    # Lazily, most telling first: the callers, the costliest to find, are often past the limit.
+    for r in _one_step(parts, path, qualified_name):
+        key = (r.symbol.path, r.symbol.qualified_name, r.relation)
+        if key not in seen and (r.symbol.path, r.symbol.qualified_name) != (path, qualified_name):
+            seen.add(key)
+            unique.append(r)
+            if len(unique) == limit:
+                break
+    return unique
+
+
+def _one_step(parts: Parts, path: str, qualified_name: str) -> Iterator[Related]:
     graph = parts.graph
-    out: list[Related] = []
     own = graph.symbol(path, qualified_name)
     parent = graph.symbol(path, own.parent) if own and own.parent else None
     if parent is not None:
-        out.append(Related(parent, "parent", parent.start_line))
+        yield Related(parent, "parent", parent.start_line)
     imported = imported_files(parts, path)
     for ref in graph.references_from(path, qualified_name):
         if ref.kind in ("call", "inherit"):
             relation = "calls" if ref.kind == "call" else "base"
-            out.extend(Related(s, relation, ref.line) for s in resolve(graph, ref.name, path, imported)[:1])
+            yield from (Related(s, relation, ref.line) for s in resolve(graph, ref.name, path, imported)[:1])
     name = qualified_name.rsplit(".", 1)[-1]
     for ref in graph.references_to(name, kinds=("call", "inherit")):
         if ref.path == path and ref.source == qualified_name:
@@ -47,15 +61,7 @@ def related(parts: Parts, path: str, qualified_name: str, limit: int = 8) -> lis
             continue
         source = graph.symbol_at(ref.path, ref.line)
         if source is not None and source.qualified_name != qualified_name:
-            out.append(Related(source, "called by" if ref.kind == "call" else "subclass", ref.line))
-    seen: set[tuple[str, str, str]] = set()
-    unique = []
-    for r in out:
-        key = (r.symbol.path, r.symbol.qualified_name, r.relation)
-        if key not in seen and (r.symbol.path, r.symbol.qualified_name) != (path, qualified_name):
-            seen.add(key)
-            unique.append(r)
-    return unique[:limit]
+            yield Related(source, "called by" if ref.kind == "call" else "subclass", ref.line)
 
 
 def resolve(graph: Graph, written: str, path: str, imported: set[str]) -> list[Symbol]:
