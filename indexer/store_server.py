@@ -97,8 +97,8 @@ class ServerStore:
             return self.client.query_points(self.collection, query=only.query, using=only.using, limit=fetch,
                                             query_filter=condition, with_payload=True,
                                             search_params=only.params).points
-        # Edge's k, not the server's default of 2: search() adds these scores to its own
-        # 1/(RRF_K + rank) signals.
+        # Edge's k, not the server's default of 2: one hybrid scale for both stores, the one the
+        # retriever's own fusion makes (retriever/search.py `fuse`).
         return self.client.query_points(self.collection, prefetch=prefetch, limit=fetch, with_payload=True,
                                         query=m.RrfQuery(rrf=m.Rrf(k=RRF_K))).points
 

@@ -36,9 +36,9 @@ def related(parts: Parts, path: str, qualified_name: str, limit: int = 8) -> lis
         if key not in seen and (r.symbol.path, r.symbol.qualified_name) != (path, qualified_name):
             seen.add(key)
             unique.append(r)
-            if len(unique) == limit:
+            if len(unique) >= limit:
                 break
-    return unique
+    return unique[:limit]
 
 
 def _one_step(parts: Parts, path: str, qualified_name: str) -> Iterator[Related]:

@@ -15,8 +15,8 @@ Checked: upsert then count; dense-only, sparse-only and hybrid queries put the o
 chunk first; language, kind and path-glob filters restrict results; the retriever's own fusion of
 the single lists ranks as the hybrid query does; retrieve returns full payloads; delete removes points; upserting an existing
 id replaces it. The two engines may order ties differently and score differently in detail, so
-tests assert on ids and ranks, except for one property the search layer relies on: fused hybrid
-scores are RRF with k = `RRF_K`, the scale `search()` adds its own signals to.
+tests assert on ids and ranks, except for one property: fused hybrid scores are RRF with k =
+`RRF_K`, the scale of the retriever's own fusion, to which `search()` adds its other signals.
 """
 from __future__ import annotations
 
@@ -254,8 +254,8 @@ def test_hybrid_query_ranks_the_relevant_chunk_first(filled, embed, query, expec
 
 
 def test_hybrid_scores_are_rrf_with_the_search_layers_k(filled, embed):
-    """`search()` adds a fused score to its own 1/(RRF_K + rank) signals, so both stores must fuse
-    with k = RRF_K: a point first in both lists scores 2/RRF_K, and none can score more."""
+    """Both stores fuse at the retriever's own scale (`fuse`, to which `search()` adds its
+    1/(RRF_K + rank) signals): a point first in both lists scores 2/RRF_K, and none can score more."""
     query = "apply_discount percentage code"
     hits = filled.query(embed(query), sparse_query(query), ALL)
     assert hits[0].score == pytest.approx(2 / RRF_K, rel=0.02)
