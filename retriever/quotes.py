@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeidx.core.paths import is_context, is_test_path
+from codeidx.core.paths import exercises, is_context
+from codeidx.indexer.sparse import name_words
 from codeidx.retriever.lanes import is_vendored
 from codeidx.retriever.parts import Parts
 
@@ -56,7 +57,16 @@ def quoted(query: str) -> tuple[str, ...]:
         if 12 <= len(line) <= 160 and _CODE_LINE.search(line):
             found.append(line)
     spans = (s.strip() for s in found)
-    return tuple(dict.fromkeys(s for s in spans if len(s) >= 4))[:MAX_QUOTES]
+    return tuple(dict.fromkeys(s for s in spans if _specific(s)))[:MAX_QUOTES]
+
+
+def _specific(span: str) -> bool:
+    """Whether a quote can point into the code. A single word (`'logged'`, `Logger`) is emphasis or a
+    common name, and a piece of a statement (`raise LookupError(`, the first line of a call spread over
+    several) is in many files by chance; an option, a setting (`autodoc_typehints`) or a line is not."""
+    if len(span) < 4 or (span.isalpha() and len(name_words(span)) == 1):
+        return False
+    return all(span.count(a) == span.count(b) for a, b in ("()", "[]", "{}"))
 
 
 def messages(query: str) -> tuple[str, ...]:
@@ -115,8 +125,8 @@ def quoting_files(parts: Parts, query: str) -> frozenset[str]:
     pasted = messages(query)
     if not quotes and not pasted:
         return frozenset()
-    # Only the code proper: a test or a page quoting the same option points at nothing new.
-    code = sorted(p for p in parts.graph.file_paths() if not (is_test_path(p) or is_context(p) or is_vendored(p)))
+    # Only the code proper: a test, a benchmark or a page quoting the same option points at nothing new.
+    code = sorted(p for p in parts.graph.file_paths() if _code_proper(p))
     return frozenset(q.path for q in find_quotes(quotes, code, read_source(parts.root), pasted))
 
 
@@ -130,7 +140,7 @@ def pasting_files(parts: Parts, query: str, paths: Iterable[str]) -> tuple[str, 
     words = _TOKEN.findall(query.lower())
     if len(words) < MIN_PASTED_WORDS:
         return ()
-    code = [p for p in dict.fromkeys(paths) if not (is_test_path(p) or is_context(p) or is_vendored(p))]
+    code = [p for p in dict.fromkeys(paths) if _code_proper(p)]
     runs = pasted_runs(words, code, read_source(parts.root))
     if len(runs) > MAX_FILES_PER_QUOTE:
         return ()
@@ -168,6 +178,11 @@ def pasted_runs(words: list[str], paths: Iterable[str], read: Callable[[str], st
         if longest:
             runs[path] = longest
     return runs
+
+
+def _code_proper(path: str) -> bool:
+    """Not a test, a benchmark, a page, data or a vendored copy."""
+    return not (exercises(path) or is_context(path) or is_vendored(path))
 
 
 def _names_code(parts: Parts, quote: str) -> bool:

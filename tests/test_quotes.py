@@ -42,6 +42,12 @@ def test_options_spans_and_lines_of_code_are_read_from_an_issue_and_prose_is_not
     assert not any(q.startswith(("Typing", "I would like")) for q in quotes)
 
 
+def test_a_single_word_or_a_piece_of_a_statement_is_no_quote() -> None:
+    issue = ("Setting `autodoc_typehints` to 'description' is 'ignored' for `Logger`:\n"
+             "    raise LookupError(\n        f'unknown {name}'\n    )\n    value = lookup(name)\n")
+    assert quoted(issue) == ("autodoc_typehints", "value = lookup(name)")
+
+
 def test_the_quotes_of_a_long_paste_are_bounded() -> None:
     paste = "\n".join(f"value_{i} = compute({i})" for i in range(5000))
     assert len(quoted(paste)) == MAX_QUOTES
@@ -99,6 +105,7 @@ def test_the_file_that_holds_the_quoted_option_is_ranked_first(tmp_path: Path) -
                              'def abbreviated(command):\n    """A shorter form of a long command, like git\'s."""\n'
                              '    return command[:2]\n',
         "tests/test_cli.py": 'def test_dry_run():\n    assert main(["--dry-run"]) == 0\n',
+        "benchmarks/bench_cli.py": 'def time_dry_run():\n    main(["--dry-run"])\n',
     })
     issue = "A short form for `--dry-run`\n\nTyping it every time is long: I would like a shorter form, like git's."
     with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
@@ -108,10 +115,12 @@ def test_the_file_that_holds_the_quoted_option_is_ranked_first(tmp_path: Path) -
         _, plain = rank(index._parts(), issue, 3, files=True, mode="full-no-quotes")
         # cli.py holds both names verbatim, but as a caller: the names' own signals find their definitions.
         names = quoting_files(index._parts(), "Is `tool.shortcuts` or `abbreviated` to blame?")
+        holders = quoting_files(index._parts(), issue)
     assert [f.path for f in plain][0] == "tool/shortcuts.py"  # the issue's words describe the other file
     assert quoted_first[0] == "tool/cli.py"
     assert {h.path for h in answer.hits if "quote" in h.reasons} == {"tool/cli.py"}  # the JSON says why
     assert names == frozenset()
+    assert holders == {"tool/cli.py"}  # the test and the benchmark that run the option are not where it is
 
 
 def words(text: str) -> list[str]:
