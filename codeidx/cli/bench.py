@@ -147,18 +147,8 @@ def qa(dataset: str, repos_dir: str, only: tuple[str, ...], work_dir: str | None
     report = bench_qa.report(results, builds, command, as_line(machine), Path(dataset).name)
     if rerank_model:  # a call that failed left its question in the retrieval order: say how many did
         report += f"\n\nRerank model {rerank_model}: {calls.made} calls, {calls.failed} failed."
-    if out_dir:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "report.md").write_text(report + "\n")
-        (out / "results.json").write_text(json.dumps(to_jsonable(
-            {"command": command, "machine": machine, "scores": scores, "builds": builds, "questions": results}),
-            indent=1))
-        _note(f"wrote {out / 'report.md'} and {out / 'results.json'}")
-    if as_json:
-        echo_json({"command": command, "machine": machine, "scores": scores})
-    else:
-        click.echo(report)
+    _publish(out_dir, as_json, report, {"command": command, "machine": machine, "scores": scores},
+             builds=builds, questions=results)
 
 
 @bench.command()
@@ -213,6 +203,7 @@ def _run_quality(instances, checkout_for, work: Path, title: str, *, modes: str,
     from codeidx.benchmarks.corpus import extensions_for
     from codeidx.benchmarks.harness import Settings, run
     from codeidx.benchmarks.machine import as_line, describe
+    from codeidx.benchmarks.plot import recall_plot
     from codeidx.core.ranking import MODES
 
     chosen = tuple(m.strip() for m in modes.split(",") if m.strip())
@@ -236,20 +227,8 @@ def _run_quality(instances, checkout_for, work: Path, title: str, *, modes: str,
         raise CodeidxError("no instance could be scored: see the skipped lines above")
     scores = summary.score(results)
     report = summary.report(results, title=title, command=command, machine=as_line(machine), whole_repo=whole_repo)
-    if out_dir:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        from codeidx.benchmarks.plot import recall_plot
-
-        recall_plot(results, out / "recall.png", title)
-        (out / "report.md").write_text(report + "\n\n![file recall@k](recall.png)\n")
-        (out / "results.json").write_text(json.dumps(to_jsonable(
-            {"command": command, "machine": machine, "scores": scores, "instances": results}), indent=1))
-        _note(f"wrote {out / 'report.md'}, {out / 'recall.png'} and {out / 'results.json'}")
-    if as_json:
-        echo_json({"command": command, "machine": machine, "scores": scores})
-    else:
-        click.echo(report)
+    _publish(out_dir, as_json, report, {"command": command, "machine": machine, "scores": scores},
+             plot=lambda path: recall_plot(results, path, title), instances=results)
 
 
 @bench.command()
@@ -314,6 +293,26 @@ def first_answer(paths: tuple[str, ...], query: str, work_dir: str | None, as_js
         echo_json({"command": command, "machine": machine, "results": results})
     else:
         click.echo(f"`{command}`\n\nMachine: {as_line(machine)}\n\n{table(results)}")
+
+
+def _publish(out_dir: str | None, as_json: bool, report: str, summary: dict, plot=None, **details: object) -> None:
+    """Print the report, or `summary` as JSON; with `out_dir`, also write report.md and results.json
+    (the summary and `details`), and the recall plot when there is one."""
+    if out_dir:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [out / "report.md", out / "results.json"]
+        if plot is not None:
+            plot(out / "recall.png")
+            written.insert(1, out / "recall.png")
+            report += "\n\n![file recall@k](recall.png)"
+        written[0].write_text(report + "\n")
+        (out / "results.json").write_text(json.dumps(to_jsonable({**summary, **details}), indent=1))
+        _note(f"wrote {', '.join(map(str, written[:-1]))} and {written[-1]}")
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo(report)
 
 
 def _note(line: str) -> None:
