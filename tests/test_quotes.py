@@ -88,9 +88,17 @@ def test_a_link_out_of_the_worktree_is_not_read(tmp_path: Path) -> None:
     (root / "pkg" / "cli.py").write_text("--dry-run")
     os.symlink(outside, root / "pkg" / "link.py")
     os.symlink(root / "pkg" / "loop.py", root / "pkg" / "loop.py")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "cli.py").write_text("--dry-run")
+    os.symlink(tmp_path / "elsewhere", root / "out")  # a folder out of the worktree
+    os.symlink(root / "pkg", root / "alias")  # a folder and a file linked within it
+    os.symlink(root / "pkg" / "cli.py", root / "pkg" / "same.py")
     read = read_source(root)
     assert read("pkg/cli.py") == "--dry-run"
+    assert read("alias/cli.py") == "--dry-run" and read("pkg/same.py") == "--dry-run"
     assert read("pkg/link.py") is None and read("pkg/gone.py") is None and read("pkg/loop.py") is None
+    assert read("out/cli.py") is None and read("pkg/../../elsewhere/cli.py") is None
+    assert read("pkg") is None  # a folder is no file
 
 
 def test_the_file_that_holds_the_quoted_option_is_ranked_first(tmp_path: Path) -> None:
