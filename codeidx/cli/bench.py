@@ -6,7 +6,7 @@ import shlex
 import sys
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import click
 
@@ -295,7 +295,8 @@ def first_answer(paths: tuple[str, ...], query: str, work_dir: str | None, as_js
         click.echo(f"`{command}`\n\nMachine: {as_line(machine)}\n\n{table(results)}")
 
 
-def _publish(out_dir: str | None, as_json: bool, report: str, summary: dict, plot=None, **details: object) -> None:
+def _publish(out_dir: str | None, as_json: bool, report: str, summary: dict,
+             plot: Callable[[Path], None] | None = None, **details: object) -> None:
     """Print the report, or `summary` as JSON; with `out_dir`, also write report.md and results.json
     (the summary and `details`), and the recall plot when there is one."""
     if out_dir:
