@@ -98,6 +98,7 @@ def test_a_link_out_of_the_worktree_is_not_read(tmp_path: Path) -> None:
     assert read("alias/cli.py") == "--dry-run" and read("pkg/same.py") == "--dry-run"
     assert read("pkg/link.py") is None and read("pkg/gone.py") is None and read("pkg/loop.py") is None
     assert read("out/cli.py") is None and read("pkg/../../elsewhere/cli.py") is None
+    assert read(str(tmp_path / "elsewhere" / "cli.py")) is None  # an absolute path is out of it too
     assert read("pkg") is None  # a folder is no file
 
 
