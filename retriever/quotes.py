@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeidx.core.paths import exercises, is_context
+from codeidx.core.paths import CODE_LANE, lane_of
 from codeidx.indexer.sparse import name_words
 from codeidx.retriever.lanes import is_vendored
 from codeidx.retriever.parts import Parts
@@ -184,8 +184,8 @@ def pasted_runs(words: list[str], paths: Iterable[str], read: Callable[[str], st
 
 
 def _code_proper(path: str) -> bool:
-    """Not a test, a benchmark, a page, data or a vendored copy."""
-    return not (exercises(path) or is_context(path) or is_vendored(path))
+    """In the code's lane (no test, benchmark, page, data or history) and not a vendored copy."""
+    return lane_of(path) == CODE_LANE and not is_vendored(path)
 
 
 def _names_code(parts: Parts, quote: str) -> bool:
