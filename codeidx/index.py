@@ -30,6 +30,7 @@ from codeidx.core.paths import LANE_RULE, lane_of
 from codeidx.indexer.embedder import embedder_name
 from codeidx.indexer.graph import SCHEMA_VERSION, Graph
 from codeidx.indexer.plan import Plan, make_plan
+from codeidx.indexer.sparse import SPARSE_RULE
 from codeidx.indexer.store_edge import shard_files_present
 from codeidx.indexer.walker import walk
 
@@ -243,7 +244,7 @@ class Index:
         with _build_lock(self.home):
             _recover(self.home)
             fresh = not self.exists or _is_damaged(self.current)  # nothing worth serving while this runs
-            full = full or fresh
+            full = full or fresh or _keywords_outdated(self.current)
             self.close()
             target = self.home / "index.new" if full and not fresh else self.current
             if full:
@@ -323,8 +324,8 @@ class Index:
                           collection=collection)
 
     def _new_meta(self, embedder: "Embedder") -> dict[str, str]:
-        meta = {"schema": SCHEMA_VERSION, "lanes": LANE_RULE, "model": self.model_name, "dim": str(embedder.dim),
-                "max_tokens": str(self.config.embed_max_tokens), "store": self._store_kind(),
+        meta = {"schema": SCHEMA_VERSION, "lanes": LANE_RULE, "sparse": SPARSE_RULE, "model": self.model_name,
+                "dim": str(embedder.dim), "max_tokens": str(self.config.embed_max_tokens), "store": self._store_kind(),
                 "collection": self.config.collection}
         if self.config.qdrant_url:
             # A full rebuild on a server writes a new collection and drops the old one after the swap.
@@ -446,6 +447,17 @@ def _mark_lanes(graph: Graph, store: "Store") -> None:
     if optimize is not None:  # every point was written again: vacuum the old versions (store_edge.VACUUM)
         optimize()
     graph.set_meta(lanes=LANE_RULE, rewritten_since_optimize="0")
+
+
+def _keywords_outdated(index_dir: Path) -> bool:
+    """Whether the index's keyword vectors were made by an older rule (`sparse.SPARSE_RULE`; none
+    recorded: the first). Mixed with new ones they would not compare, so the build starts over, as
+    `--full` does: the embedding cache keeps that from embedding any chunk again."""
+    graph = Graph(index_dir / "index.db")
+    try:
+        return graph.meta().get("sparse", "1") != SPARSE_RULE
+    finally:
+        graph.close()
 
 
 def _swap_in(home: Path, staged: Path) -> None:

@@ -375,6 +375,24 @@ def test_an_index_from_before_payload_lanes_gets_them_at_its_next_build(tmp_path
         assert best_code(index) == ["shop/pricing.py"]
 
 
+def test_an_index_with_keyword_vectors_of_an_older_rule_is_rebuilt_without_embedding_again(tmp_path: Path) -> None:
+    from codeidx.indexer.graph import Graph
+    from codeidx.indexer.sparse import SPARSE_RULE
+
+    repo = make_repo(tmp_path / "shop", FILES)
+    with Index.open(repo) as index:
+        first = index.build()
+    graph = Graph(repo / ".codeidx" / "index" / "index.db")
+    graph.db.execute("DELETE FROM meta WHERE key = 'sparse'")  # as an index from before the rule was recorded
+    graph.db.commit()
+    graph.close()
+    with Index.open(repo) as index:
+        again = index.build()
+        assert again.full and again.chunks == first.chunks and again.chunks_embedded == 0  # from the cache
+        assert index.graph.meta()["sparse"] == SPARSE_RULE
+        assert index.build().full is False  # once
+
+
 def test_bulk_test_data_is_searchable_by_keywords_without_costing_the_embedder(tmp_path: Path) -> None:
     fixtures = {f"test/fixtures/dialects/ansi/case_{i:03}.yml": f"file:\n  statement:\n    keyword: frame_clause_{i:03}\n"
                 for i in range(150)}

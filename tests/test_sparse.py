@@ -9,7 +9,8 @@ import sys
 import bm25s
 import pytest
 
-from codeidx.indexer.sparse import K1, STOPWORDS, code_tokens, sparse_query, sparse_vector, token_id
+from codeidx.indexer import sparse
+from codeidx.indexer.sparse import AVG_TOKENS, B, K1, STOPWORDS, code_tokens, sparse_query, sparse_vector, token_id
 
 PROSE = ("The retry policy decides whether a failed request is sent again. Requests that fail with "
          "server errors 500 or 503 are retried after a backoff of 2 seconds, then 4, then 8; "
@@ -47,9 +48,20 @@ def test_a_document_vector_saturates_repeated_terms() -> None:
     vector = sparse_vector("retry retry retry policy")
     weights = dict(zip(vector.indices, vector.values))
     assert list(vector.indices) == sorted(set(vector.indices))
-    assert weights[token_id("policy")] == 1.0
-    assert weights[token_id("retry")] == pytest.approx(3 * (K1 + 1) / (3 + K1), abs=1e-4)
+    saturation = K1 * (1 - B + B * 4 / AVG_TOKENS)  # four tokens: shorter than the average chunk
+    assert weights[token_id("policy")] == pytest.approx((K1 + 1) / (1 + saturation), abs=1e-4)
+    assert weights[token_id("retry")] == pytest.approx(3 * (K1 + 1) / (3 + saturation), abs=1e-4)
+    assert weights[token_id("retry")] < 3 * weights[token_id("policy")]
     assert sparse_query("retry retry policy") == sparse_query("policy retry")  # a query counts each word once
+
+
+def test_a_word_counts_less_in_a_longer_chunk() -> None:
+    """A class whose header lists forty imports mentions `retry` once among many; a three-line
+    function that mentions it once is more about it."""
+    short = sparse_vector("def backoff(retry):\n    return 2\n")
+    long = sparse_vector("def backoff(retry):\n" + "".join(f"    step_{i} = {i}\n" for i in range(40)) + "    return 2\n")
+    weight = {name: dict(zip(v.indices, v.values))[token_id("retry")] for name, v in (("short", short), ("long", long))}
+    assert weight["long"] < weight["short"]
 
 
 def test_token_ids_are_the_same_in_every_process() -> None:
@@ -60,12 +72,14 @@ def test_token_ids_are_the_same_in_every_process() -> None:
 
 
 @pytest.mark.parametrize("query", ["should_retry 500", "HTTPAdapter send request", "retry", "prepare the url"])
-def test_sparse_scores_with_idf_match_bm25_without_length_normalisation(query: str) -> None:
+def test_sparse_scores_with_idf_match_bm25(query: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Qdrant scores dot(query, document) with each query weight times ln(1 + (N - n + 0.5) / (n + 0.5)):
-    Lucene's BM25 with b = 0, which bm25s computes from the same tokens. Lucene (and bm25s) leave out
-    BM25's constant factor k1 + 1, which changes no ranking."""
+    Lucene's BM25, which bm25s computes from the same tokens, with the corpus's own average length
+    (ours is a constant: given the corpus's here). Lucene (and bm25s) leave out BM25's constant
+    factor k1 + 1, which changes no ranking."""
     corpus = [code_tokens(d) for d in DOCS]
-    oracle = bm25s.BM25(k1=K1, b=0.0, method="lucene")
+    monkeypatch.setattr(sparse, "AVG_TOKENS", sum(map(len, corpus)) / len(corpus))
+    oracle = bm25s.BM25(k1=K1, b=B, method="lucene")
     oracle.index(corpus, show_progress=False)
     terms = sorted({t for t in code_tokens(query) if t in oracle.vocab_dict})
     expected = oracle.get_scores(terms)
