@@ -10,7 +10,7 @@ import bm25s
 import pytest
 
 from codeidx.indexer import sparse
-from codeidx.indexer.sparse import AVG_TOKENS, B, K1, STOPWORDS, code_tokens, sparse_query, sparse_vector, token_id
+from codeidx.indexer.sparse import AVG_TOKENS, K1, STOPWORDS, B, code_tokens, sparse_query, sparse_vector, token_id
 
 PROSE = ("The retry policy decides whether a failed request is sent again. Requests that fail with "
          "server errors 500 or 503 are retried after a backoff of 2 seconds, then 4, then 8; "
