@@ -244,7 +244,7 @@ class Index:
         with _build_lock(self.home):
             _recover(self.home)
             fresh = not self.exists or _is_damaged(self.current)  # nothing worth serving while this runs
-            full = full or fresh or _keywords_outdated(self.current)
+            full = full or fresh or self._keywords_outdated()
             self.close()
             target = self.home / "index.new" if full and not fresh else self.current
             if full:
@@ -342,6 +342,19 @@ class Index:
         if self._given_store is not None:
             return GIVEN_STORE
         return f"qdrant:{self.config.qdrant_url}" if self.config.qdrant_url else EDGE_STORE
+
+    def _keywords_outdated(self) -> bool:
+        """Whether the index's keyword vectors were made by an older rule (`sparse.SPARSE_RULE`; none
+        recorded: the first). Mixed with new ones they would not compare, so the build starts over, as
+        `--full` does: the embedding cache keeps that from embedding any chunk again. An index of
+        another model or window still asks for `--full` first: that rebuild embeds everything."""
+        graph = Graph(self.current / "index.db")
+        try:
+            meta = graph.meta()
+        finally:
+            graph.close()
+        self._check_compatible(meta)
+        return meta.get("sparse", "1") != SPARSE_RULE
 
     def _check_compatible(self, meta: dict[str, str]) -> None:
         wanted = {"schema": SCHEMA_VERSION, "model": self.model_name,
@@ -447,17 +460,6 @@ def _mark_lanes(graph: Graph, store: "Store") -> None:
     if optimize is not None:  # every point was written again: vacuum the old versions (store_edge.VACUUM)
         optimize()
     graph.set_meta(lanes=LANE_RULE, rewritten_since_optimize="0")
-
-
-def _keywords_outdated(index_dir: Path) -> bool:
-    """Whether the index's keyword vectors were made by an older rule (`sparse.SPARSE_RULE`; none
-    recorded: the first). Mixed with new ones they would not compare, so the build starts over, as
-    `--full` does: the embedding cache keeps that from embedding any chunk again."""
-    graph = Graph(index_dir / "index.db")
-    try:
-        return graph.meta().get("sparse", "1") != SPARSE_RULE
-    finally:
-        graph.close()
 
 
 def _swap_in(home: Path, staged: Path) -> None:

@@ -391,6 +391,13 @@ def test_an_index_with_keyword_vectors_of_an_older_rule_is_rebuilt_without_embed
         assert again.full and again.chunks == first.chunks and again.chunks_embedded == 0  # from the cache
         assert index.graph.meta()["sparse"] == SPARSE_RULE
         assert index.build().full is False  # once
+    graph = Graph(repo / ".codeidx" / "index" / "index.db")
+    graph.db.execute("DELETE FROM meta WHERE key = 'sparse'")
+    graph.db.commit()
+    graph.close()
+    with Index.open(repo, embed_max_tokens=128) as index:  # another window: every chunk would be embedded again
+        with pytest.raises(IndexMismatchError, match="build --full"):
+            index.build()
 
 
 def test_bulk_test_data_is_searchable_by_keywords_without_costing_the_embedder(tmp_path: Path) -> None:
