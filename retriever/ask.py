@@ -23,6 +23,7 @@ from codeidx.retriever.tested import modules_tested
 from codeidx.retriever.tokens import counter_for
 
 RELATED_PER_HIT = 6
+PAD_DEPTH = 4  # a file list shorter than k is filled from a pool this many times deeper (`file_ranking`)
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters,
     pool = [dataclasses.replace(h, reasons=h.reasons + (("quote",) if h.path in quoting else ())
                                 + (("pasted",) if h.path in pasted else ())
                                 + (("tested",) if h.path in modules else ())) for h in pool]
-    files = file_ranking(parts, query, pool, k, mode, quoting, pasted, tested)
+    files = file_ranking(parts, query, pool, k, mode, quoting, pasted, tested, filters)
     hits = pool[:k]
     if "file-first" in on:  # each file's hits by score; a file past the k best after them all
         place = {f.path: n for n, f in enumerate(files)}
@@ -162,14 +163,30 @@ def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters,
 
 def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = "full",
                  quoting: frozenset[str] | None = None, pasted: tuple[str, ...] | None = None,
-                 tested: dict[str, str] | None = None) -> tuple[FileHit, ...]:
+                 tested: dict[str, str] | None = None,
+                 filters: SearchFilters = SearchFilters()) -> tuple[FileHit, ...]:
     """The `k` best files of a pool of hits (`rank_files`, with each file's chunk count when file
     length counts), in the same lanes as the hits; `quoting` (the files that hold what the query
     quotes), `pasted` (the pool's files whose strings hold a sentence the query pastes) and `tested`
-    (the pool's test files -> the modules they are named for) are found here when not given."""
+    (the pool's test files -> the modules they are named for) are found here when not given.
+
+    A few long files can hold a whole pool (the hits of a small repository often lie in six files):
+    then the list is filled up to `k`, after the pool's files, from a pool `PAD_DEPTH` times deeper,
+    so that `ask --files -k 10` lists ten files wherever the index holds them."""
     on = levers(mode)
     if quoting is None:
         quoting = quoting_files(parts, query) if "quotes" in on else frozenset()
+    files = _files_of(parts, query, pool, k, on, quoting, pasted, tested)
+    if len(files) < k and len(pool) >= k * FILE_POOL:  # a shorter pool is all that matches
+        deeper = search(parts, query, k=k * FILE_POOL * PAD_DEPTH, filters=filters, mode=mode)
+        listed = {f.path for f in files}
+        more = [f for f in _files_of(parts, query, deeper, 2 * k, on, quoting, None, None) if f.path not in listed]
+        files = _in_lanes(query, files + more, on)[:k]
+    return tuple(files)
+
+
+def _files_of(parts: Parts, query: str, pool: list[Hit], k: int, on: frozenset[str], quoting: frozenset[str],
+              pasted: tuple[str, ...] | None, tested: dict[str, str] | None) -> list[FileHit]:
     if pasted is None:
         pasted = pasting_files(parts, query, (h.path for h in pool)) if "pasted" in on else ()
     if tested is None:
@@ -179,7 +196,11 @@ def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = 
     ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, sizes, len(paths), quoting, pasted, tested)]
     # The lanes order every file of the pool before the cut: a file of code past the k best scores
     # comes before the pages and data that scored above it, as it would if they had scored lower.
-    return tuple((code_first(query, ranked, lambda f: f.path) if "lanes" in on else ranked)[:k])
+    return _in_lanes(query, ranked, on)[:k]
+
+
+def _in_lanes(query: str, files: list[FileHit], on: frozenset[str]) -> list[FileHit]:
+    return code_first(query, files, lambda f: f.path) if "lanes" in on else list(files)
 
 
 def _tested(parts: Parts, pool: list[Hit], on: frozenset[str]) -> dict[str, str]:

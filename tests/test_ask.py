@@ -409,6 +409,21 @@ def test_code_past_the_best_scores_comes_before_the_pages_that_scored_above_it(t
     assert laned == ["shop/pricing.py", "shop/cart.py"]
 
 
+def test_a_file_list_the_pool_cannot_fill_is_filled_from_deeper(tmp_path: Path) -> None:
+    rules = "".join(f'def discount_rule_{i}(price):\n    """Take discount rule {i} off a price: {i} percent."""\n'
+                    f"    return price * {100 - i} / 100\n\n\n" for i in range(40))
+    parts = {f"shop/part{i}.py": f'def part_{i}(items):\n    """Count the items of part {i}."""\n    return len(items)\n'
+             for i in range(8)}
+    root = make_repo(tmp_path / "shop", {"shop/rules.py": rules, **parts})
+    question = "how is a discount taken off a price?"
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        pool = index.search(question, k=25)  # what five files are ranked from
+        files = [f.path for f in index.ask(question, files=True, k=5).files]
+    assert {h.path for h in pool} == {"shop/rules.py"}  # forty rules fill the pool
+    assert files[0] == "shop/rules.py" and len(files) == 5 and set(files[1:]) <= set(parts)
+
+
 def test_files_are_ranked_by_their_best_chunk_and_a_length_normalised_share_of_the_rest() -> None:
     from codeidx.retriever.search import Hit, rank_files
 
