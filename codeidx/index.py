@@ -46,7 +46,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from codeidx.core.protocols import Embedder, Store
     from codeidx.indexer.builder import Progress
-    from codeidx.retriever.ask import AskResult
+    from codeidx.retriever.ask import AskResult, FileHit
     from codeidx.retriever.parts import Parts
     from codeidx.retriever.rerank import Rerank
     from codeidx.retriever.search import Hit
@@ -408,6 +408,14 @@ class Index:
         from codeidx.retriever.search import search
 
         return self._read(lambda: search(self._parts(), query, k=k, filters=filters, mode=mode))
+
+    def rank(self, query: str, k: int = 10, filters: SearchFilters = SearchFilters(),
+             files: bool = False) -> "tuple[list[Hit], tuple[FileHit, ...]]":
+        """The hits `ask` shows, in its order (grouped by file, the best-supported file first, code
+        before docs), and with `files` its file ranking: what a tool that lists hits should list."""
+        from codeidx.retriever.ask import rank
+
+        return self._read(lambda: rank(self._parts(), query, k, filters=filters, files=files))
 
     def ask(self, query: str, budget: int | None = None, k: int | None = None,
             filters: SearchFilters = SearchFilters(), files: bool = False, refresh: bool = False,

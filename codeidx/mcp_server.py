@@ -30,6 +30,7 @@ from pydantic import Field, ValidationError
 from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
+from codeidx.core.paths import lane_of
 from codeidx.index import Index
 
 log = logging.getLogger("codeidx.mcp")
@@ -165,12 +166,15 @@ def create_server(root: str | os.PathLike, config: Config | None = None) -> Code
         """Find the code that matches a query, by meaning and by identifier (hybrid dense + keyword search).
 
         Each hit has the file, its line range, the symbol's name and kind, a score, why it matched
-        (dense, sparse, name...) and the first lines of its code.
+        (dense, sparse, name...) and the first lines of its code. Hits come grouped by file, the file
+        with the most evidence first, code before docs; `files` ranks the files themselves (the
+        files to read or change first), each with its lane (code, test, context, history).
         """
         _check_range("k", k, 1, MAX_K)
         filters = SearchFilters(path_glob=path or None, language=language or None)
-        hits = service.run(lambda index: index.search(query, k=k, filters=filters))
-        return {"hits": [_hit(h) for h in hits]}
+        hits, files = service.run(lambda index: index.rank(query, k=k, filters=filters, files=True))
+        return {"hits": [_hit(h) for h in hits],
+                "files": [{"path": f.path, "score": f.score, "lane": lane_of(f.path)} for f in files]}
 
     @server.tool()
     @tool_errors
@@ -233,7 +237,7 @@ def _hit(hit: Any) -> dict:
     return {"path": hit.path, "start_line": hit.start_line, "end_line": hit.end_line,
             "name": hit.qualified_name or hit.name, "kind": hit.kind, "language": hit.language,
             "signature": hit.signature, "score": round(hit.score, 4), "reasons": list(hit.reasons),
-            "snippet": snippet}
+            "lane": lane_of(hit.path), "snippet": snippet}
 
 
 def _render_lookup(found: Any) -> str:

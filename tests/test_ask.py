@@ -276,6 +276,14 @@ def test_code_comes_before_the_docs_unless_the_question_asks_for_docs(index: Ind
     assert all(order.index(p) == i or order[i - 1] == p for i, p in enumerate(order))
 
 
+def test_a_tool_that_lists_hits_lists_those_ask_shows_in_its_order(index: Index) -> None:
+    question = "how are failed requests retried with exponential backoff?"
+    hits, files = index.rank(question, k=8, files=True)
+    answer = index.ask(question, files=True, k=8)
+    assert [h.chunk_id for h in hits] == [h.chunk_id for h in answer.hits] and files == answer.files
+    assert hits[0].path == "netlib/retry.py" and hits[-1].path == "docs/guide.md"
+
+
 def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
     from codeidx.retriever import lanes
 

@@ -174,10 +174,20 @@ def test_index_status_counts_files_per_language(served: Served) -> None:
 
 def test_search_code_finds_by_meaning_and_by_name(served: Served) -> None:
     hits = json.loads(served.ok("search_code", query="take a percentage off the price", k=3))["hits"]
-    assert hits[0]["name"] == "apply_discount" and hits[0]["path"] == "shop/pricing.py"
-    assert hits[0]["start_line"] == 4 and "def apply_discount" in hits[0]["snippet"] and hits[0]["reasons"]
+    found = next(h for h in hits if h["name"] == "apply_discount")  # after Cart.total, whose file holds more
+    assert found["path"] == "shop/pricing.py" and found["start_line"] == 4
+    assert "def apply_discount" in found["snippet"] and found["reasons"]
     assert json.loads(served.ok("search_code", query="round_price", language="python"))["hits"][0]["name"] == \
         "round_price"
+
+
+def test_search_code_ranks_the_files_and_groups_its_hits_by_them(served: Served) -> None:
+    found = json.loads(served.ok("search_code", query="how is the cart total computed with a coupon?", k=6))
+    files = [f["path"] for f in found["files"]]
+    assert files[0] == "shop/cart.py" and all(f["lane"] == "code" for f in found["files"])
+    order = list(dict.fromkeys(h["path"] for h in found["hits"]))
+    assert order == [f for f in files if f in order]  # each file's hits together, in the files' order
+    assert found["hits"][0]["lane"] == "code"
 
 
 def test_get_symbol_gives_the_code_its_callees_and_its_callers(served: Served) -> None:
