@@ -103,7 +103,7 @@ def _open_index(root: Path, settings: Settings, tokens: int):
 
 def _run_one(instance: Instance, checkout: Checkout, indexes: dict, settings: Settings) -> InstanceResult | str:
     """The instance's result, or why it was skipped."""
-    from codeidx.retriever.ask import file_ranking
+    from codeidx.retriever.ask import file_ranking, in_answer_order
     from codeidx.retriever.parts import Parts
 
     checkout.goto(instance.base_commit)
@@ -135,7 +135,9 @@ def _run_one(instance: Instance, checkout: Checkout, indexes: dict, settings: Se
             query_ms[name] = round((time.perf_counter() - start) * 1000, 2)
             ranked = file_ranking(parts, instance.query, hits, TOP, mode)  # what `ask --files` shows
             files[name] = tuple(f.path for f in ranked)
-            symbols = (f"{h.path}::{h.qualified_name}" for h in hits if h.kind in FUNCTION_KINDS)
+            # The pool's functions in the order `ask` shows its hits: grouped by that file ranking.
+            shown = in_answer_order(instance.query, hits, ranked, mode)
+            symbols = (f"{h.path}::{h.qualified_name}" for h in shown if h.kind in FUNCTION_KINDS)
             functions[name] = tuple(dict.fromkeys(symbols))[:TOP]
     return InstanceResult(instance.instance_id, instance.repo, len(paths), gold, tuple(dict.fromkeys(gold_fns)),
                           files, functions, builds, query_ms)

@@ -152,13 +152,19 @@ def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters,
                                 + (("pasted",) if h.path in pasted else ())
                                 + (("tested",) if h.path in modules else ())) for h in pool]
     files = file_ranking(parts, query, pool, k, mode, quoting, pasted, tested, filters)
-    hits = pool[:k]
-    if "file-first" in on:  # each file's hits by score; a file past the k best after them all
+    return pool, in_answer_order(query, pool[:k], files, mode), files
+
+
+def in_answer_order(query: str, hits: list[Hit], files: Sequence[FileHit], mode: str = "full") -> list[Hit]:
+    """Hits as `ask` shows them: each file's hits together (by score) in the order of the file
+    ranking, a file past it after them all (`file-first`), and docs and data after the code (`lanes`)."""
+    on = levers(mode)
+    if "file-first" in on:
         place = {f.path: n for n, f in enumerate(files)}
         hits = sorted(hits, key=lambda h: place.get(h.path, len(place)))
-    if "lanes" in on:  # docs and data in their own lane, after the code
+    if "lanes" in on:
         hits = code_first(query, hits, lambda h: h.path)
-    return pool, hits, files
+    return hits
 
 
 def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = "full",
