@@ -444,6 +444,23 @@ def test_files_are_ranked_by_their_best_chunk_and_a_length_normalised_share_of_t
     assert [p for p, _ in rank_files(pool, {"short.py": 4, "long.py": 300})] == ["short.py", "long.py"]
 
 
+def test_hits_are_shown_grouped_by_the_file_ranking_with_the_docs_last() -> None:
+    from codeidx.retriever.ask import FileHit, in_answer_order
+    from codeidx.retriever.search import Hit
+
+    def hit(path: str, name: str, score: float) -> Hit:
+        return Hit(name, path, "python", "function", name, name, "", 1, 2, score, (), "")
+
+    pool = [hit("a.py", "a1", 0.05), hit("docs/a.md", "page", 0.045), hit("b.py", "b1", 0.04),
+            hit("a.py", "a2", 0.03), hit("b.py", "b2", 0.02), hit("c.py", "c1", 0.01)]
+    files = (FileHit("b.py", 0.06), FileHit("docs/a.md", 0.05), FileHit("a.py", 0.055))
+    question = "how are the totals computed?"
+    shown = [h.name for h in in_answer_order(question, pool, files)]
+    assert shown == ["b1", "b2", "a1", "a2", "c1", "page"]  # a file past the ranking after it, the page last
+    assert [h.name for h in in_answer_order(question, pool, files, "hybrid+names+graph")] == \
+        [h.name for h in pool]  # before the levers: the search's own order
+
+
 def test_each_lever_can_be_turned_off_for_an_ablation(index: Index) -> None:
     from codeidx.core.ranking import LEVERS, levers
 
