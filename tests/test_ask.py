@@ -428,6 +428,8 @@ def test_a_file_list_the_pool_cannot_fill_is_filled_from_deeper(tmp_path: Path) 
         index.build()
         pool = index.search(question, k=25)  # what five files are ranked from
         files = [f.path for f in index.ask(question, files=True, k=5).files]
+        only = index.ask(question, files=True, k=5, filters=SearchFilters(path_glob="shop/rules.py")).files
+    assert [f.path for f in only] == ["shop/rules.py"]  # the deeper pool keeps the filters
     assert {h.path for h in pool} == {"shop/rules.py"}  # forty rules fill the pool
     assert files[0] == "shop/rules.py" and len(files) == 5 and set(files[1:]) <= set(parts)
 
