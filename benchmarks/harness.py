@@ -135,7 +135,7 @@ def _run_one(instance: Instance, checkout: Checkout, indexes: dict, settings: Se
             query_ms[name] = round((time.perf_counter() - start) * 1000, 2)
             ranked = file_ranking(parts, instance.query, hits, TOP, mode)  # what `ask --files` shows
             files[name] = tuple(f.path for f in ranked)
-            # The pool's functions in the order `ask` shows its hits: grouped by that file ranking.
+            # The pool's functions in the order `ask` shows its hits (`in_answer_order`).
             shown = in_answer_order(instance.query, hits, ranked, mode)
             symbols = (f"{h.path}::{h.qualified_name}" for h in shown if h.kind in FUNCTION_KINDS)
             functions[name] = tuple(dict.fromkeys(symbols))[:TOP]

@@ -411,8 +411,9 @@ class Index:
 
     def rank(self, query: str, k: int = 10, filters: SearchFilters = SearchFilters(),
              files: bool = False) -> "tuple[list[Hit], tuple[FileHit, ...]]":
-        """The hits `ask` shows, in its order (grouped by file, the best-supported file first, code
-        before docs), and with `files` its file ranking: what a tool that lists hits should list."""
+        """The hits `ask` shows, in its order (the best-supported file's best hit first, then each hit's
+        rank fused with its file's, code before docs), and with `files` its file ranking: what a tool
+        that lists hits should list."""
         from codeidx.retriever.ask import rank
 
         return self._read(lambda: rank(self._parts(), query, k, filters=filters, files=files))

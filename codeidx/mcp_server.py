@@ -166,9 +166,10 @@ def create_server(root: str | os.PathLike, config: Config | None = None) -> Code
         """Find the code that matches a query, by meaning and by identifier (hybrid dense + keyword search).
 
         Each hit has the file, its line range, the symbol's name and kind, a score, why it matched
-        (dense, sparse, name...) and the first lines of its code. Hits come grouped by file, the file
-        with the most evidence first, code before docs; `files` ranks the files themselves (the
-        files to read or change first), each with its lane (code, test, context, history).
+        (dense, sparse, name...) and the first lines of its code. Hits lead with the file that has the
+        most evidence, then follow their own rank fused with their file's, code before docs; `files`
+        ranks the files themselves (the files to read or change first), each with its lane (code,
+        test, context, history).
         """
         _check_range("k", k, 1, MAX_K)
         filters = SearchFilters(path_glob=path or None, language=language or None)

@@ -5,9 +5,9 @@ RRF_K = 60  # reciprocal rank fusion: 1/(RRF_K + rank); the stores' fusion and t
 # What `full` adds to `hybrid+names+graph`: the code-first lanes (retriever/lanes.py), the code's
 # own candidate list from the store (`code-lane`), and the implementation's own before it, unless tests
 # are asked for (`impl-lane`), file ranking normalised by file length
-# (retriever/search.py `rank_files`), `ask`'s hits grouped by file, the file with the most evidence
-# first (`file-first`, retriever/ask.py), and what the query quotes found verbatim in the code
-# (`quotes`, retriever/quotes.py), the sentences it pastes from the program's strings (`pasted`,
+# (retriever/search.py `rank_files`), `ask`'s hits led by the file with the most evidence, each
+# hit's rank fused with its file's (`file-first`, retriever/ask.py), and what the query quotes found
+# verbatim in the code (`quotes`, retriever/quotes.py), the sentences it pastes from the program's strings (`pasted`,
 # retriever/quotes.py), the names it spells out in words (`described`, retriever/described.py), and the
 # modules the tests it finds are named for (`tested`, retriever/tested.py).
 # A `full-no-<lever>` mode turns one off: the benchmarks' ablations.
