@@ -69,7 +69,7 @@ class Toolbox:
         if self._stale:
             self.index.refresh()
             self._stale = False
-        hits, _ = self.index.rank(query, k=max(1, min(k, 30)))  # in `ask`'s order: code first, by file
+        hits, _ = self.index.rank(query, k=max(1, min(k, 30)))  # in `ask`'s order: code first, led by the best file
         return "\n".join(f"{h.path}:{h.start_line}-{h.end_line} {h.kind} {h.qualified_name or h.path}  {h.signature}"
                          for h in hits) or "no results"
 
