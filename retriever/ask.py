@@ -152,18 +152,20 @@ def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters,
                                 + (("pasted",) if h.path in pasted else ())
                                 + (("tested",) if h.path in modules else ())) for h in pool]
     files = file_ranking(parts, query, pool, k, mode, quoting, pasted, tested, filters)
-    return pool, in_answer_order(query, pool[:k], files, mode), files
+    return pool, in_answer_order(query, pool, files, mode, k), files
 
 
-def in_answer_order(query: str, hits: list[Hit], files: Sequence[FileHit], mode: str = "full") -> list[Hit]:
-    """Hits (in the search's order) as `ask` shows them: the best hit of the top file first, then each
-    hit by its own rank fused with its file's rank in the file ranking (`file-first`), and docs and data
-    after the code (`lanes`).
+def in_answer_order(query: str, hits: list[Hit], files: Sequence[FileHit], mode: str = "full",
+                    k: int | None = None) -> list[Hit]:
+    """The first `k` (all by default) of a pool of hits, in the search's order, as `ask` shows them: the
+    best hit of the top file first, then each hit by its own rank fused with its file's rank in the file
+    ranking (`file-first`), and docs and data after the code (`lanes`).
 
     Fused, not grouped: a change often spans two or three files, and when all of the first file's hits
     came before the second file's best function, the function lists of four repositories in neither
     benchmark (107 commits) held every changed function among their first five for 43, against 48
-    fused (benchmarks/RESULTS.md)."""
+    fused. And the `k` shown are chosen in that order from the whole pool, not only from the search's
+    first `k`, so the files the ranking puts first show their best hits (benchmarks/RESULTS.md)."""
     on = levers(mode)
     if "file-first" in on and hits:
         place = {f.path: n for n, f in enumerate(files)}
@@ -176,6 +178,7 @@ def in_answer_order(query: str, hits: list[Hit], files: Sequence[FileHit], mode:
         lead = next((h for h in hits if files and h.path == files[0].path), None)
         if lead is not None:
             hits = [lead] + [h for h in hits if h is not lead]
+    hits = hits[:k]
     if "lanes" in on:
         hits = code_first(query, hits, lambda h: h.path)
     return hits

@@ -465,6 +465,21 @@ def test_hits_are_shown_by_their_rank_fused_with_their_files_with_the_docs_last(
         [h.name for h in pool]  # before the levers: the search's own order
 
 
+def test_the_hits_shown_include_the_best_hit_of_the_top_file_past_the_search_s_first_k() -> None:
+    from codeidx.retriever.ask import FileHit, in_answer_order
+    from codeidx.retriever.search import Hit
+
+    def hit(path: str, name: str) -> Hit:
+        return Hit(name, path, "python", "function", name, name, "", 1, 2, 0.01, (), "")
+
+    pool = [hit("x.py", "x1"), hit("y.py", "y1"), hit("y.py", "y2"), hit("z.py", "z1"), hit("a.py", "a1")]
+    files = (FileHit("a.py", 0.07), FileHit("x.py", 0.06), FileHit("y.py", 0.05))
+    assert [h.name for h in in_answer_order("how is it done?", pool, files, k=3)] == ["a1", "x1", "y1"]
+    assert len(in_answer_order("how is it done?", pool, files)) == 5  # the whole pool, as the bench ranks it
+    assert [h.name for h in in_answer_order("how is it done?", pool, files, "full-no-file-first", k=3)] == \
+        ["x1", "y1", "y2"]  # without the lever: the search's first k
+
+
 def test_each_lever_can_be_turned_off_for_an_ablation(index: Index) -> None:
     from codeidx.core.ranking import LEVERS, levers
 
