@@ -83,10 +83,11 @@ def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = 
                      dense_coverage=round(coverage, 4), reranked=rerank is not None and rerank_note is None)
 
 
-def _reranked(query: str, pool: list[Hit], hits: list[Hit], files: tuple[FileHit, ...],
+def _reranked(query: str, pool: list[Hit], hits: list[Hit], files: tuple[FileHit, ...], k: int, mode: str,
               rerank: Rerank) -> tuple[list[Hit], tuple[FileHit, ...], str | None]:
-    """Files in the model's order and the hits grouped to follow it (by score within a file), or the
-    retrieval order and a note saying why not."""
+    """Files in the model's order and the hits grouped to follow it, or the retrieval order and a note
+    saying why not. The `k` hits are chosen again from the pool for the model's order, so that the
+    files it puts first show their best hits."""
     best: dict[str, str] = {}
     for hit in pool:  # as indexed: redacted
         best.setdefault(hit.path, hit.text)
@@ -98,7 +99,8 @@ def _reranked(query: str, pool: list[Hit], hits: list[Hit], files: tuple[FileHit
         return hits, files, "the rerank model's reply named no candidate: this is the retrieval order."
     files = tuple(files[i] for i in new)
     place = {f.path: n for n, f in enumerate(files)}
-    return sorted(hits, key=lambda h: place.get(h.path, len(place))), files, None
+    chosen = in_answer_order(query, pool, files, mode, k)
+    return sorted(chosen, key=lambda h: place.get(h.path, len(place))), files, None
 
 
 def _notes(stale: Sequence[str], coverage: float) -> list[str]:
@@ -127,7 +129,7 @@ def _ordered(parts: Parts, query: str, k: int, filters: SearchFilters, files: bo
     pool, hits, ranked = _ranked(parts, query, k, filters, mode)
     note = None
     if rerank is not None:
-        hits, ranked, note = _reranked(query, pool, hits, ranked, rerank)
+        hits, ranked, note = _reranked(query, pool, hits, ranked, k, mode, rerank)
     return hits, ranked if files else (), note
 
 

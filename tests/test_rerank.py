@@ -57,6 +57,15 @@ def test_the_models_order_leads_and_the_hits_follow_it(repo: Path) -> None:
     assert request["max_tokens"] <= 100 and server.authorizations == ["Bearer codeidx-no-key"]
 
 
+def test_the_models_first_file_shows_its_best_hit_even_past_the_searchs_first_k(repo: Path) -> None:
+    before = ask_json(repo, "-k", "3")
+    files = [f["path"] for f in before["files"]]
+    assert files[2] not in {h["path"] for h in before["hits"]}  # three hits: the third file shows none
+    with ScriptedLLMServer([reply("3")]) as server:
+        after = ask_json(repo, "-k", "3", "--rerank-model", "openai/ranker", "--api-base", server.url)
+    assert after["files"][0]["path"] == files[2] and after["hits"][0]["path"] == files[2]
+
+
 def test_the_model_reads_the_issue_without_its_template(repo: Path) -> None:
     issue = QUESTION + "\n<!-- Thanks for submitting an issue! -->\n- [x] I searched the existing issues\n"
     with ScriptedLLMServer([reply("1")]) as server:
