@@ -254,6 +254,12 @@ class Graph:
                                (name, *kinds))
         return [_reference(r) for r in rows]
 
+    def chunk_at(self, path: str, line: int) -> str | None:
+        """The innermost chunk whose range holds `line`: the part of a long function a frame points at."""
+        row = self.db.execute("SELECT id FROM chunks WHERE path=? AND start_line<=? AND end_line>=? "
+                              "ORDER BY end_line - start_line LIMIT 1", (path, line, line)).fetchone()
+        return row[0] if row else None
+
     def chunk_ids_for(self, path: str, qualified_name: str | None = None) -> list[str]:
         """Chunks of one symbol (all its parts), or of a whole file when no name is given."""
         if qualified_name is None:

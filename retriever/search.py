@@ -95,10 +95,8 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
                 reasons[hit.chunk_id].extend(side for side, ids in sides.items() if hit.chunk_id in ids)
     strength = MODES.index(mode)  # each mode from hybrid+names on adds to the one before
     if strength >= MODES.index("hybrid+names"):
-        for kind, ranked in _exact_signals(parts, query, filters).items():
+        for kind, ranked in _exact_signals(parts, query, filters, "described" in on).items():
             add(kind, ranked, WEIGHTS[kind])
-        if "described" in on:
-            add("described", _allowed(parts, described_chunks(parts, query), filters), WEIGHTS["described"])
     if strength >= MODES.index("hybrid+names+graph"):
         top = sorted(scores, key=lambda i: -scores[i])[:k]
         add("graph", _neighbours(parts, [payloads[i] for i in top], filters), WEIGHTS["graph"])
@@ -149,16 +147,25 @@ def _lanes(query: str, filters: SearchFilters, on: frozenset[str]) -> list[Searc
     return wanted
 
 
-def _exact_signals(parts: Parts, query: str, filters: SearchFilters) -> dict[str, list[StoreHit]]:
+def _exact_signals(parts: Parts, query: str, filters: SearchFilters,
+                   described: bool) -> dict[str, list[StoreHit]]:
     graph = parts.graph
     signals = extract(query)
     found: dict[str, list[str]] = {"trace": [], "name": [], "path": []}
+    # A frame points at a line, and a long function is several chunks (its overloads share its name
+    # too): the chunk that holds the line comes first, and stands for the function wherever a name
+    # finds it (a trace names each frame's function).
+    at_line: dict[str, str] = {}  # a function's first chunk -> the chunk that holds its frame's line
     # Frames come innermost first: where the error was raised, usually where the bug is.
     for frame in signals.frames:
         path = graph.resolve_path(frame.path)
         sym = graph.symbol_at(path, frame.line) if path else None
         if sym is not None:
-            found["trace"].extend(graph.chunk_ids_for(sym.path, sym.qualified_name))
+            chunks = graph.chunk_ids_for(sym.path, sym.qualified_name)
+            at = graph.chunk_at(sym.path, frame.line)
+            if at is not None and chunks:
+                at_line.setdefault(chunks[0], at)
+            found["trace"].extend(([at] if at else []) + chunks)
     for ident in signals.identifiers:
         matches = graph.symbols_named(ident)
         if ident in signals.defined:
@@ -174,10 +181,14 @@ def _exact_signals(parts: Parts, query: str, filters: SearchFilters) -> dict[str
         matches.sort(key=lambda s: (s.qualified_name != ident, s.kind == "module", len(s.qualified_name)))
         for sym in matches:
             found["name"].extend(graph.chunk_ids_for(sym.path, sym.qualified_name)[:1])
+    if described:
+        found["described"] = described_chunks(parts, query)
     for mentioned in signals.paths:
         path = graph.resolve_path(mentioned)
         if path:
             found["path"].extend(graph.chunk_ids_for(path)[:5])
+    for kind in ("name", "described"):
+        found[kind] = [at_line.get(i, i) for i in found.get(kind, [])]
     return {kind: _allowed(parts, list(dict.fromkeys(ids)), filters) for kind, ids in found.items() if ids}
 
 

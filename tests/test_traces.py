@@ -85,6 +85,9 @@ public class Ledger {
     }
 }
 ''',
+    "shop/report.py": "def build_report(rows):\n    total = 0\n" + "".join(
+        f"    column_{i} = sum(row.get('column_{i}', 0) for row in rows)\n    total += column_{i}\n"
+        for i in range(60)) + "    return total / len(rows)\n",
     "src/main/java/com/shop/Main.java": '''package com.shop;
 
 public class Main {
@@ -211,3 +214,13 @@ def test_a_go_package_import_resolves_to_its_folder(index: Index) -> None:
 def test_names_in_prose_are_code_and_abbreviations_are_not() -> None:
     found = extract("Calling Session.send() or retry_after, e.g. from a hook (i.e. late), fails").identifiers
     assert found == ("Session.send", "retry_after")
+
+
+def test_a_frame_in_a_long_function_leads_with_the_part_that_holds_its_line(index: Index) -> None:
+    last = 2 + 2 * 60 + 1  # `return total / len(rows)`, in the function's last part
+    trace = ("Traceback (most recent call last):\n"
+             f'  File "/srv/app/shop/report.py", line {last}, in build_report\n'
+             "ZeroDivisionError: division by zero\n")
+    parts = [h for h in index.search(trace, k=10) if h.qualified_name == "build_report"]
+    assert len(parts) > 1  # long enough to be cut in parts
+    assert parts[0].start_line <= last <= parts[0].end_line and index.search(trace, k=1)[0] == parts[0]
