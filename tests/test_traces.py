@@ -224,3 +224,10 @@ def test_a_frame_in_a_long_function_leads_with_the_part_that_holds_its_line(inde
     parts = [h for h in index.search(trace, k=10) if h.qualified_name == "build_report"]
     assert len(parts) > 1  # long enough to be cut in parts
     assert parts[0].start_line <= last <= parts[0].end_line and index.search(trace, k=1)[0] == parts[0]
+
+
+@pytest.mark.parametrize("digits", [30, 5000])
+def test_a_line_number_no_file_has_is_no_frame_and_no_crash(index: Index, digits: int) -> None:
+    trace = f'File "/srv/app/shop/report.py", line {"9" * digits}, in build_report\n'
+    assert extract(trace).frames == ()
+    assert index.ask(trace, k=3).hits  # answered from the rest of the query, not a traceback
