@@ -161,7 +161,10 @@ def in_answer_order(query: str, hits: list[Hit], files: Sequence[FileHit], mode:
                     k: int | None = None) -> list[Hit]:
     """The first `k` (all by default) of a pool of hits, in the search's order, as `ask` shows them: the
     best hit of the top file first, then each hit by its own rank fused with its file's rank in the file
-    ranking (`file-first`), and docs and data after the code (`lanes`).
+    ranking (`file-first`), and docs and data after the code (`lanes`). The `k` are `k` definitions,
+    each by its best part: a long function is several chunks, and they took places other
+    definitions needed (on the four repositories and SWE-bench, the ten hits held every changed
+    function of 79 instances of 148, against 74).
 
     Fused, not grouped: a change often spans two or three files, and when all of the first file's hits
     came before the second file's best function, the function lists of four repositories in neither
@@ -180,7 +183,11 @@ def in_answer_order(query: str, hits: list[Hit], files: Sequence[FileHit], mode:
         lead = next((h for h in hits if files and h.path == files[0].path), None)
         if lead is not None:
             hits = [lead] + [h for h in hits if h is not lead]
-    hits = hits[:k]
+    if k is not None:
+        best: dict[tuple[str, str], Hit] = {}
+        for hit in hits:
+            best.setdefault((hit.path, hit.qualified_name), hit)
+        hits = list(best.values())[:k]
     if "lanes" in on:
         hits = code_first(query, hits, lambda h: h.path)
     return hits

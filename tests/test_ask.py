@@ -476,6 +476,9 @@ def test_the_hits_shown_include_the_best_hit_of_the_top_file_past_the_search_s_f
     files = (FileHit("a.py", 0.07), FileHit("x.py", 0.06), FileHit("y.py", 0.05))
     assert [h.name for h in in_answer_order("how is it done?", pool, files, k=3)] == ["a1", "x1", "y1"]
     assert len(in_answer_order("how is it done?", pool, files)) == 5  # the whole pool, as the bench ranks it
+    parts = [hit("a.py", "a1"), hit("a.py", "a1"), hit("a.py", "a1"), hit("b.py", "b1"), hit("c.py", "c1")]
+    shown = in_answer_order("how is it done?", parts, files, k=3)
+    assert [h.name for h in shown] == ["a1", "b1", "c1"] and shown[0] is parts[0]  # k definitions, each its best part
     assert [h.name for h in in_answer_order("how is it done?", pool, files, "full-no-file-first", k=3)] == \
         ["x1", "y1", "y2"]  # without the lever: the search's first k
 
