@@ -83,24 +83,19 @@ def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = 
                      dense_coverage=round(coverage, 4), reranked=rerank is not None and rerank_note is None)
 
 
-def _reranked(query: str, pool: list[Hit], hits: list[Hit], files: tuple[FileHit, ...], k: int, mode: str,
-              rerank: Rerank) -> tuple[list[Hit], tuple[FileHit, ...], str | None]:
-    """Files in the model's order and the hits grouped to follow it, or the retrieval order and a note
-    saying why not. The `k` hits are chosen again from the pool for the model's order, so that the
-    files it puts first show their best hits."""
+def _reranked(query: str, pool: list[Hit], files: tuple[FileHit, ...],
+              rerank: Rerank) -> tuple[tuple[FileHit, ...], str | None]:
+    """Files in the model's order, or the retrieval order and a note saying why not."""
     best: dict[str, str] = {}
     for hit in pool:  # as indexed: redacted
         best.setdefault(hit.path, hit.text)
     try:
         new = rerank(query, [Candidate(f.path, best.get(f.path, "")) for f in files])
     except CodeidxError as exc:
-        return hits, files, f"the rerank model failed ({exc}): this is the retrieval order."
+        return files, f"the rerank model failed ({exc}): this is the retrieval order."
     if new is None:
-        return hits, files, "the rerank model's reply named no candidate: this is the retrieval order."
-    files = tuple(files[i] for i in new)
-    place = {f.path: n for n, f in enumerate(files)}
-    chosen = in_answer_order(query, pool, files, mode, k)
-    return sorted(chosen, key=lambda h: place.get(h.path, len(place))), files, None
+        return files, "the rerank model's reply named no candidate: this is the retrieval order."
+    return tuple(files[i] for i in new), None
 
 
 def _notes(stale: Sequence[str], coverage: float) -> list[str]:
@@ -129,7 +124,10 @@ def _ordered(parts: Parts, query: str, k: int, filters: SearchFilters, files: bo
     pool, hits, ranked = _ranked(parts, query, k, filters, mode)
     note = None
     if rerank is not None:
-        hits, ranked, note = _reranked(query, pool, hits, ranked, k, mode, rerank)
+        ranked, note = _reranked(query, pool, ranked, rerank)
+        if note is None:  # the hits chosen again for the model's order, so that its first files show theirs
+            place = {f.path: n for n, f in enumerate(ranked)}
+            hits = sorted(in_answer_order(query, pool, ranked, mode, k), key=lambda h: place.get(h.path, len(place)))
     return hits, ranked if files else (), note
 
 
@@ -180,7 +178,7 @@ def in_answer_order(query: str, hits: list[Hit], files: Sequence[FileHit], mode:
             return 1 / (RRF_K + n) + 1 / (RRF_K + place.get(hit.path, len(place)))
 
         hits = [h for _, h in sorted(enumerate(hits), key=fused, reverse=True)]  # stable: ties keep the search's order
-        lead = next((h for h in hits if files and h.path == files[0].path), None)
+        lead = next((h for h in hits if h.path == files[0].path), None) if files else None
         if lead is not None:
             hits = [lead] + [h for h in hits if h is not lead]
     if k is not None:

@@ -49,7 +49,7 @@ _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\."
 # A definition in a pasted snippet (Python, JS, Go, Rust, Java): the reporter's own code
 # (`def test_foo():`), or the repository's.
 _DEFINED = re.compile(r"\b(?:def|class|function|func|fn)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*[(:{<]")
-MAX_LINE = 10_000_000  # past any source file: a larger "line number" points nowhere (and overflows SQLite)
+MAX_LINE_DIGITS = 7  # past any source file: a longer "line number" points nowhere (and overflows SQLite)
 _WORD = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*)(?P<call>\(\))?")
 
 
@@ -58,7 +58,7 @@ def extract(query: str) -> Signals:
     for pattern in _FRAME_PATTERNS:
         found = [Frame(m.group("path").replace("\\", "/"), int(m.group("line")),
                        (m.groupdict().get("func") or "").rsplit(".", 1)[-1]) for m in pattern.finditer(query)
-                 if len(m.group("line")) <= len(str(MAX_LINE)) and int(m.group("line")) <= MAX_LINE]
+                 if len(m.group("line")) <= MAX_LINE_DIGITS]
         frames.extend(reversed(found) if pattern in _PYTHON_FRAMES else found)  # innermost first
     paths = tuple(dict.fromkeys(m.group(1) for m in _PATH.finditer(query)))
     identifiers = []
