@@ -29,6 +29,7 @@ from codeidx.core.models import SearchFilters
 from codeidx.core.paths import LANE_RULE, lane_of
 from codeidx.indexer.embedder import embedder_name
 from codeidx.indexer.graph import SCHEMA_VERSION, Graph
+from codeidx.indexer.languages import SYMBOL_RULE
 from codeidx.indexer.plan import Plan, make_plan
 from codeidx.indexer.sparse import SPARSE_RULE
 from codeidx.indexer.store_edge import shard_files_present
@@ -244,7 +245,7 @@ class Index:
         with _build_lock(self.home):
             _recover(self.home)
             fresh = not self.exists or _is_damaged(self.current)  # nothing worth serving while this runs
-            full = full or fresh or self._keywords_outdated()
+            full = full or fresh or self._rules_outdated()
             self.close()
             target = self.home / "index.new" if full and not fresh else self.current
             if full:
@@ -324,9 +325,9 @@ class Index:
                           collection=collection)
 
     def _new_meta(self, embedder: "Embedder") -> dict[str, str]:
-        meta = {"schema": SCHEMA_VERSION, "lanes": LANE_RULE, "sparse": SPARSE_RULE, "model": self.model_name,
-                "dim": str(embedder.dim), "max_tokens": str(self.config.embed_max_tokens), "store": self._store_kind(),
-                "collection": self.config.collection}
+        meta = {"schema": SCHEMA_VERSION, "lanes": LANE_RULE, "sparse": SPARSE_RULE, "symbols": SYMBOL_RULE,
+                "model": self.model_name, "dim": str(embedder.dim), "max_tokens": str(self.config.embed_max_tokens),
+                "store": self._store_kind(), "collection": self.config.collection}
         if self.config.qdrant_url:
             # A full rebuild on a server writes a new collection and drops the old one after the swap.
             meta["collection"] = f"{self.config.collection}-{uuid.uuid4().hex[:8]}"
@@ -343,18 +344,20 @@ class Index:
             return GIVEN_STORE
         return f"qdrant:{self.config.qdrant_url}" if self.config.qdrant_url else EDGE_STORE
 
-    def _keywords_outdated(self) -> bool:
-        """Whether the index's keyword vectors were made by an older rule (`sparse.SPARSE_RULE`; none
-        recorded: the first). Mixed with new ones they would not compare, so the build starts over, as
-        `--full` does: the embedding cache keeps that from embedding any chunk again. An index of
-        another model or window still asks for `--full` first: that rebuild embeds everything."""
+    def _rules_outdated(self) -> bool:
+        """Whether the index's keyword vectors or symbols were made by an older rule
+        (`sparse.SPARSE_RULE`, `languages.SYMBOL_RULE`; none recorded: the first). Old keyword vectors
+        would not compare with new ones, and old symbols would stay until their files change, so the
+        build starts over, as `--full` does: the embedding cache keeps that from embedding a chunk
+        whose text is unchanged. An index of another model or window still asks for `--full` first:
+        that rebuild embeds everything."""
         graph = Graph(self.current / "index.db")
         try:
             meta = graph.meta()
         finally:
             graph.close()
         self._check_compatible(meta)
-        return meta.get("sparse", "1") != SPARSE_RULE
+        return meta.get("sparse", "1") != SPARSE_RULE or meta.get("symbols", "1") != SYMBOL_RULE
 
     def _check_compatible(self, meta: dict[str, str]) -> None:
         wanted = {"schema": SCHEMA_VERSION, "model": self.model_name,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from codeidx.indexer.languages import language_for
 from codeidx.indexer.sparse import STOPWORDS
 
 
@@ -49,6 +50,7 @@ _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\."
 # A definition in a pasted snippet (Python, JS, Go, Rust, Java): the reporter's own code
 # (`def test_foo():`), or the repository's.
 _DEFINED = re.compile(r"\b(?:def|class|function|func|fn)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*[(:{<]")
+_ABBREVIATION = re.compile(r"[a-z]\.[a-z]")
 MAX_LINE_DIGITS = 7  # past any source file: a longer "line number" points nowhere (and overflows SQLite)
 _WORD = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*)(?P<call>\(\))?")
 
@@ -65,7 +67,8 @@ def extract(query: str) -> Signals:
     path_set = set(paths)  # a pasted log names thousands of paths: a tuple scan per word was quadratic
     for m in _WORD.finditer(query):
         word = m.group("name").replace("::", ".")
-        if _looks_like_code(word, bool(m.group("call"))) and word not in path_set:
+        called = bool(m.group("call"))  # `res.json()` is called: a name, whatever its tail
+        if _looks_like_code(word, called) and (called or word not in path_set):
             identifiers.append(word)
     return Signals(tuple(dict.fromkeys(identifiers)), paths, tuple(dict.fromkeys(frames)),
                    frozenset(m.group(1) for m in _DEFINED.finditer(query)))
@@ -75,6 +78,8 @@ def _looks_like_code(word: str, called: bool) -> bool:
     if word.lower() in STOPWORDS or len(word) < 3:
         return False
     if called or "_" in word.strip("_") or "." in word:
-        return not re.fullmatch(r"[a-z]+\.[a-z]{1,4}", word)  # "e.g" / "file.txt" are not names
+        # "e.g", "i.e" and a file's name ("runner.py") are not names; JavaScript's `res.send` and
+        # `app.use` are, however short.
+        return not _ABBREVIATION.fullmatch(word) and (called or language_for(word) is None)
     has_inner_capital = any(c.isupper() for c in word[1:])
     return has_inner_capital and any(c.islower() for c in word)

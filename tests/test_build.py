@@ -375,24 +375,27 @@ def test_an_index_from_before_payload_lanes_gets_them_at_its_next_build(tmp_path
         assert best_code(index) == ["shop/pricing.py"]
 
 
-def test_an_index_with_keyword_vectors_of_an_older_rule_is_rebuilt_without_embedding_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("rule", ["sparse", "symbols"])
+def test_an_index_of_an_older_keyword_or_symbol_rule_is_rebuilt_without_embedding_again(tmp_path: Path,
+                                                                                        rule: str) -> None:
     from codeidx.indexer.graph import Graph
+    from codeidx.indexer.languages import SYMBOL_RULE
     from codeidx.indexer.sparse import SPARSE_RULE
 
     repo = make_repo(tmp_path / "shop", FILES)
     with Index.open(repo) as index:
         first = index.build()
     graph = Graph(repo / ".codeidx" / "index" / "index.db")
-    graph.db.execute("DELETE FROM meta WHERE key = 'sparse'")  # as an index from before the rule was recorded
+    graph.db.execute("DELETE FROM meta WHERE key = ?", (rule,))  # as an index from before the rule was recorded
     graph.db.commit()
     graph.close()
     with Index.open(repo) as index:
         again = index.build()
         assert again.full and again.chunks == first.chunks and again.chunks_embedded == 0  # from the cache
-        assert index.graph.meta()["sparse"] == SPARSE_RULE
+        assert index.graph.meta()[rule] == {"sparse": SPARSE_RULE, "symbols": SYMBOL_RULE}[rule]
         assert index.build().full is False  # once
     graph = Graph(repo / ".codeidx" / "index" / "index.db")
-    graph.db.execute("DELETE FROM meta WHERE key = 'sparse'")
+    graph.db.execute("DELETE FROM meta WHERE key = ?", (rule,))
     graph.db.commit()
     graph.close()
     with Index.open(repo, embed_max_tokens=128) as index:  # another window: every chunk would be embedded again

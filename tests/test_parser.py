@@ -505,3 +505,38 @@ def test_csharp_file_scoped_namespace_qualifies_like_the_block_form() -> None:
         parsed = parse_file("A.cs", source, "csharp")
         assert [(s.kind, s.qualified_name, s.parent) for s in parsed.symbols] == [
             ("module", "Geo.Shapes", ""), ("class", "Geo.Shapes.A", "Geo.Shapes"), ("method", "Geo.Shapes.A.M", "Geo.Shapes.A")]
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
+def test_methods_defined_by_assignment_are_symbols(language: str) -> None:
+    """CommonJS code (Express, most of npm before classes) defines its methods by assignment; they
+    were module text, so a question about `res.send` found no definition of it."""
+    source = b'''\
+/**
+ * Send a response.
+ */
+res.send = function send(body) {
+  return this;
+};
+
+Router.prototype.route = function route(path) {
+  return path;
+};
+
+exports.json = (obj) => obj;
+
+module.exports = function createApplication() {
+  return 1;
+};
+
+function Ctor() {
+  this.go = function () { return 1; };
+}
+'''
+    parsed = parse_file("lib/response." + {"javascript": "js", "typescript": "ts", "tsx": "tsx"}[language], source,
+                        language)
+    found = [(s.kind, s.qualified_name, s.name, s.start_line, s.end_line) for s in parsed.symbols]
+    assert found == [("method", "res.send", "send", 4, 6), ("method", "Router.route", "route", 8, 10),
+                     ("method", "exports.json", "json", 12, 12), ("function", "Ctor", "Ctor", 18, 20),
+                     ("method", "Ctor.go", "go", 19, 19)]
+    assert {s.qualified_name: s.docstring for s in parsed.symbols}["res.send"] == "Send a response."

@@ -27,6 +27,24 @@ export function renderTotal(cart) {
 
 renderTotal({ total: undefined, currency: '$' });
 ''',
+    "web/response.js": '''var res = Object.create(http.ServerResponse.prototype);
+
+/**
+ * Send a response body, with its length and ETag.
+ */
+res.send = function send(body) {
+  this.set('Content-Length', body.length);
+  this.set('ETag', etag(body));
+  this.end(body);
+  return this;
+};
+
+res.json = function json(obj) {
+  return this.send(JSON.stringify(obj));
+};
+
+module.exports = res;
+''',
     "go.mod": "module example.com/shop\n\ngo 1.22\n",
     "cart/cart.go": '''package cart
 
@@ -214,6 +232,15 @@ def test_a_go_package_import_resolves_to_its_folder(index: Index) -> None:
 def test_names_in_prose_are_code_and_abbreviations_are_not() -> None:
     found = extract("Calling Session.send() or retry_after, e.g. from a hook (i.e. late), fails").identifiers
     assert found == ("Session.send", "retry_after")
+    # Short dotted names are JavaScript's everyday API; a file's name is not one, unless it is called.
+    found = extract("res.send and app.use, then res.json() in runner.py and index.rst").identifiers
+    assert found == ("res.send", "app.use", "res.json")
+
+
+def test_a_method_defined_by_assignment_is_found_by_its_name(index: Index) -> None:
+    hit = index.search("why does res.send set the ETag twice?", k=3)[0]
+    assert (hit.path, hit.qualified_name, hit.start_line) == ("web/response.js", "res.send", 6)
+    assert "name" in hit.reasons
 
 
 def test_a_frame_in_a_long_function_leads_with_the_part_that_holds_its_line(index: Index) -> None:

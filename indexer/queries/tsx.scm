@@ -7,6 +7,10 @@
 (method_definition name: (_) @name) @definition.method
 (method_signature name: (_) @name) @definition.method
 (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @definition.function
+; CommonJS and prototype methods: `res.send = function send(body) {...}`, `Router.prototype.route = ...`.
+; `module.exports = function ...` exports, and names nothing of its own.
+(expression_statement (assignment_expression left: (member_expression) @name right: [(function_expression) (arrow_function)])
+  (#not-eq? @name "module.exports")) @definition.method
 (internal_module name: (_) @name) @definition.module
 
 (extends_clause value: (_) @name) @reference.inherit
