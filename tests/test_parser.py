@@ -509,8 +509,9 @@ def test_csharp_file_scoped_namespace_qualifies_like_the_block_form() -> None:
 
 @pytest.mark.parametrize("language", ["javascript", "typescript", "tsx"])
 def test_methods_defined_by_assignment_are_symbols(language: str) -> None:
-    """CommonJS code (Express, most of npm before classes) defines its methods by assignment; they
-    were module text, so a question about `res.send` found no definition of it."""
+    """CommonJS code (Express, most of npm before classes) defines its methods by assignment, and
+    classes hold arrow functions in fields; they were module text, so a question about `res.send`
+    found no definition of it."""
     source = b'''\
 /**
  * Send a response.
@@ -532,11 +533,17 @@ module.exports = function createApplication() {
 function Ctor() {
   this.go = function () { return 1; };
 }
+
+class Panel {
+  handle = (e) => { return e; };
+  count = 0;
+}
 '''
     parsed = parse_file("lib/response." + {"javascript": "js", "typescript": "ts", "tsx": "tsx"}[language], source,
                         language)
     found = [(s.kind, s.qualified_name, s.name, s.start_line, s.end_line) for s in parsed.symbols]
     assert found == [("method", "res.send", "send", 4, 6), ("method", "Router.route", "route", 8, 10),
                      ("method", "exports.json", "json", 12, 12), ("function", "Ctor", "Ctor", 18, 20),
-                     ("method", "Ctor.go", "go", 19, 19)]
+                     ("method", "Ctor.go", "go", 19, 19), ("class", "Panel", "Panel", 22, 25),
+                     ("method", "Panel.handle", "handle", 23, 23)]
     assert {s.qualified_name: s.docstring for s in parsed.symbols}["res.send"] == "Send a response."

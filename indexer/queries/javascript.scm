@@ -7,6 +7,8 @@
 ; `module.exports = function ...` exports, and names nothing of its own.
 (expression_statement (assignment_expression left: (member_expression) @name right: [(function_expression) (arrow_function)])
   (#not-eq? @name "module.exports")) @definition.method
+; Class fields that hold a function: `handle = (e) => {...}`.
+(field_definition property: (property_identifier) @name value: [(arrow_function) (function_expression)]) @definition.method
 
 (class_heritage (_) @name) @reference.inherit
 (call_expression function: [(identifier) (member_expression)] @name) @reference.call

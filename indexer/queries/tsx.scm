@@ -11,6 +11,8 @@
 ; `module.exports = function ...` exports, and names nothing of its own.
 (expression_statement (assignment_expression left: (member_expression) @name right: [(function_expression) (arrow_function)])
   (#not-eq? @name "module.exports")) @definition.method
+; Class fields that hold a function: `handle = (e) => {...}`.
+(public_field_definition name: (property_identifier) @name value: [(arrow_function) (function_expression)]) @definition.method
 (internal_module name: (_) @name) @definition.module
 
 (extends_clause value: (_) @name) @reference.inherit
