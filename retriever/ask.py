@@ -77,7 +77,7 @@ def ask(parts: Parts, query: str, budget: int, k: int, filters: SearchFilters = 
     coverage = parts.graph.dense_coverage()
     markdown, merged, kept, rmap = pack(query, snippets, rel, lambda b: render_map(parts, hit_paths, b, count),
                                         _notes(stale, coverage) + ([rerank_note] if rerank_note else []),
-                                        budget, count, read)
+                                        budget, count, read, [f.path for f in ranked_files])
     return AskResult(query=query, budget=budget, tokens=count(markdown), hits=tuple(hits), files=ranked_files,
                      snippets=tuple(merged), related=tuple(kept), repo_map=rmap, stale=stale, markdown=markdown,
                      dense_coverage=round(coverage, 4), reranked=rerank is not None and rerank_note is None)

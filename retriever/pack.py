@@ -9,7 +9,7 @@ where its best snippet ranked.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.paths import CODE_LANE, CONTEXT_LANE, HISTORY_LANE, TEST_LANE, lane_of
@@ -62,9 +62,12 @@ def merge(snippets: list[Snippet], read: Callable[[str, int, int], str | None]) 
     return out
 
 
-def render(query: str, snippets: list[Snippet], related: list[RelatedLine], repo_map: str, notes: list[str]) -> str:
+def render(query: str, snippets: list[Snippet], related: list[RelatedLine], repo_map: str, notes: list[str],
+           files: Sequence[str] = ()) -> str:
     parts = [f"# Context for: {query.strip().splitlines()[0][:200]}\n"]
     parts.extend(f"> Note: {note}\n" for note in notes)
+    if files:  # `ask --files`: where to look, before what is there
+        parts.append("## Files, best first\n\n" + "\n".join(f"{n}. `{path}`" for n, path in enumerate(files, 1)) + "\n")
     sections: dict[str, list[Snippet]] = {}  # in the order of each section's best snippet
     for s in snippets:
         sections.setdefault(SECTIONS[lane_of(s.path)], []).append(s)
@@ -85,11 +88,12 @@ def render(query: str, snippets: list[Snippet], related: list[RelatedLine], repo
 
 
 def pack(query: str, snippets: list[Snippet], related: list[RelatedLine], make_map: Callable[[int], str],
-         notes: list[str], budget: int, count: Callable[[str], int],
-         read: Callable[[str, int, int], str | None]) -> tuple[str, list[Snippet], list[RelatedLine], str]:
-    """Fill the budget in priority order; returns the Markdown and what made it in."""
+         notes: list[str], budget: int, count: Callable[[str], int], read: Callable[[str, int, int], str | None],
+         files: Sequence[str] = ()) -> tuple[str, list[Snippet], list[RelatedLine], str]:
+    """Fill the budget in priority order, after the ranked `files` if any; returns the Markdown and
+    what made it in."""
     def cost(sn: list[Snippet], rel: list[RelatedLine], rmap: str = "") -> int:
-        return count(render(query, merge(sn, read), rel, rmap, notes))
+        return count(render(query, merge(sn, read), rel, rmap, notes, files))
 
     chosen: list[Snippet] = []
     for s in snippets:
@@ -108,4 +112,4 @@ def pack(query: str, snippets: list[Snippet], related: list[RelatedLine], make_m
     while rmap and cost(chosen, rel, rmap) > budget:  # tokens may merge differently once joined
         rmap = "\n".join(rmap.splitlines()[:-1]) + "\n" if rmap.count("\n") > 1 else ""
     merged = merge(chosen, read)
-    return render(query, merged, rel, rmap, notes), merged, rel, rmap
+    return render(query, merged, rel, rmap, notes, files), merged, rel, rmap

@@ -219,6 +219,17 @@ def test_json_output_is_stable(repo: Path) -> None:
                                                       for path, lane in lanes.items())
 
 
+def test_files_asked_for_are_listed_first_in_the_markdown(repo: Path) -> None:
+    args = ["ask", "where is the retry policy applied?", "--repo", str(repo), "-k", "3"]
+    plain = CliRunner().invoke(cli, args, catch_exceptions=False).output
+    listed = CliRunner().invoke(cli, [*args, "--files"], catch_exceptions=False).output
+    ranked = [f["path"] for f in json.loads(CliRunner().invoke(cli, [*args, "--files", "--json"]).output)["files"]]
+    assert "## Files" not in plain and ranked[0] == "netlib/retry.py"
+    section = listed.split("## Files, best first\n\n", 1)[1].split("\n\n", 1)[0]
+    assert section.splitlines() == [f"{n}. `{path}`" for n, path in enumerate(ranked, 1)]
+    assert listed.index("## Files") < listed.index("## Relevant code")
+
+
 def test_changed_files_are_reported_and_refresh_updates(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r", {"a.py": "def alpha():\n    return 1\n"})
     with Index.open(root) as index:
