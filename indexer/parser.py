@@ -30,7 +30,7 @@ class _Def:
     name: str
     start_byte: int
     end_byte: int
-    receiver: str = ""  # Go methods: the receiver's type
+    receiver: str = ""  # what a method is defined on: a Go receiver's type, the object of `res.send = function`
     is_scope: bool = False
 
 
@@ -57,8 +57,7 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
                 outer = node.parent if node.parent is not None and node.parent.type in WRAPPERS else node
                 receiver = _text(source, captures["receiver"][0]) if "receiver" in captures else ""
                 end = _open_end(outer) if "open" in captures else outer.end_byte
-                defs.append(_Def(outer, capture.split(".", 1)[1], _assigned(_dotted(text)), outer.start_byte, end,
-                                 receiver))
+                defs.append(_Def(outer, capture.split(".", 1)[1], _dotted(text), outer.start_byte, end, receiver))
             elif capture == "scope":
                 defs.append(_Def(node, "scope", _last_segment(_strip_generics(text)), node.start_byte,
                                  node.end_byte, is_scope=True))
@@ -244,13 +243,6 @@ def _dotted(name: str) -> str:
     for sep in ("::", "\\"):
         name = name.replace(sep, ".")
     return name
-
-
-def _assigned(name: str) -> str:
-    """A method JavaScript defines by assignment, named as a class's would be: `Router.prototype.route
-    = function` is `Router.route`, and `this.route = function` in a constructor is its own `route`."""
-    parts = [p for p in name.split(".") if p != "prototype"]
-    return ".".join(parts[1:] if len(parts) > 1 and parts[0] == "this" else parts)
 
 
 def _last_segment(name: str) -> str:

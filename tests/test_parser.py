@@ -525,6 +525,7 @@ Router.prototype.route = function route(path) {
 };
 
 exports.json = (obj) => obj;
+app.response.shout = function () {};
 
 module.exports = function createApplication() {
   return 1;
@@ -543,7 +544,7 @@ class Panel {
                         language)
     found = [(s.kind, s.qualified_name, s.name, s.start_line, s.end_line) for s in parsed.symbols]
     assert found == [("method", "res.send", "send", 4, 6), ("method", "Router.route", "route", 8, 10),
-                     ("method", "exports.json", "json", 12, 12), ("function", "Ctor", "Ctor", 18, 20),
-                     ("method", "Ctor.go", "go", 19, 19), ("class", "Panel", "Panel", 22, 25),
-                     ("method", "Panel.handle", "handle", 23, 23)]
+                     ("method", "exports.json", "json", 12, 12), ("method", "response.shout", "shout", 13, 13),
+                     ("function", "Ctor", "Ctor", 19, 21), ("method", "Ctor.go", "go", 20, 20),
+                     ("class", "Panel", "Panel", 23, 26), ("method", "Panel.handle", "handle", 24, 24)]
     assert {s.qualified_name: s.docstring for s in parsed.symbols}["res.send"] == "Send a response."
