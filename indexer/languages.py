@@ -2,8 +2,8 @@
 
 The one module that knows where grammars come from: tree-sitter-language-pack 0.13.0, which
 bundles compiled grammars (its 1.x releases download them at first use, which fails offline).
-Adding a language is a row in LANGUAGES and a query file `queries/<name>.scm` (or another
-language's, where its grammar is a superset: TSX reads TypeScript's).
+Adding a language is a row in LANGUAGES and a query file `queries/<name>.scm`; languages whose
+grammars share nodes share query files (JavaScript, TypeScript and TSX read `ecmascript.scm` first).
 """
 from __future__ import annotations
 
@@ -19,14 +19,14 @@ class Language:
     extensions: tuple[str, ...]
     grammar: str | None = None  # None: indexed as text, without symbols
     filenames: tuple[str, ...] = ()
-    tags: str = ""  # the query file, when not the language's own
+    tags: tuple[str, ...] = ()  # the query files, when not the language's own alone
 
 
 LANGUAGES = (
     Language("python", (".py", ".pyi"), "python"),
-    Language("javascript", (".js", ".jsx", ".mjs", ".cjs"), "javascript"),
-    Language("typescript", (".ts", ".mts", ".cts"), "typescript"),
-    Language("tsx", (".tsx",), "tsx", tags="typescript"),
+    Language("javascript", (".js", ".jsx", ".mjs", ".cjs"), "javascript", tags=("ecmascript", "javascript")),
+    Language("typescript", (".ts", ".mts", ".cts"), "typescript", tags=("ecmascript", "typescript")),
+    Language("tsx", (".tsx",), "tsx", tags=("ecmascript", "typescript")),
     Language("go", (".go",), "go"),
     Language("rust", (".rs",), "rust"),
     Language("java", (".java",), "java"),
@@ -74,8 +74,9 @@ def parser_for(language: str):
 def query_for(language: str):
     from tree_sitter import Query
 
-    tags = _BY_NAME[language].tags or language
-    text = resources.files("codeidx.indexer").joinpath("queries", f"{tags}.scm").read_text(encoding="utf-8")
+    files = resources.files("codeidx.indexer").joinpath("queries")
+    text = "\n".join(files.joinpath(f"{name}.scm").read_text(encoding="utf-8")
+                     for name in _BY_NAME[language].tags or (language,))
     return Query(_grammar(language), text)
 
 

@@ -1,32 +1,8 @@
-(class_declaration name: (_) @name) @definition.class
 (abstract_class_declaration name: (_) @name) @definition.class
 (interface_declaration name: (_) @name) @definition.interface
 (enum_declaration name: (_) @name) @definition.enum
 (type_alias_declaration name: (_) @name) @definition.type
-(function_declaration name: (identifier) @name) @definition.function
-(method_definition name: (_) @name) @definition.method
 (method_signature name: (_) @name) @definition.method
-(variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @definition.function
-; Methods defined by assignment, named as a class's are: `res.send = function send(body) {...}` is
-; `res.send`, `Router.prototype.route = ...` is `Router.route`, `app.response.shout = ...` is
-; `response.shout`, and `this.go = ...` in a constructor is its `go`. `module.exports = function ...`
-; exports, and names nothing of its own.
-(expression_statement (assignment_expression
-  left: (member_expression object: (identifier) @receiver property: (property_identifier) @name)
-  right: [(function_expression) (arrow_function)]) (#not-eq? @receiver "module")) @definition.method
-(expression_statement (assignment_expression
-  left: (member_expression
-    object: (member_expression object: (identifier) @receiver property: (property_identifier) @_prototype)
-    property: (property_identifier) @name)
-  right: [(function_expression) (arrow_function)]) (#eq? @_prototype "prototype")) @definition.method
-(expression_statement (assignment_expression
-  left: (member_expression
-    object: (member_expression property: (property_identifier) @receiver)
-    property: (property_identifier) @name)
-  right: [(function_expression) (arrow_function)]) (#not-eq? @receiver "prototype")) @definition.method
-(expression_statement (assignment_expression
-  left: (member_expression object: (this) property: (property_identifier) @name)
-  right: [(function_expression) (arrow_function)])) @definition.method
 ; Class fields that hold a function: `handle = (e) => {...}`.
 (public_field_definition name: (property_identifier) @name value: [(arrow_function) (function_expression)]) @definition.method
 (internal_module name: (_) @name) @definition.module
@@ -34,6 +10,3 @@
 (extends_clause value: (_) @name) @reference.inherit
 (implements_clause (_) @name) @reference.inherit
 (extends_type_clause type: (_) @name) @reference.inherit
-(call_expression function: [(identifier) (member_expression)] @name) @reference.call
-(new_expression constructor: [(identifier) (member_expression)] @name) @reference.call
-(import_statement source: (string (string_fragment) @name)) @reference.import
