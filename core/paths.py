@@ -43,11 +43,19 @@ DATA_DIRS = frozenset({"fixtures", "fixture", "testdata", "data"})
 # gettext keeps each language's translated messages in an LC_MESSAGES folder, in whatever format the
 # project serves them (Sphinx ships a `sphinx.js` catalog beside each `.po`): data, however it is spelled.
 CATALOG_DIRS = frozenset({"LC_MESSAGES"})
-# Code under these folders documents or demonstrates the project rather than implementing it: a
-# gallery's or a tutorial's scripts call the project's API by name, in the words of its docs, and so
-# match questions about that API better than the code that implements it.
-DOC_DIRS = frozenset({"doc", "docs", "documentation", "example", "examples", "tutorial", "tutorials",
-                      "gallery", "galleries", "demo", "demos", "samples"})
+# Code under these folders demonstrates the project rather than implementing it: a gallery's or a
+# tutorial's scripts call the project's API by name, in the words of its docs, and so match questions
+# about that API better than the code that implements it.
+EXAMPLE_DIRS = frozenset({"example", "examples", "tutorial", "tutorials", "gallery", "galleries", "demo",
+                          "demos", "samples"})
+# A documentation folder holds the docs and the code that builds them (Sphinx's conf.py and
+# extensions, a site's scripts). Languages whose documentation tools read the source itself (godoc,
+# rustdoc, javadoc, Doxygen) keep no such code: a Go, Rust or Java module in a folder named `doc` is
+# the project's own, one that writes documentation (cobra's `doc/man_docs.go`, ripgrep's
+# `flags/doc/help.rs`).
+DOC_DIRS = frozenset({"doc", "docs", "documentation"})
+SOURCE_DOCUMENTED_SUFFIXES = frozenset({".go", ".rs", ".java", ".kt", ".scala", ".cs", ".c", ".h", ".cc", ".cpp",
+                                        ".cxx", ".hpp", ".hh", ".hxx"})
 
 
 def is_prose(path: str) -> bool:
@@ -100,8 +108,10 @@ def is_context(path: str) -> bool:
     """Files that explain or feed the code rather than implement it: prose, data, bulk configuration,
     translation catalogs, documentation and examples."""
     p = PurePosixPath(path)
+    folders = p.parts[:-1]
     return (is_prose(path) or p.suffix.lower() in DATA_SUFFIXES
-            or any(part in DATA_DIRS or part in DOC_DIRS or part in CATALOG_DIRS for part in p.parts[:-1]))
+            or any(part in DATA_DIRS or part in EXAMPLE_DIRS or part in CATALOG_DIRS for part in folders)
+            or (p.suffix.lower() not in SOURCE_DOCUMENTED_SUFFIXES and any(part in DOC_DIRS for part in folders)))
 
 
 # A chunk's lane in the store's payloads, so that a query can leave a lane out in the store itself:
@@ -109,7 +119,7 @@ def is_context(path: str) -> bool:
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
 # Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
 # next build marks every point again.
-LANE_RULE = "7"
+LANE_RULE = "8"
 
 
 @lru_cache(maxsize=PATHS_CACHED)
