@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 
 from codeidx.core.paths import is_test_path
 from codeidx.indexer.sparse import STOPWORDS, spelled_words
+from codeidx.retriever.lanes import is_report
 from codeidx.retriever.parts import Parts
 
 # Words of a question's frame, not of what it is about: "which method of the class..." names nothing.
@@ -27,9 +28,11 @@ MAX_WORD = 40  # a longer run of letters is no word of a description; its prefix
 # "declarator" spells `declarators`, "parse" `parsed`; but "embed" is not `embedder`, another word
 INFLECTIONS = ("s", "es", "d", "ed", "ing")
 ACRONYM = range(3, 5)  # `AST`, `HTML`: shorter ones spell too many phrases by chance
-# A longer text is a report, not a question: in hundreds of words, a name's words meet by chance
-# (measured: on SWE-bench issues, this signal moved gold files down), and a report names its code
-# anyway, in identifiers, traces and quotes. SWE-QA's questions hold up to 37 such words.
+# Only a question describes its code this way. A report (an issue, a commit message: `lanes.is_report`)
+# names its code, in identifiers, traces and quotes, and what it describes is the change or the
+# symptom, whose words meet in names by chance: on SWE-bench issues this signal moved gold files
+# down, and on eight repositories' histories it cost first places (benchmarks/RESULTS.md). A longer
+# question is one too: SWE-QA's hold up to 37 such words.
 MAX_QUERY_WORDS = 40
 MAX_NAMES = 10
 PER_NAME = 3  # a name many classes define (`process_doc`) does not take every place
@@ -41,7 +44,7 @@ def described_names(parts: Parts, query: str) -> list[str]:
     """The bare names the query spells out, best first."""
     graph = parts.graph
     content = [w for w in (m.lower() for m in _WORD.findall(query)) if w not in FILLER and len(w) <= MAX_WORD]
-    if len(content) > MAX_QUERY_WORDS:
+    if is_report(query) or len(content) > MAX_QUERY_WORDS:
         return []
     # The name words each query word spells: itself, an abbreviation or contraction of it, an inflection.
     forms = {word: {word[:n] for n in range(MIN_ABBREVIATION, len(word) + 1)} | {word + s for s in INFLECTIONS}

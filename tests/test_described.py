@@ -109,6 +109,14 @@ def test_a_long_report_is_left_to_its_identifiers(index: Index) -> None:
     assert described_names(index._parts(), report) == []
 
 
+def test_a_report_describes_a_change_not_a_name(index: Index) -> None:
+    parts = index._parts()
+    assert described_names(parts, "How is the parenthesized expression printed?")[0] == "ASTParenExpr"
+    # A commit message or an issue's title: the same words, about a change, name nothing.
+    assert described_names(parts, "Print the parenthesized expression without spaces") == []
+    assert described_names(parts, "fix: parenthesized expression\n\nIt was printed twice.") == []
+
+
 def test_the_described_class_leads_the_answer_where_its_words_alone_point_elsewhere(index: Index) -> None:
     parts = index._parts()
     hits, files = rank(parts, QUESTION, 5, files=True)
