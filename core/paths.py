@@ -48,14 +48,14 @@ CATALOG_DIRS = frozenset({"LC_MESSAGES"})
 # about that API better than the code that implements it.
 EXAMPLE_DIRS = frozenset({"example", "examples", "tutorial", "tutorials", "gallery", "galleries", "demo",
                           "demos", "samples"})
-# A documentation folder holds the docs and the code that builds them (Sphinx's conf.py and
-# extensions, a site's scripts). Languages whose documentation tools read the source itself (godoc,
-# rustdoc, javadoc, Doxygen) keep no such code: a Go, Rust or Java module in a folder named `doc` is
-# the project's own, one that writes documentation (cobra's `doc/man_docs.go`, ripgrep's
-# `flags/doc/help.rs`).
+# A documentation folder holds the docs, the code that builds them (Sphinx's conf.py and extensions,
+# a site's scripts) and the snippets they show (libuv's `docs/code/*.c`, Spring Boot's `docs`
+# packages of examples). But a Go folder is a package and a Rust one a module the crate declares,
+# and neither language's doc tools (godoc, rustdoc) read a docs folder: Go or Rust code in a folder
+# named `doc` is the project's own, one that writes documentation (cobra's `doc/man_docs.go`,
+# ripgrep's `flags/doc/help.rs`).
 DOC_DIRS = frozenset({"doc", "docs", "documentation"})
-SOURCE_DOCUMENTED_SUFFIXES = frozenset({".go", ".rs", ".java", ".kt", ".scala", ".cs", ".c", ".h", ".cc", ".cpp",
-                                        ".cxx", ".hpp", ".hh", ".hxx"})
+MODULE_FOLDER_SUFFIXES = frozenset({".go", ".rs"})
 
 
 def is_prose(path: str) -> bool:
@@ -111,7 +111,7 @@ def is_context(path: str) -> bool:
     folders = p.parts[:-1]
     return (is_prose(path) or p.suffix.lower() in DATA_SUFFIXES
             or any(part in DATA_DIRS or part in EXAMPLE_DIRS or part in CATALOG_DIRS for part in folders)
-            or (p.suffix.lower() not in SOURCE_DOCUMENTED_SUFFIXES and any(part in DOC_DIRS for part in folders)))
+            or (p.suffix.lower() not in MODULE_FOLDER_SUFFIXES and any(part in DOC_DIRS for part in folders)))
 
 
 # A chunk's lane in the store's payloads, so that a query can leave a lane out in the store itself:
@@ -119,7 +119,7 @@ def is_context(path: str) -> bool:
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
 # Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
 # next build marks every point again.
-LANE_RULE = "8"
+LANE_RULE = "9"
 
 
 @lru_cache(maxsize=PATHS_CACHED)

@@ -306,9 +306,11 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
                                           "tutorials/intro/pyplot.py", "galleries/users_explain/axes.py",
                                           "pkg/demo.py")] == \
         [True, True, True, True, False, True, True, False, True, False, True, True, False]
-    # A module named doc in a language whose docs come from its source writes documentation: it is code.
+    # A Go package or a Rust module named doc writes documentation: it is code. Other code there is the
+    # docs' build or their snippets.
     assert [is_context(p) for p in ("doc/man_docs.go", "crates/core/flags/doc/help.rs", "docs/static/copy.js",
-                                          "doc/examples/main.go", "docs/guide.md")] == [False, False, True, True, True]
+                                          "docs/code/uvcat/main.c", "doc/examples/main.go", "docs/guide.md")] == \
+        [False, False, True, True, True, True]
     assert [lane_of(p) for p in ("doc/man_docs.go", "doc/man_docs_test.go")] == ["code", "test"]
     # The store's lanes: data in a tests folder is context, a test or a benchmark is a test.
     assert [lane_of(p) for p in ("tests/data/a.json", "tests/test_app.py", "benchmarks/bench_io.py", "app.py")] == \
