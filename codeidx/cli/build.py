@@ -89,7 +89,7 @@ def _format_summary(s: BuildSummary) -> str:
         f"searchable after {s.searchable_seconds:.1f}s",
         f"  files: {s.files_total} indexed in all; {s.files_indexed} parsed, {s.files_deleted} removed, "
         f"{s.files_unchanged} unchanged",
-        f"  symbols: {s.symbols}  chunks: {s.chunks}" + (f" ({by_lang})" if by_lang else ""),
+        f"  from the files parsed: {s.symbols} symbols, {s.chunks} chunks" + (f" ({by_lang})" if by_lang else ""),
         f"  embedded: {s.chunks_embedded} chunks, {s.tokens_embedded} tokens "
         f"({s.chunks - s.chunks_embedded - s.chunks_keyword_only} from cache)"
         + _keyword_only(s.chunks_keyword_only),
