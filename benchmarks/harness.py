@@ -16,6 +16,7 @@ from codeidx.benchmarks.corpus import candidate_files, index_excludes
 from codeidx.benchmarks.dataset import Instance
 from codeidx.benchmarks.patches import FUNCTION_KINDS, enclosing_functions, gold_files, parse_patch
 from codeidx.benchmarks.workspace import Checkout
+from codeidx.core.errors import CodeidxError
 from codeidx.core.ranking import FILE_POOL, MODES
 
 TOP = 10  # rankings are kept to this depth
@@ -66,7 +67,12 @@ def run(instances: Sequence[Instance], checkout_for: Callable[[Instance], Checko
     for _repo, group in _by_repo(instances).items():
         checkout = checkout_for(group[0])
         group.sort(key=lambda i: checkout.commit_time(i.base_commit))
-        checkout.goto(group[0].base_commit)  # the indexes live in the checkout
+        try:
+            checkout.goto(group[0].base_commit)  # the indexes live in the checkout
+        except CodeidxError:
+            if not (checkout.path / ".git").exists():
+                raise  # no clone: nothing to run
+            # `_run_one` skips that instance and says why; the checkout is there for the others
         indexes = {t: _open_index(checkout.path, settings, t) for t in settings.max_tokens}
         try:
             for instance in group:
@@ -106,7 +112,12 @@ def _run_one(instance: Instance, checkout: Checkout, indexes: dict, settings: Se
     from codeidx.retriever.ask import file_ranking, in_answer_order
     from codeidx.retriever.parts import Parts
 
-    checkout.goto(instance.base_commit)
+    try:
+        checkout.goto(instance.base_commit)
+    except CodeidxError as error:
+        # A partial clone or a lost object (a large file left out) can break one old commit: the
+        # others still count.
+        return f"its base commit cannot be checked out ({error})"
     root = checkout.path
     paths = candidate_files(root, settings.extensions)
     present = set(paths)

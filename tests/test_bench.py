@@ -207,6 +207,27 @@ def test_bench_history_end_to_end(tmp_path: Path) -> None:
     assert [files[0] for files in ranked] == ["shop/storage.py", "shop/network.py", "shop/billing.py"]
 
 
+def test_bench_history_skips_a_commit_it_cannot_check_out(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "shop", {"shop/billing.py": BILLING, "shop/network.py": NETWORK, "logo.bin": "logo"})
+    logo = git(repo, "rev-parse", "HEAD:logo.bin").strip()
+    git(repo, "rm", "-q", "logo.bin")
+    for path, old, new, message in [
+            ("shop/billing.py", "round(amount * rate, 2)", "round(amount * rate + 1e-9, 2)",
+             "Round the tax on invoice amounts half up instead of to even"),
+            ("shop/network.py", "for _ in range(attempts):", "for _ in range(max(1, attempts)):",
+             "Retry a failed connection at least once when attempts is zero")]:
+        file = repo / path
+        file.write_text(file.read_text().replace(old, new))
+        git(repo, "commit", "-qam", message)
+    # As a partial clone, or a mirror that left a large file out, has it: the first commit cannot be checked out.
+    (repo / ".git" / "objects" / logo[:2] / logo[2:]).unlink()
+    done = _codeidx("bench", "history", str(repo), "--count", "2", "--modes", "sparse",
+                    "--work-dir", str(tmp_path / "work"))
+    assert done.returncode == 0, done.stderr
+    assert "skipped, its base commit cannot be checked out" in done.stderr
+    assert "| bm25 | 1 |" in done.stdout and "| sparse | 1 |" in done.stdout
+
+
 def _billing_issue(tmp_path: Path, problem: str) -> Path:
     """A SWE-bench file of one instance: the billing fix of `_shop`, asked about in `problem`."""
     repo = _shop(tmp_path / "clones" / "shop")
