@@ -31,8 +31,8 @@ ACRONYM = range(3, 5)  # `AST`, `HTML`: shorter ones spell too many phrases by c
 # Only a question describes its code this way. A report (an issue, a commit message: `lanes.is_report`)
 # names its code, in identifiers, traces and quotes, and what it describes is the change or the
 # symptom, whose words meet in names by chance: on SWE-bench issues this signal moved gold files
-# down, and on eight repositories' histories it cost first places (benchmarks/RESULTS.md). A longer
-# question is one too: SWE-QA's hold up to 37 such words.
+# down, and on eight repositories' histories it cost first places (benchmarks/RESULTS.md). A question
+# of more content words than this is left out as well: SWE-QA's hold up to 37.
 MAX_QUERY_WORDS = 40
 MAX_NAMES = 10
 PER_NAME = 3  # a name many classes define (`process_doc`) does not take every place
