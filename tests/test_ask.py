@@ -312,6 +312,10 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
                                           "docs/code/uvcat/main.c", "doc/examples/main.go", "docs/guide.md")] == \
         [False, False, True, True, True, True]
     assert [lane_of(p) for p in ("doc/man_docs.go", "doc/man_docs_test.go")] == ["code", "test"]
+    # core/ cannot read the indexer's language table, so its copy of Go's and Rust's suffixes is checked here.
+    from codeidx.core.paths import MODULE_FOLDER_SUFFIXES
+    from codeidx.indexer.languages import LANGUAGES
+    assert MODULE_FOLDER_SUFFIXES == {ext for lang in LANGUAGES if lang.name in ("go", "rust") for ext in lang.extensions}
     # The store's lanes: data in a tests folder is context, a test or a benchmark is a test.
     assert [lane_of(p) for p in ("tests/data/a.json", "tests/test_app.py", "benchmarks/bench_io.py", "app.py")] == \
         ["context", "test", "test", "code"]
