@@ -35,6 +35,7 @@ class Symbol:
     start_line: int
     end_line: int
     parent: str = ""  # qualified name of the enclosing symbol, "" at top level
+    test: bool = False  # test code wherever its file is: a Rust `#[test]`, or inside a `#[cfg(test)]` module
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Chunk:
     embed_text: str  # context header + text, what the embedders see
     content_hash: str  # sha256 of embed_text
     part: int = 0  # 0 for a whole symbol, 1..n for the pieces of a split one
+    test: bool = False  # the piece of a test symbol (`Symbol.test`)
 
 
 @dataclass(frozen=True)

@@ -117,8 +117,8 @@ def is_context(path: str) -> bool:
 # A chunk's lane in the store's payloads, so that a query can leave a lane out in the store itself:
 # thousands of fixtures, pages, release notes or test files cannot then fill the candidates of the code.
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
-# Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
-# next build marks every point again.
+# Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` or `chunk_lane`
+# changes, and the next build marks every point again.
 LANE_RULE = "9"
 
 
@@ -128,3 +128,10 @@ def lane_of(path: str) -> str:
     fixture file is data."""
     return (HISTORY_LANE if is_changelog(path) else CONTEXT_LANE if is_context(path)
             else TEST_LANE if exercises(path) else CODE_LANE)
+
+
+def chunk_lane(path: str, test: bool) -> str:
+    """A chunk's lane: its file's, but test code in a file of code (Rust's unit tests beside the
+    code they test, `Symbol.test`) is in the tests' lane."""
+    lane = lane_of(path)
+    return TEST_LANE if test and lane == CODE_LANE else lane

@@ -37,6 +37,7 @@ class _Piece:
     signature: str
     docstring: str
     lines: tuple[tuple[int, str], ...]  # (1-based line number, text)
+    test: bool = False  # a test symbol's (`Symbol.test`)
 
 
 def chunk_file(parsed: ParsedFile, source: bytes, count_tokens: CountTokens, max_tokens: int) -> list[Chunk]:
@@ -75,7 +76,8 @@ def _symbol_pieces(symbols: tuple[Symbol, ...], lines: list[str]) -> list[_Piece
                     and sym.start_line <= c.start_line and c.end_line <= sym.end_line]
         numbered = _elide(sym, children, lines)
         if any(text.strip() for _, text in numbered):
-            pieces.append(_Piece(sym.kind, sym.name, sym.qualified_name, sym.signature, sym.docstring, numbered))
+            pieces.append(_Piece(sym.kind, sym.name, sym.qualified_name, sym.signature, sym.docstring, numbered,
+                                 sym.test))
     return pieces
 
 
@@ -187,4 +189,4 @@ def _chunk(parsed: ParsedFile, piece: _Piece, numbered: tuple[tuple[int, str], .
         id=str(uuid.uuid5(CHUNK_NAMESPACE, key)), path=parsed.path, language=parsed.language, kind=piece.kind,
         name=piece.name, qualified_name=piece.qualified_name, signature=piece.signature,
         docstring=piece.docstring, start_line=numbered[0][0], end_line=numbered[-1][0], text=text,
-        embed_text=embed_text, content_hash=content_hash, part=part)
+        embed_text=embed_text, content_hash=content_hash, part=part, test=piece.test)

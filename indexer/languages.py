@@ -41,10 +41,11 @@ LANGUAGES = (
     Language("config", (".toml", ".yaml", ".yml", ".json", ".ini", ".cfg"), None, ("Dockerfile", "Makefile")),
 )
 
-# Which tag queries made an index's symbols (graph meta "symbols"): bump it when a query finds other
-# definitions, and the next build parses every file again, as `--full` does; the embedding cache
+# Which tag queries made an index's symbols (graph meta "symbols"): bump it when a query or the
+# parser finds other definitions or marks them otherwise (3: test code in a file of code,
+# `Symbol.test`), and the next build parses every file again, as `--full` does; the embedding cache
 # keeps the chunks whose text did not change from being embedded again.
-SYMBOL_RULE = "2"
+SYMBOL_RULE = "3"
 
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
 _BY_FILENAME = {name: lang for lang in LANGUAGES for name in lang.filenames}

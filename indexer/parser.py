@@ -21,6 +21,10 @@ MAX_DOCSTRING = 600
 WRAPPERS = {"decorated_definition", "export_statement", "template_declaration"}
 # Node types that precede a definition as siblings, between it and its doc comment (Rust `#[derive]`).
 ATTRIBUTES = {"attribute_item"}
+# An attribute that compiles what follows only for tests: Rust's `#[test]` (or `#[tokio::test]`) and
+# `#[cfg(test)]` (also `#[cfg(all(test, unix))]`, but not `#[cfg(not(test))]`). A crate keeps its unit
+# tests beside the code in its own files, so a file's path cannot tell them apart.
+_TEST_ATTRIBUTE = re.compile(r"^#\[\s*(?:(?:\w+::)*test\s*\]|cfg\s*\(\s*(?:all\s*\(\s*)?test\b)")
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class _Def:
     end_byte: int
     receiver: str = ""  # what a method is defined on: a Go receiver's type, the object of `res.send = function`
     is_scope: bool = False
+    test: bool = False  # under a test attribute of its own (`_TEST_ATTRIBUTE`)
 
 
 def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
@@ -57,10 +62,11 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
                 outer = node.parent if node.parent is not None and node.parent.type in WRAPPERS else node
                 receiver = _text(source, captures["receiver"][0]) if "receiver" in captures else ""
                 end = _open_end(outer) if "open" in captures else outer.end_byte
-                defs.append(_Def(outer, capture.split(".", 1)[1], _dotted(text), outer.start_byte, end, receiver))
+                defs.append(_Def(outer, capture.split(".", 1)[1], _dotted(text), outer.start_byte, end, receiver,
+                                 test=_under_test_attribute(source, outer)))
             elif capture == "scope":
                 defs.append(_Def(node, "scope", _last_segment(_strip_generics(text)), node.start_byte,
-                                 node.end_byte, is_scope=True))
+                                 node.end_byte, is_scope=True, test=_under_test_attribute(source, node)))
             elif capture.startswith("reference."):
                 refs.append((capture.split(".", 1)[1], _clean_ref(text), name_node.start_point[0] + 1,
                              name_node.start_byte))
@@ -77,13 +83,14 @@ def _symbols(path: str, language: str, source: bytes, defs: list[_Def],
     symbols and scopes, so that a reference in an `impl Shape for Circle` header belongs to `Circle`."""
     unique = {(d.start_byte, d.end_byte, d.is_scope): d for d in defs}  # one node may match two patterns
     ordered = sorted(unique.values(), key=lambda d: (d.start_byte, -d.end_byte, d.is_scope))
-    stack: list[tuple[_Def, str]] = []
+    stack: list[tuple[_Def, str, bool]] = []  # each open definition, its qualified name, whether it is test code
     symbols: list[Symbol] = []
     spans: list[tuple[int, int, str]] = []
     for d in ordered:
         while stack and stack[-1][0].end_byte <= d.start_byte:
             stack.pop()
         parent = stack[-1][1] if stack else ""
+        test = d.test or (stack[-1][2] if stack else False)
         if d.receiver:
             parent = _last_segment(d.receiver)
         # `Shape::area` defined outside its class keeps its qualifier; its bare name is the tail.
@@ -94,15 +101,25 @@ def _symbols(path: str, language: str, source: bytes, defs: list[_Def],
                                                                   "enum"):
             kind = "method"
         spans.append((d.start_byte, d.end_byte, qualified))
-        stack.append((d, qualified))
+        stack.append((d, qualified, test))
         if d.is_scope:
             continue
         node = d.node
         symbols.append(Symbol(
             path=path, language=language, kind=kind, name=name, qualified_name=qualified,
             signature=_signature(source, node), docstring=_docstring(source, node, language, root),
-            start_line=node.start_point[0] + 1, end_line=node.end_point[0] + 1, parent=parent))
+            start_line=node.start_point[0] + 1, end_line=node.end_point[0] + 1, parent=parent, test=test))
     return symbols, spans
+
+
+def _under_test_attribute(source: bytes, node) -> bool:
+    """Whether one of the attributes right above a definition compiles it only for tests."""
+    sibling = node.prev_named_sibling
+    while sibling is not None and (sibling.type in ATTRIBUTES or _is_comment(sibling)):
+        if sibling.type in ATTRIBUTES and _TEST_ATTRIBUTE.match(_text(source, sibling)):
+            return True
+        sibling = sibling.prev_named_sibling
+    return False
 
 
 def _open_end(node) -> int:

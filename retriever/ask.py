@@ -48,12 +48,12 @@ class AskResult:
     reranked: bool = False  # a rerank model reordered the files (and the hits with them)
 
     def to_dict(self) -> dict:
-        """As `--format json` prints it: each hit, file and snippet with its lane (`paths.lane_of`:
+        """As `--format json` prints it: each hit, file and snippet with its lane (`paths.chunk_lane`:
         code, test, context or history), so a tool can tell what implements from what explains."""
         data = dataclasses.asdict(self)
         for hit in data["hits"]:
             hit["reasons"] = list(hit["reasons"])
-        for item in data["hits"] + data["files"] + data["snippets"]:
+        for item in data["files"] + data["snippets"]:
             item["lane"] = lane_of(item["path"])
         return data
 

@@ -16,6 +16,7 @@ from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
 from codeidx.core.paths import is_changelog, is_context, is_test_path, lane_of
 from codeidx.index import Index
+from codeidx.indexer.sparse import sparse_query
 
 FILES = {
     "netlib/__init__.py": "",
@@ -659,3 +660,78 @@ def test_names_the_issues_own_snippet_defines_are_not_looked_up_in_tests_and_ben
     assert answer.files[0].path == "blog/query.py"
     assert not any("name" in h.reasons for h in answer.hits if h.path in ("tests/models.py", "bench/rows.py"))
     assert pasted.hits[0].qualified_name == "QuerySet._row_matches" and "name" in pasted.hits[0].reasons
+
+
+RUST_RETRY = '''//! Retry policy for outgoing requests.
+
+/// Decides whether a failed request is attempted again, and how long to wait first.
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub backoff_ms: u64,
+}
+
+impl RetryPolicy {
+    /// Server errors and throttling are worth another attempt until the attempts run out.
+    pub fn should_retry(&self, attempt: u32, status: u16) -> bool {
+        attempt < self.attempts && matches!(status, 429 | 500 | 502 | 503 | 504)
+    }
+
+    /// Exponential backoff: the wait doubles with each attempt.
+    pub fn delay_ms(&self, attempt: u32) -> u64 {
+        self.backoff_ms << attempt
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> RetryPolicy {
+        RetryPolicy { attempts: 3, backoff_ms: 100 }
+    }
+
+    #[test]
+    fn a_failed_request_is_attempted_again_after_a_server_error() {
+        // A failed request with a server error status is attempted again: retry decides yes.
+        assert!(policy().should_retry(0, 500));
+        assert!(policy().should_retry(1, 503));
+    }
+
+    #[test]
+    fn a_failed_request_is_not_attempted_again_when_attempts_run_out() {
+        // Retry decides no once the attempts run out, whatever the failed request's status.
+        assert!(!policy().should_retry(3, 500));
+    }
+}
+'''
+
+
+def test_rust_unit_tests_beside_the_code_rank_as_tests(tmp_path: Path) -> None:
+    """Rust keeps unit tests in the file they test: they are in the tests' lane by their attributes,
+    below the code they exercise and out of the implementation's own list for a report, and a build
+    that marks the lanes again keeps them there."""
+    from codeidx.indexer.graph import Graph
+
+    root = make_repo(tmp_path / "net", {"Cargo.toml": '[package]\nname = "net"\n', "src/lib.rs": "pub mod retry;\n",
+                                        "src/retry.rs": RUST_RETRY})
+    question = "how does retry decide whether a failed request is attempted again?"
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        hits = index.ask(question, k=8).hits
+        impl_only = index.store.query(None, sparse_query("server error attempts run out"), 20,
+                                      SearchFilters(left_out=("test", "context", "history")))
+    lanes_of = {h.qualified_name: h.lane for h in hits}
+    order = list(lanes_of)
+    assert order.index("RetryPolicy.should_retry") < order.index(
+        "tests.a_failed_request_is_attempted_again_after_a_server_error")
+    assert lanes_of["tests.a_failed_request_is_attempted_again_after_a_server_error"] == "test"
+    assert lanes_of["RetryPolicy.should_retry"] == "code"
+    assert not any(h.payload["qualified_name"].startswith("tests") for h in impl_only)
+    assert any(h.payload["qualified_name"] == "RetryPolicy.should_retry" for h in impl_only)
+    graph = Graph(root / ".codeidx" / "index" / "index.db")
+    graph.set_meta(lanes="0")  # as if made by an older lane rule: the next build marks every point again
+    graph.close()
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        assert index.build().files_indexed == 0
+        again = {h.qualified_name: h.lane for h in index.ask(question, k=8).hits}
+    assert again == lanes_of

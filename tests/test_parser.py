@@ -480,6 +480,23 @@ def test_rust_doc_comment_above_attributes() -> None:
         ("Point", 4, "A point."), ("Point.x", 9, "The x."), ("t", 15, "")]
 
 
+def test_rust_unit_tests_are_test_code_wherever_their_file_is() -> None:
+    """A crate keeps its unit tests beside the code: `#[test]` and `#[cfg(test)]` mark them, and
+    what a `#[cfg(test)]` module or impl holds is test code too; `#[cfg(not(test))]` is not."""
+    source = (b"pub fn parse(x: i32) -> i32 { x + 1 }\n\n#[cfg(not(test))]\nfn real() {}\n\n"
+              b"#[cfg(test)]\n#[test]\nfn test_parse() { assert_eq!(parse(1), 2); }\n\n"
+              b"/// Runs async.\n#[tokio::test]\nasync fn fetches() {}\n\n"
+              b"#[cfg(all(test, unix))]\nmod tests {\n    use super::*;\n    fn fixture() -> i32 { 1 }\n"
+              b"    struct Probe;\n    impl Probe { fn hit(&self) {} }\n}\n\n"
+              b"mod inner {\n    pub fn helper() {}\n}\n")
+    parsed = parse_file("src/lib.rs", source, "rust")
+    assert [(s.qualified_name, s.test) for s in parsed.symbols] == [
+        ("parse", False), ("real", False), ("test_parse", True), ("fetches", True), ("tests", True),
+        ("tests.fixture", True), ("tests.Probe", True), ("tests.Probe.hit", True), ("inner", False),
+        ("inner.helper", False)]
+    assert parsed.symbols[3].docstring == "Runs async."  # the doc comment is still found above the attribute
+
+
 def test_scala_renamed_imports_reference_the_real_name() -> None:
     """`import a.b as c` and `import a.{b => c}` import a.b, as `import a.b` does; a hidden `b => _` is no import."""
     source = (b"import scala.collection.mutable as mu\nimport java.util.{List => JList, Map => JMap}\n"
