@@ -565,3 +565,32 @@ class Panel {
                      ("function", "Ctor", "Ctor", 19, 21), ("method", "Ctor.go", "go", 20, 20),
                      ("class", "Panel", "Panel", 23, 26), ("method", "Panel.handle", "handle", 24, 24)]
     assert {s.qualified_name: s.docstring for s in parsed.symbols}["res.send"] == "Send a response."
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript"])
+def test_an_object_literals_functions_are_symbols_named_by_its_variable(language: str) -> None:
+    """Modules export objects of functions and keep helpers in them (`const utils = {...}`); those
+    functions were text of the module around them. A one-line arrow callback stays text."""
+    source = b'''\
+const utils = {
+  /** Parse a header. */
+  parse(s) { return s.trim(); },
+  format: function (v) { return String(v); },
+  block: (z) => { return z * 2; },
+  double: (z) => z * 2,
+};
+
+module.exports = {
+  compile: function compile(a) {
+    return a;
+  },
+};
+
+app.get("/", { handler() { return 1; } });
+'''
+    parsed = parse_file("lib/utils." + {"javascript": "js", "typescript": "ts"}[language], source, language)
+    found = [(s.kind, s.qualified_name, s.name, s.start_line) for s in parsed.symbols]
+    assert found == [("method", "utils.parse", "parse", 3), ("method", "utils.format", "format", 4),
+                     ("method", "utils.block", "block", 5), ("method", "compile", "compile", 10),
+                     ("method", "handler", "handler", 15)]
+    assert parsed.symbols[0].docstring == "Parse a header."

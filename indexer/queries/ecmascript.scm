@@ -4,6 +4,12 @@
 (generator_function_declaration name: (identifier) @name) @definition.function
 (method_definition name: (_) @name) @definition.method
 (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @definition.function
+; An object literal's functions, named by the variable that holds it: `const utils = {parse(s) {...},
+; format: function (v) {...}}` defines `utils.parse` and `utils.format`; in `module.exports = {...}`
+; or an argument, the bare name. An arrow function is one with a body: `{onClick: () => go(1)}` is a
+; callback, not a definition worth its own chunk.
+(pair key: (property_identifier) @name value: [(function_expression) (arrow_function body: (statement_block))]) @definition.method
+(variable_declarator name: (identifier) @name value: (object)) @scope
 ; Methods defined by assignment, named as a class's are: `res.send = function send(body) {...}` is
 ; `res.send`, `Router.prototype.route = ...` is `Router.route`, `app.response.shout = ...` is
 ; `response.shout`, and `this.go = ...` in a constructor is its `go`. `module.exports = function ...`
