@@ -26,7 +26,7 @@ from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError, DamagedIndexError, IndexMismatchError, NoIndexError
 from codeidx.core.home import cache_dir, ensure_home, index_home
 from codeidx.core.models import SearchFilters
-from codeidx.core.paths import LANE_RULE
+from codeidx.core.paths import LANE_RULE, lane_of
 from codeidx.indexer.embedder import embedder_name
 from codeidx.indexer.graph import SCHEMA_VERSION, Graph
 from codeidx.indexer.languages import SYMBOL_RULE
@@ -461,10 +461,13 @@ def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int,
 
 
 def _mark_lanes(graph: Graph, store: "Store") -> None:
-    """Give every stored point the lane today's rule gives it, so code-only queries filter in the
-    store; an index from before that rule gets it without re-embedding."""
-    for lane, ids in graph.chunk_lanes().items():
-        store.set_lane(ids, lane)
+    """Give every stored point the lane today's rule gives its path, so code-only queries filter in
+    the store; an index from before that rule gets it without re-embedding."""
+    by_lane: dict[str, list[str]] = {}
+    for path in sorted(graph.files()):
+        by_lane.setdefault(lane_of(path), []).append(path)
+    for lane, paths in by_lane.items():
+        store.set_lane(graph.chunk_ids(paths), lane)
     optimize = getattr(store, "optimize", None)
     if optimize is not None:  # every point was written again: vacuum the old versions (store_edge.VACUUM)
         optimize()

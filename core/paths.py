@@ -117,8 +117,8 @@ def is_context(path: str) -> bool:
 # A chunk's lane in the store's payloads, so that a query can leave a lane out in the store itself:
 # thousands of fixtures, pages, release notes or test files cannot then fill the candidates of the code.
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
-# Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` or `chunk_lane`
-# changes, and the next build marks every point again.
+# Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
+# next build marks every point again.
 LANE_RULE = "9"
 
 
@@ -131,7 +131,8 @@ def lane_of(path: str) -> str:
 
 
 def chunk_lane(path: str, test: bool) -> str:
-    """A chunk's lane: its file's, but test code in a file of code (Rust's unit tests beside the
-    code they test, `Symbol.test`) is in the tests' lane."""
+    """What a chunk is: its file's lane, but a unit test in a file of code (Rust's, beside the code
+    it tests: `Symbol.test`) is a test. The store keeps the file's lane for every chunk: a unit
+    test's words are evidence for its own file, the implementation's."""
     lane = lane_of(path)
     return TEST_LANE if test and lane == CODE_LANE else lane

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeidx.core.models import Chunk, ParsedFile, Reference, Symbol
-from codeidx.core.paths import chunk_lane
 from codeidx.indexer.sparse import spelled_words
 
 # 2: chunk text, payloads and symbols hold secrets redacted; an older index may hold them in clear.
@@ -39,8 +38,7 @@ CREATE TABLE IF NOT EXISTS refs (
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, kind TEXT NOT NULL, qualified_name TEXT NOT NULL,
     start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, part INTEGER NOT NULL,
-    dense INTEGER NOT NULL DEFAULT 0,  -- 0 waiting for its vector, 1 has it, 2 keyword-only (KEYWORD_ONLY)
-    test INTEGER NOT NULL DEFAULT 0);  -- 1: test code in a file of code (Chunk.test)
+    dense INTEGER NOT NULL DEFAULT 0);  -- 0 waiting for its vector, 1 has it, 2 keyword-only (KEYWORD_ONLY)
 CREATE TABLE IF NOT EXISTS name_words (  -- each definition name's words, once per file (sparse.spelled_words)
     path TEXT NOT NULL, name TEXT NOT NULL, word TEXT NOT NULL, capitals INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
@@ -87,9 +85,6 @@ class Graph:
         if "dense" not in columns:  # an index from before dense vectors came second had them all
             with self.db:
                 self.db.execute("ALTER TABLE chunks ADD COLUMN dense INTEGER NOT NULL DEFAULT 1")
-        if "test" not in columns:  # an index from before (languages.SYMBOL_RULE 3) is rebuilt by its next build
-            with self.db:
-                self.db.execute("ALTER TABLE chunks ADD COLUMN test INTEGER NOT NULL DEFAULT 0")
         if not had_words:  # an index from before names were split into words: split its names once
             with self.db:
                 rows = self.db.execute("SELECT DISTINCT path, name FROM symbols").fetchall()
@@ -135,13 +130,6 @@ class Graph:
             counts[path] = self.db.execute("SELECT COUNT(*) FROM chunks WHERE path=?", (path,)).fetchone()[0]
         return counts
 
-    def chunk_lanes(self) -> dict[str, list[str]]:
-        """Every chunk's id by its lane (`paths.chunk_lane`)."""
-        lanes: dict[str, list[str]] = {}
-        for r in self.db.execute("SELECT id, path, test FROM chunks ORDER BY path, start_line"):
-            lanes.setdefault(chunk_lane(r["path"], bool(r["test"])), []).append(r["id"])
-        return lanes
-
     def chunk_ids(self, paths: Sequence[str]) -> list[str]:
         ids: list[str] = []
         for path in paths:
@@ -170,9 +158,9 @@ class Graph:
                     "INSERT INTO refs(path, kind, name, short_name, line, source) VALUES (?, ?, ?, ?, ?, ?)",
                     [(x.path, x.kind, x.name, short_name(x.name), x.line, x.source) for x in u.parsed.references])
                 self.db.executemany(
-                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [(c.id, c.path, c.kind, c.qualified_name, c.start_line, c.end_line, c.part,
-                      KEYWORD_ONLY if c.id in keyword_only else int(c.id in dense), int(c.test))
+                      KEYWORD_ONLY if c.id in keyword_only else int(c.id in dense))
                      for c in u.chunks])
 
     def mark_dense(self, chunk_ids: Sequence[str]) -> None:

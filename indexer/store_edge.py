@@ -15,7 +15,7 @@ from typing import IO, Callable, Sequence
 
 from codeidx.core.errors import StoreError
 from codeidx.core.models import Chunk, SearchFilters, SparseVector, StoreHit
-from codeidx.core.paths import chunk_lane
+from codeidx.core.paths import lane_of
 from codeidx.core.ranking import RRF_K
 
 INDEXED_FIELDS = ("path", "language", "kind", "lane")
@@ -47,7 +47,7 @@ def payload_of(chunk: Chunk) -> dict:
             "qualified_name": chunk.qualified_name, "signature": chunk.signature, "docstring": chunk.docstring,
             "start_line": chunk.start_line, "end_line": chunk.end_line, "part": chunk.part,
             "content_hash": chunk.content_hash, "text": chunk.text,
-            "lane": chunk_lane(chunk.path, chunk.test)}
+            "lane": lane_of(chunk.path), "test": chunk.test}
 
 
 def hybrid_query(search: Callable, dense: Sequence[float] | None, sparse: SparseVector | None, limit: int,

@@ -7,10 +7,10 @@ from typing import Sequence
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
-from codeidx.core.paths import lane_of
+from codeidx.core.paths import chunk_lane, lane_of
 from codeidx.core.ranking import FILE_POOL, RRF_K, levers
 from codeidx.retriever.context import related
-from codeidx.retriever.lanes import code_first
+from codeidx.retriever.lanes import asks_for_tests, code_first
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.parts import Parts
 from codeidx.retriever.query_text import bound_query, readable
@@ -53,6 +53,7 @@ class AskResult:
         data = dataclasses.asdict(self)
         for hit in data["hits"]:
             hit["reasons"] = list(hit["reasons"])
+            hit["lane"] = chunk_lane(hit["path"], hit.pop("test"))  # a unit test in a file of code is a test
         for item in data["files"] + data["snippets"]:
             item["lane"] = lane_of(item["path"])
         return data
@@ -159,7 +160,8 @@ def in_answer_order(query: str, hits: list[Hit], files: Sequence[FileHit], mode:
                     k: int | None = None) -> list[Hit]:
     """The first `k` (all by default) of a pool of hits, in the search's order, as `ask` shows them: the
     best hit of the top file first, then each hit by its own rank fused with its file's rank in the file
-    ranking (`file-first`), and docs and data after the code (`lanes`). The `k` are `k` definitions,
+    ranking (`file-first`), and docs and data after the code, and a file's unit tests after its code
+    (`lanes`). The `k` are `k` definitions,
     each by its best part: a long function is several chunks, and they took places other
     definitions needed (on the four repositories and SWE-bench, the ten hits held every changed
     function of 79 instances of 148, against 74).
@@ -187,8 +189,22 @@ def in_answer_order(query: str, hits: list[Hit], files: Sequence[FileHit], mode:
             best.setdefault((hit.path, hit.qualified_name), hit)
         hits = list(best.values())[:k]
     if "lanes" in on:
+        if not asks_for_tests(query):
+            hits = _tests_after_their_code(hits)
         hits = code_first(query, hits, lambda h: h.path)
     return hits
+
+
+def _tests_after_their_code(hits: list[Hit]) -> list[Hit]:
+    """Each file's unit tests (`Hit.test`) after that file's code, in the places its hits hold. The
+    search leaves their scores alone: a unit test's words are evidence for its own file, the
+    implementation's, and damped as tests are, they cost fd's history (Rust) four ranks of the
+    changed file (benchmarks/RESULTS.md)."""
+    by_file: dict[str, list[Hit]] = {}
+    for hit in hits:
+        by_file.setdefault(hit.path, []).append(hit)
+    ordered = {path: iter(sorted(file_hits, key=lambda h: h.test)) for path, file_hits in by_file.items()}
+    return [next(ordered[h.path]) for h in hits]
 
 
 def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = "full",

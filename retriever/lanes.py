@@ -103,25 +103,23 @@ def _the_ask(query: str) -> str:
     return next((line for line in query.splitlines() if line.strip()), "")[:ASK_CHARS]
 
 
-def path_weight(query: str) -> Callable[[str, str], float]:
-    """A chunk's share of its score by its path and lane: vendored code damped, and tests and
-    benchmarks unless the query is about them (more in a report than in a question)."""
+def path_weight(query: str) -> Callable[[str], float]:
+    """A path's share of its score: vendored code damped, and tests and benchmarks unless the query
+    is about them (more in a report than in a question)."""
     tests = (ASKED_TEST_DAMPING if asks_for_tests(query) else REPORT_TEST_DAMPING if is_report(query)
              else TEST_DAMPING)
 
-    def weight(path: str, lane: str = CODE_LANE) -> float:
-        tested = exercises(path) or lane == TEST_LANE  # a test file, or a unit test in a file of code
-        return (tests if tested else 1.0) * (VENDOR_DAMPING if is_vendored(path) else 1.0)
+    def weight(path: str) -> float:
+        return (tests if exercises(path) else 1.0) * (VENDOR_DAMPING if is_vendored(path) else 1.0)
     return weight
 
 
-def named_weight(path: str, qualified_name: str, lane: str = CODE_LANE) -> float:
+def named_weight(path: str, qualified_name: str) -> float:
     """The share of its score a definition the query names keeps. What a question names is what it
     asks about, wherever it lives (`TLSServer`, a test helper): all of it. But a test it names
-    (`test_*`, `Test*` in a test file, any unit test in a file of code) is where the question looks
-    from, at the code that test checks: it counts as tests do."""
-    named_test = lane == TEST_LANE and not exercises(path) or (
-        exercises(path) and any(part.startswith(("test", "Test")) for part in qualified_name.split(".")))
+    (`test_*`, `Test*`, in a test file) is where the question looks from, at the code that test
+    checks: it counts as tests do."""
+    named_test = exercises(path) and any(part.startswith(("test", "Test")) for part in qualified_name.split("."))
     return TEST_DAMPING if named_test else 1.0
 
 

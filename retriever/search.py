@@ -13,16 +13,7 @@ from dataclasses import dataclass, replace
 
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters, StoreHit
-from codeidx.core.paths import (
-    CODE_LANE,
-    CONTEXT_LANE,
-    HISTORY_LANE,
-    TEST_LANE,
-    exercises,
-    is_bulk_data,
-    is_context,
-    lane_of,
-)
+from codeidx.core.paths import CONTEXT_LANE, HISTORY_LANE, TEST_LANE, exercises, is_bulk_data, is_context
 from codeidx.core.ranking import MODES, RRF_K, levers
 from codeidx.indexer.sparse import sparse_query
 from codeidx.retriever import lanes
@@ -59,7 +50,7 @@ class Hit:
     score: float
     reasons: tuple[str, ...]
     text: str
-    lane: str = CODE_LANE  # `paths.chunk_lane`: a unit test in a file of code is in the tests' lane
+    test: bool = False  # a unit test in a file of code (`Symbol.test`): shown after its file's code
 
 
 def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = SearchFilters(),
@@ -113,11 +104,11 @@ def search(parts: Parts, query: str, k: int = 10, filters: SearchFilters = Searc
         if "lanes" in on:  # code first: tests below the code they exercise unless asked for, vendored code below ours
             weight = lanes.path_weight(query)
             for i in scores:
-                path, lane = payloads[i].get("path", ""), payloads[i].get("lane", CODE_LANE)
+                path = payloads[i].get("path", "")
                 if "name" in reasons[i]:
-                    scores[i] *= lanes.named_weight(path, payloads[i].get("qualified_name", ""), lane)
+                    scores[i] *= lanes.named_weight(path, payloads[i].get("qualified_name", ""))
                 else:
-                    scores[i] *= weight(path, lane)
+                    scores[i] *= weight(path)
     ranked_ids = sorted(scores,
                         key=lambda i: (-scores[i], payloads[i].get("path", ""), payloads[i].get("start_line", 0)))
     return [_hit(i, payloads[i], scores[i], reasons[i]) for i in ranked_ids[:k]]
@@ -224,7 +215,7 @@ def _hit(chunk_id: str, p: dict, score: float, reasons: list[str]) -> Hit:
     return Hit(chunk_id=chunk_id, path=p.get("path", ""), language=p.get("language", ""), kind=p.get("kind", ""),
                name=p.get("name", ""), qualified_name=p.get("qualified_name", ""), signature=p.get("signature", ""),
                start_line=int(p.get("start_line", 0)), end_line=int(p.get("end_line", 0)), score=round(score, 6),
-               reasons=tuple(reasons), text=p.get("text", ""), lane=p.get("lane") or lane_of(p.get("path", "")))
+               reasons=tuple(reasons), text=p.get("text", ""), test=bool(p.get("test")))
 
 
 def rank_files(hits: list[Hit], sizes: Mapping[str, int] | None = None, k: int = 10,
