@@ -94,13 +94,20 @@ def is_bulk_data(path: str) -> bool:
             or any(part in CATALOG_DIRS for part in p.parts[:-1]))
 
 
-BENCH_DIRS = frozenset({"bench", "benchmark", "benchmarks"})  # they exercise the code as tests do
+# Benchmarks exercise the code as tests do. Go and Rust keep theirs elsewhere (in `_test.go` files,
+# in cargo's `benches/`), and a folder of theirs is a package or a module the crate declares: one
+# named for benchmarks is the project's own code (hyperfine's `src/benchmark/`, which runs the
+# benchmarks hyperfine is for), as a docs folder of theirs is (`DOC_DIRS`).
+BENCH_DIRS = frozenset({"bench", "benchmark", "benchmarks", "benches"})
+MODULE_BENCH_DIRS = frozenset({"benches"})
 
 
 @lru_cache(maxsize=PATHS_CACHED)
 def exercises(path: str) -> bool:
     """Code that runs the project's code rather than being it: tests and benchmarks."""
-    return is_test_path(path) or any(part in BENCH_DIRS for part in PurePosixPath(path).parts[:-1])
+    p = PurePosixPath(path)
+    benches = MODULE_BENCH_DIRS if p.suffix.lower() in MODULE_FOLDER_SUFFIXES else BENCH_DIRS
+    return is_test_path(path) or any(part in benches for part in p.parts[:-1])
 
 
 @lru_cache(maxsize=PATHS_CACHED)
@@ -119,7 +126,7 @@ def is_context(path: str) -> bool:
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
 # Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
 # next build marks every point again.
-LANE_RULE = "9"
+LANE_RULE = "10"
 
 
 @lru_cache(maxsize=PATHS_CACHED)

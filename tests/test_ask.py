@@ -312,6 +312,10 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
                                           "docs/code/uvcat/main.c", "doc/examples/main.go", "docs/guide.md")] == \
         [False, False, True, True, True, True]
     assert [lane_of(p) for p in ("doc/man_docs.go", "doc/man_docs_test.go")] == ["code", "test"]
+    # So is one named for benchmarks; theirs are in `_test.go` files and cargo's `benches/`.
+    assert [lane_of(p) for p in ("src/benchmark/executor.rs", "crates/globset/benches/bench.rs", "bench/run.go",
+                                 "benchmarks/bench_graph.py", "bench/bench.js", "benches/parse.rs")] == \
+        ["code", "test", "code", "test", "test", "test"]
     # core/ cannot read the indexer's language table, so its copy of Go's and Rust's suffixes is checked here.
     from codeidx.core.paths import MODULE_FOLDER_SUFFIXES
     from codeidx.indexer.languages import LANGUAGES
