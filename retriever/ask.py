@@ -183,23 +183,23 @@ def in_answer_order(query: str, hits: list[Hit], files: Sequence[FileHit], mode:
         lead = next((h for h in hits if h.path == files[0].path), None) if files else None
         if lead is not None:
             hits = [lead] + [h for h in hits if h is not lead]
+    if "lanes" in on and not asks_for_tests(query):
+        hits = _tests_after_their_code(hits)
     if k is not None:
         best: dict[tuple[str, str], Hit] = {}
         for hit in hits:
             best.setdefault((hit.path, hit.qualified_name), hit)
         hits = list(best.values())[:k]
     if "lanes" in on:
-        if not asks_for_tests(query):
-            hits = _tests_after_their_code(hits)
         hits = code_first(query, hits, lambda h: h.path)
     return hits
 
 
 def _tests_after_their_code(hits: list[Hit]) -> list[Hit]:
-    """Each file's unit tests (`Hit.test`) after that file's code, in the places its hits hold. The
-    search leaves their scores alone: a unit test's words are evidence for its own file, the
-    implementation's, and damped as tests are, they cost fd's history (Rust) four ranks of the
-    changed file (benchmarks/RESULTS.md)."""
+    """Each file's unit tests (`Hit.test`) after that file's code, in the places its hits hold, so
+    that its places among the `k` shown go to its code first. The search leaves their scores alone:
+    a unit test's words are evidence for its own file, the implementation's, and damped as tests
+    are, they cost fd's history (Rust) four ranks of the changed file (benchmarks/RESULTS.md)."""
     by_file: dict[str, list[Hit]] = {}
     for hit in hits:
         by_file.setdefault(hit.path, []).append(hit)

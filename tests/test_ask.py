@@ -718,6 +718,7 @@ def test_rust_unit_tests_beside_the_code_come_after_it(tmp_path: Path) -> None:
         index.build()
         answer = index.ask("how does retry decide whether a failed request is attempted again?", k=8)
         about_tests = index.ask("which test checks that a failed request is attempted again?", k=8)
+        few = index.ask("how does retry decide whether a failed request is attempted again?", k=3)
     order = [h.qualified_name for h in answer.hits if h.path == "src/retry.rs"]
     tests = [h.qualified_name for h in answer.hits if h.test]
     assert "tests.a_failed_request_is_attempted_again_after_a_server_error" in tests
@@ -726,3 +727,4 @@ def test_rust_unit_tests_beside_the_code_come_after_it(tmp_path: Path) -> None:
     lanes_of = {h["qualified_name"]: h["lane"] for h in answer.to_dict()["hits"]}
     assert lanes_of["RetryPolicy.should_retry"] == "code" and all(lanes_of[t] == "test" for t in tests)
     assert about_tests.hits[0].test  # asked about, a test keeps the place its words earn
+    assert not any(h.test for h in few.hits)  # the file's places among the few shown go to its code
