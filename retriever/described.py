@@ -13,9 +13,9 @@ import math
 import re
 from collections import Counter, defaultdict
 
-from codeidx.core.paths import is_test_path
+from codeidx.core.paths import exercises, is_test_path
 from codeidx.indexer.sparse import STOPWORDS, spelled_words
-from codeidx.retriever.lanes import is_report
+from codeidx.retriever.lanes import asks_for_tests, is_report
 from codeidx.retriever.parts import Parts
 
 # Words of a question's frame, not of what it is about: "which method of the class..." names nothing.
@@ -81,10 +81,14 @@ def described_names(parts: Parts, query: str) -> list[str]:
 
 def described_chunks(parts: Parts, query: str) -> list[str]:
     """The first chunk of each definition of the names the query spells out, best name first; code
-    before tests."""
+    before tests, and tests only when the question is about them. Tests are named in sentences
+    (`warmup_runs_are_executed_before_benchmarking_runs`, `test_transfer_enc_removal_on_redirect`):
+    a question that spells one asks about the code it checks (on SWE-QA dev one more first file,
+    none fewer: benchmarks/LOG.md)."""
     ids: list[str] = []
+    tests = asks_for_tests(query)
     for name in described_names(parts, query):
-        symbols = sorted(parts.graph.symbols_named(name),
+        symbols = sorted((s for s in parts.graph.symbols_named(name) if tests or not exercises(s.path)),
                          key=lambda s: (is_test_path(s.path), len(s.qualified_name), s.path))
         for symbol in symbols[:PER_NAME]:
             ids.extend(parts.graph.chunk_ids_for(symbol.path, symbol.qualified_name)[:1])

@@ -9,7 +9,14 @@ from conftest import make_repo
 
 from codeidx.index import Index
 from codeidx.retriever.ask import rank
-from codeidx.retriever.described import MAX_QUERY_WORDS, WINDOW, _contractions, _span, described_names
+from codeidx.retriever.described import (
+    MAX_QUERY_WORDS,
+    WINDOW,
+    _contractions,
+    _span,
+    described_chunks,
+    described_names,
+)
 
 AST = '''"""Nodes of the abstract syntax tree of a C declaration."""
 
@@ -172,3 +179,24 @@ def test_the_name_words_follow_incremental_builds_and_an_older_index_gets_them(t
     db.close()
     with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
         assert described_names(index._parts(), "what is the grouped expression node?")[0] == "ASTGroupedExpr"
+
+
+def test_a_test_whose_name_the_question_spells_is_found_only_when_tests_are_asked_about(tmp_path: Path) -> None:
+    # Tests are named in sentences; a question that spells one asks about the code it checks.
+    root = make_repo(tmp_path / "cfam", {
+        "cfam/__init__.py": "", "cfam/ast.py": AST,
+        "tests/test_ast.py": "from cfam.ast import ASTParenExpr\n\n\n"
+                             "def test_parenthesized_expression_keeps_its_inner_expression():\n"
+                             "    assert ASTParenExpr(1).expr == 1\n"})
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        parts = index._parts()
+
+        def described_paths(question: str) -> list[str]:
+            found = parts.store.retrieve(described_chunks(parts, question))
+            return [h.payload["path"] for h in found]
+
+        asked = described_paths("How does a parenthesized expression keep its inner expression?")
+        about_tests = described_paths("Which test checks that a parenthesized expression keeps its inner expression?")
+    assert "tests/test_ast.py" not in asked and "cfam/ast.py" in asked
+    assert "tests/test_ast.py" in about_tests
