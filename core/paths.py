@@ -12,8 +12,12 @@ from pathlib import PurePosixPath
 # packing try), and each parses the path: the ones the retriever asks remember this many answers.
 PATHS_CACHED = 1 << 16
 
-TEST_DIRS = ("test", "tests", "testing", "__tests__")
-TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*")
+# RSpec's and Jasmine's `spec/` are tests too, and so are a .NET test project (`App.Tests/`,
+# `App.UnitTests/`), an Xcode or Swift test target (`Tests/`, `AppTests/`) and a Gradle or Kotlin
+# test source set (`androidTest/`, `commonTest/`, `integrationTest/`): `TEST_FOLDER`.
+TEST_DIRS = ("test", "tests", "testing", "__tests__", "spec", "specs", "Tests")
+TEST_FOLDER = re.compile(r"[a-z0-9.](?:Tests?|Specs?)$")
+TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*", "*_spec.*")
 # A Python package's `test` or `testing` subpackage is the test support it ships to its users
 # (`django.test`, `numpy.testing`, `sphinx.testing`): their client, runner and assertions, which
 # are implementation. Only below a package, not below a source-layout folder (`src/test/`, CPython's
@@ -27,7 +31,7 @@ def is_test_path(path: str) -> bool:
     inside a tests folder other than a package's own test support (`django/test/client.py`)."""
     parts = PurePosixPath(path).parts
     return bool(parts) and (any(fnmatchcase(parts[-1], glob) for glob in TEST_FILE_GLOBS)
-                            or any(part in TEST_DIRS and not _is_test_support(parts, i)
+                            or any((part in TEST_DIRS or TEST_FOLDER.search(part)) and not _is_test_support(parts, i)
                                    for i, part in enumerate(parts[:-1])))
 
 
@@ -126,7 +130,7 @@ def is_context(path: str) -> bool:
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
 # Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
 # next build marks every point again.
-LANE_RULE = "10"
+LANE_RULE = "11"
 
 
 @lru_cache(maxsize=PATHS_CACHED)

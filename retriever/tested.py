@@ -2,7 +2,7 @@
 
 Test files are named after what they test, by conventions that hold across languages and
 projects: `test_foo.py` and `foo_test.go` test `foo`, `foo.test.ts` and `foo.spec.js` test `foo`,
-`FooTest.java` tests `Foo`. A name may spell a path (`test_ext_napoleon_docstring.py` tests
+`FooTest.java` tests `Foo`, `foo_spec.rb` tests `foo`. A name may spell a path (`test_ext_napoleon_docstring.py` tests
 `sphinx/ext/napoleon/docstring.py`) and a private module may drop its underscore
 (`test_argcomplete.py` tests `_argcomplete.py`). A question that finds a test has found where the
 code it asks about is exercised: the file ranking passes a share of the test's evidence on to that
@@ -19,7 +19,7 @@ from codeidx.core.paths import is_context, is_test_path
 
 _SPEC_MARKS = (".test.", ".spec.")
 _PREFIXES = ("test_", "Test")
-_SUFFIXES = ("_tests", "_test", "Tests", "Test")
+_SUFFIXES = ("_tests", "_test", "_spec", "Tests", "Test", "Spec")
 # A package's or a folder's own file stands for the folder: `pkg/__init__.py` is `pkg`.
 _FOLDER_FILES = frozenset({"__init__", "index", "mod"})
 MAX_PARTS = 6  # a test's name spells at most a module's last few folders

@@ -312,6 +312,12 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
                                           "docs/code/uvcat/main.c", "doc/examples/main.go", "docs/guide.md")] == \
         [False, False, True, True, True, True]
     assert [lane_of(p) for p in ("doc/man_docs.go", "doc/man_docs_test.go")] == ["code", "test"]
+    # Other languages' test folders and files: RSpec, .NET test projects, Xcode targets, Gradle source sets.
+    assert [is_test_path(p) for p in ("spec/models/user_spec.rb", "lib/user_spec_helper.rb", "src/App.Tests/A.cs",
+                                      "Tests/AppTests/A.swift", "app/src/androidTest/java/A.java",
+                                      "src/commonTest/kotlin/A.kt", "src/commonMain/kotlin/A.kt", "lib/latest/a.rb",
+                                      "contest/a.py", "lib/specification/a.rb", "spec_helper.rb")] == \
+        [True, False, True, True, True, True, False, False, False, False, False]
     # So is one named for benchmarks; theirs are in `_test.go` files and cargo's `benches/`.
     assert [lane_of(p) for p in ("src/benchmark/executor.rs", "crates/globset/benches/bench.rs", "bench/run.go",
                                  "benchmarks/bench_graph.py", "bench/bench.js", "benches/parse.rs")] == \

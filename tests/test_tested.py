@@ -15,11 +15,12 @@ def test_test_files_are_matched_to_the_module_their_name_gives_across_convention
         "src/_pytest/skipping.py", "src/_pytest/_argcomplete.py", "src/_pytest/assertion/__init__.py",
         "sphinx/ext/napoleon/docstring.py", "sphinx/ext/napoleon/__init__.py",
         "server/router.go", "web/src/cart.ts", "web/src/cart.js", "core/src/main/java/shop/Cart.java",
-        "docs/skipping.py", "testing/helpers/skipping.py",
+        "docs/skipping.py", "testing/helpers/skipping.py", "lib/httparty/request.rb",
     })
     tests = ["testing/test_skipping.py", "testing/test_argcomplete.py", "testing/test_assertion.py",
              "tests/test_extensions/test_ext_napoleon_docstring.py", "server/router_test.go",
-             "web/src/cart.test.ts", "web/src/cart.spec.js", "core/src/test/java/shop/CartTest.java"]
+             "web/src/cart.test.ts", "web/src/cart.spec.js", "core/src/test/java/shop/CartTest.java",
+             "spec/httparty/request_spec.rb"]
     assert modules_tested(tests, paths) == {
         "testing/test_skipping.py": "src/_pytest/skipping.py",  # not the docs' or another test's copy
         "testing/test_argcomplete.py": "src/_pytest/_argcomplete.py",  # a private module drops its underscore
@@ -29,6 +30,7 @@ def test_test_files_are_matched_to_the_module_their_name_gives_across_convention
         "web/src/cart.test.ts": "web/src/cart.ts",  # the same language's file
         "web/src/cart.spec.js": "web/src/cart.js",
         "core/src/test/java/shop/CartTest.java": "core/src/main/java/shop/Cart.java",
+        "spec/httparty/request_spec.rb": "lib/httparty/request.rb",  # RSpec's
     }
 
 
