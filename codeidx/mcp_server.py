@@ -30,7 +30,7 @@ from pydantic import Field, ValidationError
 from codeidx.core.config import Config
 from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
-from codeidx.core.paths import lane_of
+from codeidx.core.paths import chunk_lane, lane_of
 from codeidx.index import Index
 
 log = logging.getLogger("codeidx.mcp")
@@ -238,7 +238,7 @@ def _hit(hit: Any) -> dict:
     return {"path": hit.path, "start_line": hit.start_line, "end_line": hit.end_line,
             "name": hit.qualified_name or hit.name, "kind": hit.kind, "language": hit.language,
             "signature": hit.signature, "score": round(hit.score, 4), "reasons": list(hit.reasons),
-            "lane": lane_of(hit.path), "snippet": snippet}
+            "lane": chunk_lane(hit.path, hit.test), "snippet": snippet}
 
 
 def _render_lookup(found: Any) -> str:

@@ -42,9 +42,10 @@ LANGUAGES = (
 )
 
 # Which tag queries made an index's symbols (graph meta "symbols"): bump it when a query or the
-# parser finds other definitions or marks them otherwise (3: test code in a file of code,
-# `Symbol.test`), and the next build parses every file again, as `--full` does; the embedding cache
-# keeps the chunks whose text did not change from being embedded again.
+# parser finds other definitions or marks them otherwise (3: an object literal's functions in
+# JavaScript and TypeScript, Rust's unit tests marked as `Symbol.test`), and the next build parses
+# every file again, as `--full` does; the embedding cache keeps the chunks whose text did not
+# change from being embedded again.
 SYMBOL_RULE = "3"
 
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
