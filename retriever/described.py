@@ -84,7 +84,7 @@ def described_chunks(parts: Parts, query: str) -> list[str]:
     before tests, and tests only when the question is about them. Tests are named in sentences
     (`warmup_runs_are_executed_before_benchmarking_runs`, `test_transfer_enc_removal_on_redirect`):
     a question that spells one asks about the code it checks (on SWE-QA dev one more first file,
-    none fewer: benchmarks/LOG.md)."""
+    none fewer: benchmarks/RESULTS.md)."""
     ids: list[str] = []
     tests = asks_for_tests(query)
     for name in described_names(parts, query):
