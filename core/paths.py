@@ -12,10 +12,11 @@ from pathlib import PurePosixPath
 # packing try), and each parses the path: the ones the retriever asks remember this many answers.
 PATHS_CACHED = 1 << 16
 
-# RSpec's and Jasmine's `spec/` are tests too, and so are a .NET test project (`App.Tests/`,
-# `App.UnitTests/`), an Xcode or Swift test target (`Tests/`, `AppTests/`) and a Gradle or Kotlin
-# test source set (`androidTest/`, `commonTest/`, `integrationTest/`): `TEST_FOLDER`.
-TEST_DIRS = ("test", "tests", "testing", "__tests__", "spec", "specs", "Tests")
+# RSpec's and Jasmine's `spec/` are tests too, and Cucumber's `step_definitions/`, and so are a .NET
+# test project (`App.Tests/`, `App.UnitTests/`), an Xcode or Swift test target (`Tests/`,
+# `AppTests/`) and a Gradle or Kotlin test source set (`androidTest/`, `commonTest/`,
+# `integrationTest/`): `TEST_FOLDER`.
+TEST_DIRS = ("test", "tests", "testing", "__tests__", "spec", "specs", "step_definitions", "Tests")
 TEST_FOLDER = re.compile(r"[a-z0-9.](?:Tests?|Specs?)$")
 TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*", "*_spec.*")
 # A Python package's `test` or `testing` subpackage is the test support it ships to its users
@@ -130,7 +131,7 @@ def is_context(path: str) -> bool:
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
 # Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
 # next build marks every point again.
-LANE_RULE = "11"
+LANE_RULE = "12"
 
 
 @lru_cache(maxsize=PATHS_CACHED)

@@ -316,8 +316,9 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
     assert [is_test_path(p) for p in ("spec/models/user_spec.rb", "lib/user_spec_helper.rb", "src/App.Tests/A.cs",
                                       "Tests/AppTests/A.swift", "app/src/androidTest/java/A.java",
                                       "src/commonTest/kotlin/A.kt", "src/commonMain/kotlin/A.kt", "lib/latest/a.rb",
-                                      "contest/a.py", "lib/specification/a.rb", "spec_helper.rb")] == \
-        [True, False, True, True, True, True, False, False, False, False, False]
+                                      "contest/a.py", "lib/specification/a.rb", "spec_helper.rb",
+                                      "features/step_definitions/steps.rb", "src/features/cart/cart.ts")] == \
+        [True, False, True, True, True, True, False, False, False, False, False, True, False]
     # So is one named for benchmarks; theirs are in `_test.go` files and cargo's `benches/`.
     assert [lane_of(p) for p in ("src/benchmark/executor.rs", "crates/globset/benches/bench.rs", "bench/run.go",
                                  "benchmarks/bench_graph.py", "bench/bench.js", "benches/parse.rs")] == \
