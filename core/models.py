@@ -35,7 +35,9 @@ class Symbol:
     start_line: int
     end_line: int
     parent: str = ""  # qualified name of the enclosing symbol, "" at top level
-    test: bool = False  # test code wherever its file is: a Rust `#[test]`, or inside a `#[cfg(test)]` module
+    # Test code wherever its file is: a Rust `#[test]`, or inside a `#[cfg(test)]` module. Its chunks'
+    # payloads keep it (`Chunk.test`); the graph's symbol table does not.
+    test: bool = False
 
 
 @dataclass(frozen=True)
