@@ -121,7 +121,7 @@ def litellm_params(e: Endpoint, timeout: float) -> dict:
     return params
 
 
-def one_reply(e: Endpoint, prompt: str, max_tokens: int, timeout: float = 60.0) -> str:
+def one_reply(e: Endpoint, prompt: str, max_tokens: int, timeout: float) -> str:
     """One user message, one reply's text: for a single call outside an agent run (`ask --rerank-model`)."""
     import litellm
 

@@ -89,6 +89,16 @@ def test_a_failed_or_useless_rerank_keeps_the_retrieval_order_and_says_so(repo: 
     assert "rerank model" in after["markdown"] and "retrieval order" in after["markdown"]
 
 
+def test_the_rerank_waits_as_long_as_model_timeout_allows(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with ScriptedLLMServer([reply("2, 1")] * 4, delay=2.5) as server:  # a slow local model
+        monkeypatch.setenv("CODEIDX_MODEL_TIMEOUT", "1")
+        impatient = ask_json(repo, "--rerank-model", "openai/ranker", "--api-base", server.url)
+        monkeypatch.setenv("CODEIDX_MODEL_TIMEOUT", "30")
+        patient = ask_json(repo, "--rerank-model", "openai/ranker", "--api-base", server.url)
+    assert impatient["reranked"] is False and "retrieval order" in impatient["markdown"]
+    assert patient["reranked"] is True
+
+
 def test_a_hosted_rerank_model_without_its_key_is_a_note_not_a_crash(repo: Path) -> None:
     after = ask_json(repo, "--rerank-model", "openai/gpt-4o-mini")
     assert after["reranked"] is False and "OPENAI_API_KEY" in after["markdown"]

@@ -44,7 +44,7 @@ def ask(query: str, repo: str, fmt: str, as_json: bool, files: bool, k: int | No
     if not query.strip():
         raise CodeidxError("the query is empty: ask a question, paste a bug report or a stack trace")
     config = load_config(repo, rerank_model=rerank_model, api_base=api_base)
-    rerank = reranker(config.rerank_model, config.api_base)
+    rerank = reranker(config.rerank_model, config.api_base, config.model_timeout)
     with Index.open(repo, config) as index:
         result = index.ask(query, budget=budget, k=k, files=files, refresh=refresh, rerank=rerank,
                            filters=SearchFilters(path_glob=path_glob, language=lang, kind=kind))

@@ -142,7 +142,7 @@ def qa(dataset: str, repos_dir: str, only: tuple[str, ...], work_dir: str | None
         work / "embedding-cache", on_result=progress,
         on_build=lambda b: _note(f"{b.repo}@{b.commit[:12]}: built in {b.seconds:.1f} s, "
                                  f"{b.chunks_embedded} chunks embedded"),
-        rerank=calls.wrap(reranker(rerank_model, api_base)))
+        rerank=calls.wrap(reranker(rerank_model, api_base, Config.load(None).model_timeout)))
     scores = bench_qa.by_repo(results)
     report = bench_qa.report(results, builds, command, as_line(machine), Path(dataset).name)
     if rerank_model:  # a call that failed left its question in the retrieval order: say how many did

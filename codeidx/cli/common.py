@@ -90,10 +90,11 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(to_jsonable(value), indent=2, sort_keys=True))
 
 
-def reranker(model: str | None, api_base: str | None) -> Rerank | None:
+def reranker(model: str | None, api_base: str | None, timeout: float) -> Rerank | None:
     """The second stage (`ask --rerank-model`), from the user's settings: a repository's file cannot
     set them untrusted. `cross-encoder:NAME_OR_PATH` loads a local cross-encoder (here, once); any
-    other value is a LiteLLM model, and a server the user names gets CODEIDX_API_KEY or no key."""
+    other value is a LiteLLM model, and a server the user names gets CODEIDX_API_KEY or no key.
+    `timeout` is `model_timeout`: a local model on a CPU reads a ten-file prompt for minutes."""
     if not model:
         return None
     from codeidx.retriever import rerank
@@ -105,4 +106,4 @@ def reranker(model: str | None, api_base: str | None) -> Rerank | None:
     from codeidx.agent.model import Endpoint, one_reply
 
     endpoint = Endpoint(model, api_base, os.environ.get("CODEIDX_API_KEY"))
-    return functools.partial(rerank.rerank, complete=lambda prompt: one_reply(endpoint, prompt, rerank.REPLY_TOKENS))
+    return functools.partial(rerank.rerank, complete=lambda prompt: one_reply(endpoint, prompt, rerank.REPLY_TOKENS, timeout))
