@@ -19,6 +19,10 @@ PATHS_CACHED = 1 << 16
 TEST_DIRS = ("test", "tests", "testing", "__tests__", "spec", "specs", "step_definitions", "Tests")
 TEST_FOLDER = re.compile(r"[a-z0-9.](?:Tests?|Specs?)$")
 TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*", "*_spec.*")
+# Behaviour-driven tests keep their step code beside the `.feature` files: behave's `features/steps/`
+# and `features/environment.py`, Cucumber's `features/support/` (and `features/steps/` in older
+# projects). Only right below `features/`: an app's `src/features/cart/steps/` is its own code.
+BDD_DIR, BDD_SUPPORT = "features", frozenset({"steps", "support", "environment.py"})
 # A Python package's `test` or `testing` subpackage is the test support it ships to its users
 # (`django.test`, `numpy.testing`, `sphinx.testing`): their client, runner and assertions, which
 # are implementation. Only below a package, not below a source-layout folder (`src/test/`, CPython's
@@ -32,6 +36,7 @@ def is_test_path(path: str) -> bool:
     inside a tests folder other than a package's own test support (`django/test/client.py`)."""
     parts = PurePosixPath(path).parts
     return bool(parts) and (any(fnmatchcase(parts[-1], glob) for glob in TEST_FILE_GLOBS)
+                            or any(a == BDD_DIR and b in BDD_SUPPORT for a, b in zip(parts, parts[1:]))
                             or any((part in TEST_DIRS or TEST_FOLDER.search(part)) and not _is_test_support(parts, i)
                                    for i, part in enumerate(parts[:-1])))
 
@@ -131,7 +136,7 @@ def is_context(path: str) -> bool:
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
 # Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
 # next build marks every point again.
-LANE_RULE = "12"
+LANE_RULE = "13"
 
 
 @lru_cache(maxsize=PATHS_CACHED)

@@ -317,8 +317,12 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
                                       "Tests/AppTests/A.swift", "app/src/androidTest/java/A.java",
                                       "src/commonTest/kotlin/A.kt", "src/commonMain/kotlin/A.kt", "lib/latest/a.rb",
                                       "contest/a.py", "lib/specification/a.rb", "spec_helper.rb",
-                                      "features/step_definitions/steps.rb", "src/features/cart/cart.ts")] == \
-        [True, False, True, True, True, True, False, False, False, False, False, True, False]
+                                      "features/step_definitions/steps.rb", "src/features/cart/cart.ts",
+                                      "features/steps/http_steps.rb", "features/support/env.rb",
+                                      "features/environment.py", "src/features/cart/steps/add.ts",
+                                      "features/steps.py")] == \
+        [True, False, True, True, True, True, False, False, False, False, False, True, False, True, True, True,
+         False, False]
     # So is one named for benchmarks; theirs are in `_test.go` files and cargo's `benches/`.
     assert [lane_of(p) for p in ("src/benchmark/executor.rs", "crates/globset/benches/bench.rs", "bench/run.go",
                                  "benchmarks/bench_graph.py", "bench/bench.js", "benches/parse.rs")] == \
