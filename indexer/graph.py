@@ -196,13 +196,13 @@ class Graph:
 
     # --- queries for the retriever ---
     def symbols_named(self, name: str) -> list[Symbol]:
-        """Definitions whose bare or qualified name is `name` (a dotted name also matches its tail)."""
-        # Every match's bare name is the input's last segment: the indexed test narrows the rows
-        # before the LIKE, which alone would scan the whole table.
-        rows = self.db.execute(
-            "SELECT * FROM symbols WHERE name=? AND (name=? OR qualified_name=? OR qualified_name LIKE ? ESCAPE '\\')",
-            (name.rsplit(".", 1)[-1], name, name, "%." + _like_escape(name)))
-        return [_symbol(r) for r in rows]
+        """Definitions whose bare or qualified name is `name` (a dotted name also matches its tail), in
+        its case: `InputStream.close` is not Kotlin's `Buffer.inputStream.close`."""
+        # Every match's bare name is the input's last segment, which the index finds; the tail is
+        # compared here, as SQLite's LIKE ignores case.
+        rows = self.db.execute("SELECT * FROM symbols WHERE name=?", (name.rsplit(".", 1)[-1],))
+        return [_symbol(r) for r in rows
+                if name in (r["name"], r["qualified_name"]) or r["qualified_name"].endswith("." + name)]
 
     def names_with_words(self, words: Iterable[str], capitals: bool = False) -> dict[str, set[str]]:
         """word -> the definition names holding it (with `capitals`, only where it is written in capitals)."""

@@ -69,3 +69,21 @@ def test_unknown_and_empty_names_and_unreadable_files_are_domain_errors(index: I
             index.lookup("handler")
     finally:
         source.write_text(text)
+
+
+def test_a_name_is_looked_up_in_its_case(tmp_path: Path) -> None:
+    from codeidx.core.models import ParsedFile, Symbol
+    from codeidx.indexer.graph import FileRecord, FileUpdate, Graph
+
+    # Kotlin's `fun inputStream() = object : InputStream() { override fun close() }`, and a class of that name.
+    names = ("Buffer.inputStream.close", "Socket.InputStream.close")
+    symbols = tuple(Symbol("Buffer.kt", "kotlin", "method", "close", n, "fun close()", "", i + 1, i + 1)
+                    for i, n in enumerate(names))
+    graph = Graph(tmp_path / "index.db")
+    graph.replace_files([FileUpdate(FileRecord("Buffer.kt", "kotlin", 1, 1, "0", False),
+                                    ParsedFile("Buffer.kt", "kotlin", symbols, ()), ())])
+    found = {name: [s.qualified_name for s in graph.symbols_named(name)]
+             for name in ("InputStream.close", "inputStream.close", "INPUTSTREAM.close", "close")}
+    graph.close()
+    assert found == {"InputStream.close": ["Socket.InputStream.close"], "inputStream.close": ["Buffer.inputStream.close"],
+                     "INPUTSTREAM.close": [], "close": list(names)}
