@@ -52,7 +52,10 @@ _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\."
 _DEFINED = re.compile(r"\b(?:def|class|function|func|fn)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*[(:{<]")
 _ABBREVIATION = re.compile(r"[a-z]\.[a-z]")
 MAX_LINE_DIGITS = 7  # past any source file: a longer "line number" points nowhere (and overflows SQLite)
-_WORD = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*)(?P<call>\(\))?")
+# `Session.send`, Rust's `stock::Stock`, and Ruby's and Javadoc's `Request#perform` (an instance
+# method: `Body#streaming?` keeps its Ruby `?` or `!`).
+_WORD = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|#)[A-Za-z_][A-Za-z0-9_]*)*)"
+                   r"(?P<call>\(\))?(?P<mark>[?!](?!\w))?")
 
 
 def extract(query: str) -> Signals:
@@ -66,10 +69,12 @@ def extract(query: str) -> Signals:
     identifiers = []
     path_set = set(paths)  # a pasted log names thousands of paths: a tuple scan per word was quadratic
     for m in _WORD.finditer(query):
-        word = m.group("name").replace("::", ".")
+        name = m.group("name")
+        word = name.replace("::", ".").replace("#", ".")
         called = bool(m.group("call"))  # `res.json()` is called: a name, whatever its tail
         if _looks_like_code(word, called) and (called or word not in path_set):
-            identifiers.append(word)
+            # A sentence's own question mark may end it too: `Request#perform?` asks for both.
+            identifiers.extend([word + m.group("mark"), word] if m.group("mark") and "#" in name else [word])
     return Signals(tuple(dict.fromkeys(identifiers)), paths, tuple(dict.fromkeys(frames)),
                    frozenset(m.group(1) for m in _DEFINED.finditer(query)))
 

@@ -103,6 +103,18 @@ public class Ledger {
     }
 }
 ''',
+    "lib/shop/books.rb": '''module Shop
+  class Books
+    def balanced?
+      @entries.sum.zero?
+    end
+
+    def close!
+      @closed = true
+    end
+  end
+end
+''',
     "shop/report.py": "def build_report(rows):\n    total = 0\n" + "".join(
         f"    column_{i} = sum(row.get('column_{i}', 0) for row in rows)\n    total += column_{i}\n"
         for i in range(60)) + "    return total / len(rows)\n",
@@ -258,3 +270,12 @@ def test_a_line_number_no_file_has_is_no_frame_and_no_crash(index: Index, digits
     trace = f'File "/srv/app/shop/report.py", line {"9" * digits}, in build_report\n'
     assert extract(trace).frames == ()
     assert index.ask(trace, k=3).hits  # answered from the rest of the query, not a traceback
+
+
+def test_a_ruby_or_javadoc_instance_method_is_a_name(index: Index) -> None:
+    assert extract("Fix Body#streaming? and Request#perform in CodeBlock.Builder#clear, see a#b or #123").identifiers \
+        == ("Body.streaming?", "Body.streaming", "Request.perform", "CodeBlock.Builder.clear")
+    for query, name in (("Books#balanced? is wrong for empty books", "Shop.Books.balanced?"),
+                        ("Shop::Books#close! does not close", "Shop.Books.close!")):
+        named = [h.qualified_name for h in index.search(query, k=10) if "name" in h.reasons]
+        assert named[:1] == [name]
