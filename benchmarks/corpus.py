@@ -10,7 +10,15 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from codeidx.core.errors import CodeidxError
-from codeidx.core.paths import TEST_DIRS, TEST_FILE_GLOBS
+from codeidx.core.paths import (
+    BDD_DIR,
+    BDD_SUPPORT,
+    TEST_DIRS,
+    TEST_FILE_GLOBS,
+    TEST_FOLDER_GLOBS,
+    is_bdd_support,
+    is_test_folder,
+)
 from codeidx.indexer.languages import LANGUAGES, has_grammar
 
 CODE_LANGUAGES = frozenset(lang.name for lang in LANGUAGES if has_grammar(lang.name))
@@ -21,7 +29,7 @@ def is_excluded_test(path: str) -> bool:
     component of a path, so a folder named like a test file counts too, and both sides rank the same files."""
     parts = PurePosixPath(path).parts
     # Each glob matches any path component, as the same pattern does in a gitignore file.
-    return (any(part in TEST_DIRS for part in parts[:-1])
+    return (any(is_test_folder(part) for part in parts[:-1]) or is_bdd_support(parts)
             or any(fnmatchcase(part, g) for part in parts for g in TEST_FILE_GLOBS))
 
 
@@ -40,8 +48,9 @@ def is_candidate(path: str, extensions: tuple[str, ...]) -> bool:
 def index_excludes(extensions: tuple[str, ...]) -> tuple[str, ...]:
     """Gitignore patterns that leave exactly the candidates in a codeidx index."""
     keep = tuple(f"!*{ext}" for ext in extensions)
-    tests = tuple(f"**/{d}/**" for d in TEST_DIRS)
-    return ("*", *keep, *tests, *TEST_FILE_GLOBS)
+    tests = tuple(f"**/{d}/**" for d in (*TEST_DIRS, *TEST_FOLDER_GLOBS))
+    bdd = tuple(f"**/{BDD_DIR}/{name}" + ("" if "." in name else "/**") for name in sorted(BDD_SUPPORT))
+    return ("*", *keep, *tests, *bdd, *TEST_FILE_GLOBS)
 
 
 def candidate_files(root: Path, extensions: tuple[str, ...]) -> list[str]:

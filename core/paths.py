@@ -15,9 +15,9 @@ PATHS_CACHED = 1 << 16
 # RSpec's and Jasmine's `spec/` are tests too, and Cucumber's `step_definitions/`, and so are a .NET
 # test project (`App.Tests/`, `App.UnitTests/`), an Xcode or Swift test target (`Tests/`,
 # `AppTests/`) and a Gradle or Kotlin test source set (`androidTest/`, `commonTest/`,
-# `integrationTest/`): `TEST_FOLDER`.
+# `integrationTest/`): `TEST_FOLDER_GLOBS`.
 TEST_DIRS = ("test", "tests", "testing", "__tests__", "spec", "specs", "step_definitions", "Tests")
-TEST_FOLDER = re.compile(r"[a-z0-9.](?:Tests?|Specs?)$")
+TEST_FOLDER_GLOBS = ("*[a-z0-9.]Test", "*[a-z0-9.]Tests", "*[a-z0-9.]Spec", "*[a-z0-9.]Specs")
 TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*", "*_spec.*")
 # Behaviour-driven tests keep their step code beside the `.feature` files: behave's `features/steps/`
 # and `features/environment.py`, Cucumber's `features/support/` (and `features/steps/` in older
@@ -36,9 +36,19 @@ def is_test_path(path: str) -> bool:
     inside a tests folder other than a package's own test support (`django/test/client.py`)."""
     parts = PurePosixPath(path).parts
     return bool(parts) and (any(fnmatchcase(parts[-1], glob) for glob in TEST_FILE_GLOBS)
-                            or any(a == BDD_DIR and b in BDD_SUPPORT for a, b in zip(parts, parts[1:]))
-                            or any((part in TEST_DIRS or TEST_FOLDER.search(part)) and not _is_test_support(parts, i)
+                            or is_bdd_support(parts)
+                            or any(is_test_folder(part) and not _is_test_support(parts, i)
                                    for i, part in enumerate(parts[:-1])))
+
+
+def is_test_folder(name: str) -> bool:
+    """A folder of tests by its name alone, wherever it is."""
+    return name in TEST_DIRS or any(fnmatchcase(name, glob) for glob in TEST_FOLDER_GLOBS)
+
+
+def is_bdd_support(parts: tuple[str, ...]) -> bool:
+    """Step code beside `.feature` files: `features/steps/`, `features/support/`, `features/environment.py`."""
+    return any(a == BDD_DIR and b in BDD_SUPPORT for a, b in zip(parts, parts[1:]))
 
 
 def _is_test_support(parts: tuple[str, ...], i: int) -> bool:

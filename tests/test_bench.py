@@ -141,9 +141,18 @@ def test_index_excludes_leave_exactly_the_candidates(tmp_path: Path) -> None:
     repo = _shop(tmp_path / "shop")
     (repo / "README.md").write_text("# Shop\n")
     (repo / "shop" / "conftest.py").write_text("import pytest\n")
+    # Tests by every convention core/paths.py knows: a Gradle source set, a .NET test project, behave's steps.
+    for path in ("shop/src/jvmTest/check.py", "Shop.Tests/check.py", "features/steps/cart.py",
+                 "features/environment.py", "shop/features/cart.py"):
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text("x = 1\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "tests of other conventions")
     with Index.open(repo, exclude=index_excludes((".py",))) as index:
         index.build()
         assert sorted(index.graph.file_paths()) == candidate_files(repo, (".py",))
+    assert candidate_files(repo, (".py",)) == ["shop/billing.py", "shop/features/cart.py", "shop/network.py",
+                                                "shop/storage.py"]
 
 
 # --- datasets ---

@@ -106,4 +106,5 @@ def reranker(model: str | None, api_base: str | None, timeout: float) -> Rerank 
     from codeidx.agent.model import Endpoint, one_reply
 
     endpoint = Endpoint(model, api_base, os.environ.get("CODEIDX_API_KEY"))
-    return functools.partial(rerank.rerank, complete=lambda prompt: one_reply(endpoint, prompt, rerank.REPLY_TOKENS, timeout))
+    return functools.partial(rerank.rerank,
+                             complete=lambda prompt: one_reply(endpoint, prompt, rerank.REPLY_TOKENS, timeout))
