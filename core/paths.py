@@ -136,9 +136,13 @@ def is_context(path: str) -> bool:
     translation catalogs, documentation and examples."""
     p = PurePosixPath(path)
     folders = p.parts[:-1]
+    # .NET and Swift name folders in PascalCase (`Docs/`, `Samples/`), whose docs and examples are
+    # these; but their `Data/` holds data-access code, so the data folders keep their case.
+    lowered = [part.lower() for part in folders]
     return (is_prose(path) or p.suffix.lower() in DATA_SUFFIXES
-            or any(part in DATA_DIRS or part in EXAMPLE_DIRS or part in CATALOG_DIRS for part in folders)
-            or (p.suffix.lower() not in MODULE_FOLDER_SUFFIXES and any(part in DOC_DIRS for part in folders)))
+            or any(part in DATA_DIRS or part in CATALOG_DIRS for part in folders)
+            or any(part in EXAMPLE_DIRS for part in lowered)
+            or (p.suffix.lower() not in MODULE_FOLDER_SUFFIXES and any(part in DOC_DIRS for part in lowered)))
 
 
 # A chunk's lane in the store's payloads, so that a query can leave a lane out in the store itself:
@@ -146,7 +150,7 @@ def is_context(path: str) -> bool:
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
 # Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
 # next build marks every point again.
-LANE_RULE = "13"
+LANE_RULE = "14"
 
 
 @lru_cache(maxsize=PATHS_CACHED)

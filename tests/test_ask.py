@@ -312,6 +312,9 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
                                           "docs/code/uvcat/main.c", "doc/examples/main.go", "docs/guide.md")] == \
         [False, False, True, True, True, True]
     assert [lane_of(p) for p in ("doc/man_docs.go", "doc/man_docs_test.go")] == ["code", "test"]
+    # .NET's PascalCase folders: docs and samples whatever their case, but `Data/` is data-access code.
+    assert [lane_of(p) for p in ("src/Snippets/Docs/Retry.cs", "Samples/Web/Program.cs", "src/App/Data/AppDbContext.cs",
+                                 "Docs/Tool/main.go")] == ["context", "context", "code", "code"]
     # Other languages' test folders and files: RSpec, .NET test projects, Xcode targets, Gradle source sets.
     assert [is_test_path(p) for p in ("spec/models/user_spec.rb", "lib/user_spec_helper.rb", "src/App.Tests/A.cs",
                                       "Tests/AppTests/A.swift", "app/src/androidTest/java/A.java",
