@@ -12,7 +12,8 @@ from pathlib import Path, PurePosixPath
 from codeidx.core.errors import CodeidxError
 from codeidx.core.paths import (
     BDD_DIR,
-    BDD_SUPPORT,
+    BDD_FILES,
+    BDD_FOLDERS,
     TEST_DIRS,
     TEST_FILE_GLOBS,
     TEST_FOLDER_GLOBS,
@@ -49,7 +50,7 @@ def index_excludes(extensions: tuple[str, ...]) -> tuple[str, ...]:
     """Gitignore patterns that leave exactly the candidates in a codeidx index."""
     keep = tuple(f"!*{ext}" for ext in extensions)
     tests = tuple(f"**/{d}/**" for d in (*TEST_DIRS, *TEST_FOLDER_GLOBS))
-    bdd = tuple(f"**/{BDD_DIR}/{name}" + ("" if "." in name else "/**") for name in sorted(BDD_SUPPORT))
+    bdd = (*(f"**/{BDD_DIR}/{d}/**" for d in BDD_FOLDERS), *(f"**/{BDD_DIR}/{f}" for f in BDD_FILES))
     return ("*", *keep, *tests, *bdd, *TEST_FILE_GLOBS)
 
 

@@ -22,7 +22,7 @@ TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*",
 # Behaviour-driven tests keep their step code beside the `.feature` files: behave's `features/steps/`
 # and `features/environment.py`, Cucumber's `features/support/` (and `features/steps/` in older
 # projects). Only right below `features/`: an app's `src/features/cart/steps/` is its own code.
-BDD_DIR, BDD_SUPPORT = "features", frozenset({"steps", "support", "environment.py"})
+BDD_DIR, BDD_FOLDERS, BDD_FILES = "features", ("steps", "support"), ("environment.py",)
 # A Python package's `test` or `testing` subpackage is the test support it ships to its users
 # (`django.test`, `numpy.testing`, `sphinx.testing`): their client, runner and assertions, which
 # are implementation. Only below a package, not below a source-layout folder (`src/test/`, CPython's
@@ -48,7 +48,7 @@ def is_test_folder(name: str) -> bool:
 
 def is_bdd_support(parts: tuple[str, ...]) -> bool:
     """Step code beside `.feature` files: `features/steps/`, `features/support/`, `features/environment.py`."""
-    return any(a == BDD_DIR and b in BDD_SUPPORT for a, b in zip(parts, parts[1:]))
+    return any(a == BDD_DIR and b in (BDD_FOLDERS + BDD_FILES) for a, b in zip(parts, parts[1:]))
 
 
 def _is_test_support(parts: tuple[str, ...], i: int) -> bool:
