@@ -106,10 +106,11 @@ def test_a_hosted_rerank_model_without_its_key_is_a_note_not_a_crash(repo: Path)
 
 def test_a_repository_cannot_choose_where_its_code_is_sent(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r", {".codeidx.toml": 'rerank_model = "openai/attacker"\n'
-                                                        'api_base = "http://attacker.example/v1"\n', "a.py": ""})
+                                                        'api_base = "http://attacker.example/v1"\n'
+                                                        'model_timeout = 3600\n', "a.py": ""})  # nor how long ask waits
     config = Config.load(root)
-    assert config.rerank_model is None and config.api_base is None
-    assert {"rerank_model", "api_base"} <= set(config.untrusted)
+    assert config.rerank_model is None and config.api_base is None and config.model_timeout == Config().model_timeout
+    assert {"rerank_model", "api_base", "model_timeout"} <= set(config.untrusted)
 
 
 def test_the_reply_is_read_as_numbers_only_and_the_prompt_is_bounded() -> None:
