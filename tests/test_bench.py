@@ -215,6 +215,18 @@ def test_bench_history_end_to_end(tmp_path: Path) -> None:
     assert any("tests/test_billing.py" in files for files in ranked)  # indexed, and ranked below its module
     assert [files[0] for files in ranked] == ["shop/storage.py", "shop/network.py", "shop/billing.py"]
 
+    # The two runs' rankings, paired by commit: in one run against BM25, then across the runs.
+    against_bm25 = _codeidx("bench", "compare", str(out), "--json")
+    assert against_bm25.returncode == 0, against_bm25.stderr
+    rows = {r["metric"]: r for r in json.loads(against_bm25.stdout)["rows"]}
+    bm25 = next(s for s in results["scores"] if s["system"] == "bm25")
+    assert rows["Acc@1"]["system"] == full["files"]["acc@1"] and rows["Acc@1"]["baseline"] == bm25["files"]["acc@1"]
+    assert rows["MRR"]["n"] == 3 and set(rows) == {"Acc@1", "Acc@5", "Acc@10", "MRR"}
+    across = _codeidx("bench", "compare", str(out), str(tmp_path / "whole" / "results.json"))
+    assert across.returncode == 0, across.stderr
+    assert "whole/results.json:full against " in across.stdout and "out:full, 3 instances paired" in across.stdout
+    assert "| Acc@1 | 1.000 | 1.000 | +0.000 | +0.000 to +0.000 | 0 / 0 | 1 |" in across.stdout
+
 
 def test_bench_history_skips_a_commit_it_cannot_check_out(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "shop", {"shop/billing.py": BILLING, "shop/network.py": NETWORK, "logo.bin": "logo"})

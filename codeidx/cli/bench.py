@@ -176,6 +176,36 @@ def history(path: str, count: int, **opts) -> None:
                  f"{', whole repository' if opts['whole_repo'] else ''})", **opts)
 
 
+@bench.command()
+@click.argument("run", type=click.Path(exists=True))
+@click.argument("other", required=False, type=click.Path(exists=True))
+@click.option("--system", default="full", show_default=True, help="The ranking judged.")
+@click.option("--baseline", help="The ranking it is judged against [default: bm25 of RUN; with OTHER, "
+                                 "the same system in RUN].")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@handle_errors
+def compare(run: str, other: str | None, system: str, baseline: str | None, as_json: bool) -> None:
+    """Two rankings of the same instances, paired: wins, losses, a 95% bootstrap interval of each
+    metric's difference and a sign test, and the instances whose first gold file moved.
+
+    RUN and OTHER are --out folders (or their results.json) of `bench localize`, `history` or `qa`.
+    With RUN alone, one system against another of the same run; with OTHER, OTHER's system against
+    RUN's: before and after a change.
+
+    \b
+      codeidx bench compare bench-out                     full against bm25
+      codeidx bench compare before-out after-out          full, before and after
+    """
+    from codeidx.benchmarks import paired
+
+    runs = (Path(run), Path(other) if other else Path(run))
+    result = paired.compare(runs[0], baseline or (system if other else "bm25"), runs[1], system)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(paired.table(result))
+
+
 class _Calls:
     """Counts a model's calls and failures (a failed rerank is otherwise silent in a benchmark row)."""
 

@@ -1,0 +1,152 @@
+"""Two rankings of the same instances compared instance by instance: is a difference more than chance?
+
+One instance moves Acc@1 by 0.024 on SWE-bench Lite dev's 42 and Hit@1 by 0.005 on SWE-QA dev's
+190, and most changes a ranking lever makes are a few instances either way. Paired by instance, the
+question is how many instances each ranking wins, and how far the mean difference could move had
+other instances been drawn: a bootstrap interval over the instances, and an exact sign test over
+the instances that changed.
+
+`compare` reads the `results.json` that `bench localize`, `bench history` and `bench qa` write: one
+system against another in the same run (`full` against `bm25`), or the same system in two runs
+(before and after a change), on the instances both hold.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from codeidx.benchmarks.metrics import KS, acc_at, reciprocal_rank
+from codeidx.core.errors import CodeidxError
+
+RESAMPLES = 10_000
+CONFIDENCE = 0.95
+SEED = 0  # the interval of one comparison is the same in every run of it
+
+
+@dataclass(frozen=True)
+class Paired:
+    """The system's scores against the baseline's, instance by instance."""
+
+    metric: str
+    n: int
+    baseline: float  # the baseline's mean
+    system: float  # the system's mean
+    wins: int  # instances where the system scores higher
+    losses: int  # instances where it scores lower
+    low: float  # the bootstrap interval of the mean difference (system - baseline)
+    high: float
+    p: float  # exact two-sided sign test over wins and losses: the chance of a split this uneven or more
+
+    @property
+    def difference(self) -> float:
+        return self.system - self.baseline
+
+
+@dataclass(frozen=True)
+class Moved:
+    id: str
+    before: int  # the baseline's rank of the first gold file, 1-based; 0 where it is not in the ranking
+    after: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    baseline: str  # "RUN:SYSTEM"
+    system: str
+    rows: tuple[Paired, ...]
+    moved: tuple[Moved, ...]  # instances whose first gold file changed rank
+
+
+def paired(metric: str, system: Sequence[float], baseline: Sequence[float],
+           resamples: int = RESAMPLES, seed: int = SEED) -> Paired:
+    """`system` against `baseline`, both one score per instance in the same order."""
+    if len(system) != len(baseline) or not system:
+        raise ValueError("paired scores need the same instances, at least one")
+    diffs = np.asarray(system, dtype=float) - np.asarray(baseline, dtype=float)
+    draws = np.random.default_rng(seed).integers(0, len(diffs), size=(resamples, len(diffs)))
+    means = diffs[draws].mean(axis=1)
+    tail = (1 - CONFIDENCE) / 2
+    wins, losses = int((diffs > 0).sum()), int((diffs < 0).sum())
+    return Paired(metric, len(diffs), float(np.mean(baseline)), float(np.mean(system)), wins, losses,
+                  float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail)), sign_test(wins, losses))
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided exact binomial test of wins against losses at even odds; ties are left out."""
+    n = wins + losses
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(wins, losses) + 1)) / 2 ** n
+    return min(1.0, 2 * tail)
+
+
+def compare(baseline_run: Path, baseline_system: str, run: Path, system: str) -> Comparison:
+    """`system` of `run` against `baseline_system` of `baseline_run` (which may be the same run), on
+    the instances both runs hold."""
+    (kind, before, first_before), (other, after, first_after) = (_rankings(baseline_run, baseline_system),
+                                                                 _rankings(run, system))
+    first_hits = (first_before, first_after)
+    shared = [i for i in before if i in after]
+    if kind != other or not shared:
+        raise CodeidxError(f"{baseline_run} and {run} share no instance: compare runs of the same benchmark")
+    # Localization asks for every gold file (Acc@k), a question for one of them (Hit@k): as each report does.
+    solved, name = (acc_at, "Acc") if kind == "instances" else (_hit_at, "Hit")
+    rows = [paired(f"{name}@{k}", [solved(*after[i], k) for i in shared], [solved(*before[i], k) for i in shared])
+            for k in KS]
+    rows.append(paired("MRR", [reciprocal_rank(*after[i]) for i in shared],
+                       [reciprocal_rank(*before[i]) for i in shared]))
+    if kind == "questions":  # what `ask` shows first, which a question's report scores too
+        rows.append(paired("first hit", [first_hits[1][i] for i in shared], [first_hits[0][i] for i in shared]))
+    ranks = {i: (_first_gold(*before[i]), _first_gold(*after[i])) for i in shared}
+    moved = tuple(Moved(i, *ranks[i]) for i in shared if ranks[i][0] != ranks[i][1])
+    return Comparison(f"{baseline_run}:{baseline_system}", f"{run}:{system}", tuple(rows), moved)
+
+
+def _rankings(run: Path, system: str) -> tuple[str, dict[str, tuple[list[str], set[str]]], dict[str, float]]:
+    """Whether a run's results.json holds instances (localization) or questions; each one's file
+    ranking by `system` and gold files; and for questions, whether the first hit is in a gold file."""
+    path = run / "results.json" if run.is_dir() else run
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CodeidxError(f"cannot read {path}: {e}: pass a benchmark's --out folder or its results.json") from None
+    kind = next((k for k in ("instances", "questions") if isinstance(data, dict) and k in data), "")
+    records = data.get(kind) if kind else None
+    if not isinstance(records, list):
+        raise CodeidxError(f"{path} holds no instances or questions: it is not a benchmark's results.json")
+    out, first_hit = {}, {}
+    for rec in records:
+        files = rec.get("files", {}).get(system) if isinstance(rec, dict) else None
+        if files is None:
+            systems = ", ".join(rec.get("files", {})) if isinstance(rec, dict) else ""
+            raise CodeidxError(f"{path} has no system {system!r}" + (f" (it has {systems})" if systems else ""))
+        key, gold = str(rec.get("instance_id") or rec.get("id")), set(rec.get("gold_files", ()))
+        out[key] = (list(files), gold)
+        first_hit[key] = float(bool(set(rec.get("hits", {}).get(system, ())[:1]) & gold))
+    return kind, out, first_hit
+
+
+def _first_gold(files: list[str], gold: set[str]) -> int:
+    return next((rank for rank, f in enumerate(files, 1) if f in gold), 0)
+
+
+def _hit_at(files: list[str], gold: set[str], k: int) -> float:
+    return float(bool(gold & set(files[:k])))
+
+
+def table(comparison: Comparison) -> str:
+    """The comparison as Markdown: one row a metric, then the instances that moved."""
+    lines = [f"{comparison.system} against {comparison.baseline}, {comparison.rows[0].n} instances paired:", "",
+             "| metric | baseline | system | difference | 95% interval | wins / losses | sign test p |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r.metric} | {r.baseline:.3f} | {r.system:.3f} | {r.difference:+.3f} | {r.low:+.3f} to {r.high:+.3f} "
+              f"| {r.wins} / {r.losses} | {r.p:.3g} |" for r in comparison.rows]
+    if comparison.moved:
+        lines += ["", "The first gold file's rank, baseline → system (— where it is not ranked):", ""]
+        lines += [f"- {m.id}: {m.before or '—'} → {m.after or '—'}" for m in comparison.moved]
+    return "\n".join(lines)
