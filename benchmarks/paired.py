@@ -36,15 +36,12 @@ class Paired:
     n: int
     baseline: float  # the baseline's mean
     system: float  # the system's mean
+    difference: float  # system - baseline
     wins: int  # instances where the system scores higher
     losses: int  # instances where it scores lower
     low: float  # the bootstrap interval of the mean difference (system - baseline)
     high: float
     p: float  # exact two-sided sign test over wins and losses: the chance of a split this uneven or more
-
-    @property
-    def difference(self) -> float:
-        return self.system - self.baseline
 
 
 @dataclass(frozen=True)
@@ -72,8 +69,9 @@ def paired(metric: str, system: Sequence[float], baseline: Sequence[float],
     means = diffs[draws].mean(axis=1)
     tail = (1 - CONFIDENCE) / 2
     wins, losses = int((diffs > 0).sum()), int((diffs < 0).sum())
-    return Paired(metric, len(diffs), float(np.mean(baseline)), float(np.mean(system)), wins, losses,
-                  float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail)), sign_test(wins, losses))
+    return Paired(metric, len(diffs), float(np.mean(baseline)), float(np.mean(system)), float(diffs.mean()),
+                  wins, losses, float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail)),
+                  sign_test(wins, losses))
 
 
 def sign_test(wins: int, losses: int) -> float:

@@ -222,6 +222,7 @@ def test_bench_history_end_to_end(tmp_path: Path) -> None:
     bm25 = next(s for s in results["scores"] if s["system"] == "bm25")
     assert rows["Acc@1"]["system"] == full["files"]["acc@1"] and rows["Acc@1"]["baseline"] == bm25["files"]["acc@1"]
     assert rows["MRR"]["n"] == 3 and set(rows) == {"Acc@1", "Acc@5", "Acc@10", "MRR"}
+    assert rows["Acc@1"]["difference"] == pytest.approx(rows["Acc@1"]["system"] - rows["Acc@1"]["baseline"])
     across = _codeidx("bench", "compare", str(out), str(tmp_path / "whole" / "results.json"))
     assert across.returncode == 0, across.stderr
     assert "whole/results.json:full against " in across.stdout and "out:full, 3 instances paired" in across.stdout
