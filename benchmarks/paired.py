@@ -8,7 +8,7 @@ the instances that changed.
 
 `compare` reads the `results.json` that `bench localize`, `bench history` and `bench qa` write: one
 system against another in the same run (`full` against `bm25`), or the same system in two runs
-(before and after a change), on the instances both hold.
+(before and after a change), on the instances both hold; several runs pool their instances.
 """
 from __future__ import annotations
 
@@ -83,31 +83,47 @@ def sign_test(wins: int, losses: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def compare(baseline_run: Path, baseline_system: str, run: Path, system: str) -> Comparison:
-    """`system` of `run` against `baseline_system` of `baseline_run` (which may be the same run), on
-    the instances both runs hold."""
-    (kind, before, first_before), (other, after, first_after) = (_rankings(baseline_run, baseline_system),
-                                                                 _rankings(run, system))
-    first_hits = (first_before, first_after)
-    shared = [i for i in before if i in after]
-    if kind != other or not shared:
-        raise CodeidxError(f"{baseline_run} and {run} share no instance: compare runs of the same benchmark")
+def compare(baseline_runs: Sequence[Path], baseline_system: str, runs: Sequence[Path], system: str) -> Comparison:
+    """`system` of each run against `baseline_system` of the baseline run beside it (which may be the
+    same run), on the instances both hold. Several pairs of runs are pooled into one comparison: the
+    histories of many repositories, which alone are too small to tell a difference."""
+    if len(baseline_runs) != len(runs) or not runs:
+        raise CodeidxError("give one baseline run for each run")
+    kinds, before, after = set(), {}, {}
+    for base_run, run in zip(baseline_runs, runs):
+        (kind, old), (other, new) = _rankings(base_run, baseline_system), _rankings(run, system)
+        shared = [i for i in old if i in new]
+        if kind != other or not shared:
+            raise CodeidxError(f"{base_run} and {run} share no instance: compare runs of the same benchmark")
+        kinds.add(kind)
+        for i in shared:
+            key = f"{_label(run)}:{i}" if len(runs) > 1 else i
+            before[key], after[key] = old[i], new[i]
+    if len(kinds) > 1:
+        raise CodeidxError("localization runs and question runs cannot be pooled: compare each kind alone")
     # Localization asks for every gold file (Acc@k), a question for one of them (Hit@k): as each report does.
-    solved, name = (acc_at, "Acc") if kind == "instances" else (_hit_at, "Hit")
-    rows = [paired(f"{name}@{k}", [solved(*after[i], k) for i in shared], [solved(*before[i], k) for i in shared])
-            for k in KS]
-    rows.append(paired("MRR", [reciprocal_rank(*after[i]) for i in shared],
-                       [reciprocal_rank(*before[i]) for i in shared]))
-    if kind == "questions":  # what `ask` shows first, which a question's report scores too
-        rows.append(paired("first hit", [first_hits[1][i] for i in shared], [first_hits[0][i] for i in shared]))
-    ranks = {i: (_first_gold(*before[i]), _first_gold(*after[i])) for i in shared}
-    moved = tuple(Moved(i, *ranks[i]) for i in shared if ranks[i][0] != ranks[i][1])
-    return Comparison(f"{baseline_run}:{baseline_system}", f"{run}:{system}", tuple(rows), moved)
+    solved, name = (acc_at, "Acc") if kinds == {"instances"} else (_hit_at, "Hit")
+    keys = list(after)
+    scores = [(f"{name}@{k}", lambda r, k=k: solved(r.files, r.gold, k)) for k in KS]
+    scores.append(("MRR", lambda r: reciprocal_rank(r.files, r.gold)))
+    if kinds == {"questions"}:  # what `ask` shows first, which a question's report scores too
+        scores.append(("first hit", lambda r: r.first_hit))
+    rows = tuple(paired(metric, [of(after[i]) for i in keys], [of(before[i]) for i in keys]) for metric, of in scores)
+    ranks = {i: (_first_gold(before[i]), _first_gold(after[i])) for i in keys}
+    moved = tuple(Moved(i, *ranks[i]) for i in keys if ranks[i][0] != ranks[i][1])
+    return Comparison(_names(baseline_runs, baseline_system), _names(runs, system), rows, moved)
 
 
-def _rankings(run: Path, system: str) -> tuple[str, dict[str, tuple[list[str], set[str]]], dict[str, float]]:
-    """Whether a run's results.json holds instances (localization) or questions; each one's file
-    ranking by `system` and gold files; and for questions, whether the first hit is in a gold file."""
+@dataclass(frozen=True)
+class _Ranked:
+    files: list[str]
+    gold: set[str]
+    first_hit: float  # for a question, whether `ask`'s first hit is in a gold file
+
+
+def _rankings(run: Path, system: str) -> tuple[str, dict[str, _Ranked]]:
+    """Whether a run's results.json holds instances (localization) or questions, and each one's file
+    ranking by `system`."""
     path = run / "results.json" if run.is_dir() else run
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -117,20 +133,29 @@ def _rankings(run: Path, system: str) -> tuple[str, dict[str, tuple[list[str], s
     records = data.get(kind) if kind else None
     if not isinstance(records, list):
         raise CodeidxError(f"{path} holds no instances or questions: it is not a benchmark's results.json")
-    out, first_hit = {}, {}
+    out = {}
     for rec in records:
         files = rec.get("files", {}).get(system) if isinstance(rec, dict) else None
         if files is None:
             systems = ", ".join(rec.get("files", {})) if isinstance(rec, dict) else ""
             raise CodeidxError(f"{path} has no system {system!r}" + (f" (it has {systems})" if systems else ""))
-        key, gold = str(rec.get("instance_id") or rec.get("id")), set(rec.get("gold_files", ()))
-        out[key] = (list(files), gold)
-        first_hit[key] = float(bool(set(rec.get("hits", {}).get(system, ())[:1]) & gold))
-    return kind, out, first_hit
+        gold = set(rec.get("gold_files", ()))
+        out[str(rec.get("instance_id") or rec.get("id"))] = _Ranked(
+            list(files), gold, float(bool(set(rec.get("hits", {}).get(system, ())[:1]) & gold)))
+    return kind, out
 
 
-def _first_gold(files: list[str], gold: set[str]) -> int:
-    return next((rank for rank, f in enumerate(files, 1) if f in gold), 0)
+def _label(run: Path) -> str:
+    """A run's name: its --out folder's."""
+    return (run.parent if run.name == "results.json" else run).name
+
+
+def _names(runs: Sequence[Path], system: str) -> str:
+    return f"{runs[0]}:{system}" if len(runs) == 1 else f"{system} of {len(runs)} runs"
+
+
+def _first_gold(ranked: _Ranked) -> int:
+    return next((rank for rank, f in enumerate(ranked.files, 1) if f in ranked.gold), 0)
 
 
 def _hit_at(files: list[str], gold: set[str], k: int) -> float:

@@ -223,10 +223,12 @@ def test_bench_history_end_to_end(tmp_path: Path) -> None:
     assert rows["Acc@1"]["system"] == full["files"]["acc@1"] and rows["Acc@1"]["baseline"] == bm25["files"]["acc@1"]
     assert rows["MRR"]["n"] == 3 and set(rows) == {"Acc@1", "Acc@5", "Acc@10", "MRR"}
     assert rows["Acc@1"]["difference"] == pytest.approx(rows["Acc@1"]["system"] - rows["Acc@1"]["baseline"])
-    across = _codeidx("bench", "compare", str(out), str(tmp_path / "whole" / "results.json"))
+    across = _codeidx("bench", "compare", str(tmp_path / "whole" / "results.json"), "--before", str(out))
     assert across.returncode == 0, across.stderr
     assert "whole/results.json:full against " in across.stdout and "out:full, 3 instances paired" in across.stdout
     assert "| Acc@1 | 1.000 | 1.000 | +0.000 | +0.000 to +0.000 | 0 / 0 | 1 |" in across.stdout
+    unpaired = _codeidx("bench", "compare", str(out), "--before", str(out), "--before", str(out))
+    assert unpaired.returncode == 1 and "give one --before for each run" in unpaired.stderr
 
 
 def test_bench_history_skips_a_commit_it_cannot_check_out(tmp_path: Path) -> None:

@@ -39,11 +39,11 @@ def _run(folder: Path, kind: str, records: list[dict]) -> Path:
 def test_localization_asks_for_every_gold_file_and_questions_for_one(tmp_path: Path) -> None:
     both = {"gold_files": ["a.py", "b.py"], "files": {"bm25": ["a.py", "c.py", "b.py"], "full": ["a.py", "b.py"]}}
     run = _run(tmp_path / "loc", "instances", [{"instance_id": "x-1", **both}])
-    rows = {r.metric: r for r in compare(run, "bm25", run, "full").rows}
+    rows = {r.metric: r for r in compare([run], "bm25", [run], "full").rows}
     assert (rows["Acc@1"].baseline, rows["Acc@5"].baseline, rows["Acc@5"].system) == (0.0, 1.0, 1.0)
     assert set(rows) == {"Acc@1", "Acc@5", "Acc@10", "MRR"}
     qa = _run(tmp_path / "qa", "questions", [{"id": "q-1", **both, "hits": {"bm25": ["c.py"], "full": ["b.py"]}}])
-    rows = {r.metric: r for r in compare(qa, "bm25", qa, "full").rows}
+    rows = {r.metric: r for r in compare([qa], "bm25", [qa], "full").rows}
     assert rows["Hit@1"].baseline == 1.0  # a.py first: one gold file is an answer
     assert (rows["first hit"].baseline, rows["first hit"].system) == (0.0, 1.0)
 
@@ -55,7 +55,7 @@ def test_two_runs_pair_on_the_instances_both_hold(tmp_path: Path) -> None:
                                                       inst("c", ["x.py"])])
     after = _run(tmp_path / "after", "instances", [inst("a", ["x.py", "g.py"]), inst("b", ["g.py"]),
                                                     inst("d", ["g.py"])])
-    result = compare(before, "full", after / "results.json", "full")
+    result = compare([before], "full", [after / "results.json"], "full")
     assert result.rows[0].n == 2  # c and d are in one run only
     assert [(m.id, m.before, m.after) for m in result.moved] == [("a", 1, 2), ("b", 2, 1)]
     text = table(result)
@@ -66,13 +66,27 @@ def test_two_runs_pair_on_the_instances_both_hold(tmp_path: Path) -> None:
 def test_bad_input_is_one_clear_error(tmp_path: Path) -> None:
     run = _run(tmp_path / "loc", "instances", [{"instance_id": "x", "gold_files": ["a.py"], "files": {"bm25": []}}])
     with pytest.raises(CodeidxError, match="has no system 'full' \\(it has bm25\\)"):
-        compare(run, "bm25", run, "full")
+        compare([run], "bm25", [run], "full")
     qa = _run(tmp_path / "qa", "questions", [{"id": "x", "gold_files": ["a.py"], "files": {"bm25": []}}])
     with pytest.raises(CodeidxError, match="share no instance"):
-        compare(run, "bm25", qa, "bm25")  # a localization run and a question run are not the same benchmark
+        compare([run], "bm25", [qa], "bm25")  # a localization run and a question run are not the same benchmark
     (tmp_path / "other.json").write_text('{"results": []}')
     with pytest.raises(CodeidxError, match="not a benchmark's results.json"):
-        compare(tmp_path / "other.json", "full", run, "bm25")
+        compare([tmp_path / "other.json"], "full", [run], "bm25")
     (tmp_path / "broken.json").write_text("{")
     with pytest.raises(CodeidxError, match="cannot read"):
-        compare(tmp_path / "broken.json", "full", run, "bm25")
+        compare([tmp_path / "broken.json"], "full", [run], "bm25")
+
+
+def test_several_runs_pool_their_instances(tmp_path: Path) -> None:
+    def inst(i: str, bm25: list[str]) -> dict:
+        return {"instance_id": i, "gold_files": ["g.py"], "files": {"bm25": bm25, "full": ["g.py"]}}
+    one = _run(tmp_path / "hist-one", "instances", [inst("a", ["x.py", "g.py"]), inst("b", ["g.py"])])
+    two = _run(tmp_path / "hist-two", "instances", [inst("a", ["x.py"])])  # the same id, another repository
+    result = compare([one, two], "bm25", [one, two], "full")
+    assert result.rows[0].n == 3 and (result.rows[0].wins, result.rows[0].losses) == (2, 0)
+    assert [m.id for m in result.moved] == ["hist-one:a", "hist-two:a"]
+    assert result.system == "full of 2 runs"
+    qa = _run(tmp_path / "qa", "questions", [{"id": "q", "gold_files": ["g.py"], "files": {"bm25": [], "full": []}}])
+    with pytest.raises(CodeidxError, match="cannot be pooled"):
+        compare([one, qa], "bm25", [one, qa], "full")

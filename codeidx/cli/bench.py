@@ -177,29 +177,34 @@ def history(path: str, count: int, **opts) -> None:
 
 
 @bench.command()
-@click.argument("run", type=click.Path(exists=True))
-@click.argument("other", required=False, type=click.Path(exists=True))
+@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--before", "befores", multiple=True, type=click.Path(exists=True),
+              help="The run each RUN is compared with, as often as RUNS, in their order [default: each RUN itself].")
 @click.option("--system", default="full", show_default=True, help="The ranking judged.")
-@click.option("--baseline", help="The ranking it is judged against [default: bm25 of RUN; with OTHER, "
-                                 "the same system in RUN].")
+@click.option("--baseline", help="The ranking it is judged against [default: bm25; with --before, the same system].")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @handle_errors
-def compare(run: str, other: str | None, system: str, baseline: str | None, as_json: bool) -> None:
+def compare(runs: tuple[str, ...], befores: tuple[str, ...], system: str, baseline: str | None,
+            as_json: bool) -> None:
     """Two rankings of the same instances, paired: wins, losses, a 95% bootstrap interval of each
     metric's difference and a sign test, and the instances whose first gold file moved.
 
-    RUN and OTHER are --out folders (or their results.json) of `bench localize`, `history` or `qa`.
-    With RUN alone, one system against another of the same run; with OTHER, OTHER's system against
-    RUN's: before and after a change.
+    RUNS are --out folders (or their results.json) of `bench localize`, `history` or `qa`; several
+    are pooled into one comparison. Alone, each run's system is compared with another of the same
+    run; with --before, with the same system in the run before a change.
 
     \b
-      codeidx bench compare bench-out                     full against bm25
-      codeidx bench compare before-out after-out          full, before and after
+      codeidx bench compare bench-out                           full against bm25
+      codeidx bench compare hist-flask hist-click               the same, two histories pooled
+      codeidx bench compare after-out --before before-out       full, before and after
     """
     from codeidx.benchmarks import paired
 
-    runs = (Path(run), Path(other) if other else Path(run))
-    result = paired.compare(runs[0], baseline or (system if other else "bm25"), runs[1], system)
+    if befores and len(befores) != len(runs):
+        raise CodeidxError(f"{len(runs)} runs and {len(befores)} --before runs: give one --before for each run")
+    after = [Path(r) for r in runs]
+    result = paired.compare([Path(b) for b in befores] or after, baseline or (system if befores else "bm25"),
+                            after, system)
     if as_json:
         echo_json(result)
     else:
