@@ -16,13 +16,16 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from codeidx.benchmarks.metrics import KS, acc_at, reciprocal_rank
 from codeidx.core.errors import CodeidxError
 
+# What a report's paired table means, in a few words: `bench compare` says the rest.
+VERSUS_NOTE = ("the difference full − other with its 95% bootstrap interval, the instances each wins, "
+               "an exact sign test; an interval that holds 0 shows no difference yet")
 RESAMPLES = 10_000
 CONFIDENCE = 0.95
 SEED = 0  # the interval of one comparison is the same in every run of it
@@ -101,17 +104,48 @@ def compare(baseline_runs: Sequence[Path], baseline_system: str, runs: Sequence[
             before[key], after[key] = old[i], new[i]
     if len(kinds) > 1:
         raise CodeidxError("localization runs and question runs cannot be pooled: compare each kind alone")
-    # Localization asks for every gold file (Acc@k), a question for one of them (Hit@k): as each report does.
-    solved, name = (acc_at, "Acc") if kinds == {"instances"} else (_hit_at, "Hit")
+    rows = _rows(before, after, questions=kinds == {"questions"})
+    ranks = {i: (_first_gold(before[i]), _first_gold(after[i])) for i in after}
+    moved = tuple(Moved(i, *ranks[i]) for i in after if ranks[i][0] != ranks[i][1])
+    return Comparison(_names(baseline_runs, baseline_system), _names(runs, system), rows, moved)
+
+
+def versus_table(results: Sequence, system: str = "full", questions: bool = False) -> str:
+    """For a benchmark's report: `system` paired with each other system of the same run, by Acc@1 (Hit@1
+    for questions) and MRR; "" where the run has no `system`. `results` are a run's `InstanceResult`s
+    or `QuestionResult`s."""
+    systems = [s for s in dict.fromkeys(s for r in results for s in r.files) if all(s in r.files for r in results)]
+    if system not in systems or len(systems) < 2:
+        return ""
+
+    def ranked(name: str) -> dict[str, _Ranked]:
+        return {str(n): _Ranked(list(r.files[name]), set(r.gold_files),
+                                float(bool(set(getattr(r, "hits", {}).get(name, ())[:1]) & set(r.gold_files))))
+                for n, r in enumerate(results)}
+    head = ["against", "n", f"{'Hit' if questions else 'Acc'}@1 difference [95% interval]", "wins / losses",
+            "sign test p", "MRR difference [95% interval]"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for other in (s for s in systems if s != system):
+        top, _, _, mrr, *_ = _rows(ranked(other), ranked(system), questions)
+        lines.append(f"| {other} | {top.n} | {_interval(top)} | {top.wins} / {top.losses} | {top.p:.2g} | "
+                     f"{_interval(mrr)} |")
+    return "\n".join(lines)
+
+
+def _interval(row: Paired) -> str:
+    return f"{row.difference:+.3f} [{row.low:+.3f}, {row.high:+.3f}]"
+
+
+def _rows(before: Mapping[str, "_Ranked"], after: Mapping[str, "_Ranked"], questions: bool) -> tuple[Paired, ...]:
+    """Each metric of `after` paired with `before`'s, over `after`'s instances. Localization asks for
+    every gold file (Acc@k), a question for one of them (Hit@k), as each report does."""
+    solved, name = (_hit_at, "Hit") if questions else (acc_at, "Acc")
     keys = list(after)
     scores = [(f"{name}@{k}", lambda r, k=k: solved(r.files, r.gold, k)) for k in KS]
     scores.append(("MRR", lambda r: reciprocal_rank(r.files, r.gold)))
-    if kinds == {"questions"}:  # what `ask` shows first, which a question's report scores too
+    if questions:  # what `ask` shows first, which a question's report scores too
         scores.append(("first hit", lambda r: r.first_hit))
-    rows = tuple(paired(metric, [of(after[i]) for i in keys], [of(before[i]) for i in keys]) for metric, of in scores)
-    ranks = {i: (_first_gold(before[i]), _first_gold(after[i])) for i in keys}
-    moved = tuple(Moved(i, *ranks[i]) for i in keys if ranks[i][0] != ranks[i][1])
-    return Comparison(_names(baseline_runs, baseline_system), _names(runs, system), rows, moved)
+    return tuple(paired(metric, [of(after[i]) for i in keys], [of(before[i]) for i in keys]) for metric, of in scores)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Sequence
 from codeidx.benchmarks.bm25 import FileBM25
 from codeidx.benchmarks.dataset import json_lines
 from codeidx.benchmarks.metrics import mean, percentile, reciprocal_rank
+from codeidx.benchmarks.paired import VERSUS_NOTE, versus_table
 from codeidx.benchmarks.workspace import Checkout
 from codeidx.core.errors import CodeidxError
 from codeidx.core.paths import is_prose
@@ -191,6 +192,9 @@ def report(results: Sequence[QuestionResult], builds: Sequence[RepoBuild], comma
              "`.py` files in the same run."]
     for repo, scores in by_repo(results).items():
         parts += [f"**{repo}**", scores_table(scores)]
+    versus = versus_table(results, questions=True)
+    if versus:
+        parts += [f"`full` paired with each other system over all questions ({VERSUS_NOTE}):", versus]
     parts += ["Index builds (whole repository at the pinned commit):",
               _table(["repository", "commit", "build s", "files indexed", "chunks embedded", "chunks in index"],
                      [[b.repo, b.commit[:12], f"{b.seconds:.1f}", str(b.files_indexed), str(b.chunks_embedded),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from codeidx.benchmarks.harness import InstanceResult
 from codeidx.benchmarks.metrics import KS, evaluate, mean, percentile
+from codeidx.benchmarks.paired import VERSUS_NOTE, versus_table
 from codeidx.core.paths import is_context, is_test_path
 
 if TYPE_CHECKING:
@@ -114,10 +115,12 @@ def report(results: Sequence[InstanceResult], title: str, command: str, machine:
            whole_repo: bool = False) -> str:
     """The Markdown a run prints: what ran where, then quality, what else stands at the top of a
     whole-repository ranking, indexing cost and query time."""
+    versus = versus_table(results)
     return "\n\n".join([
         f"### {title}", f"Command: `{command}`  \nMachine: {machine}",
         f"File-level and function-level localization, {len(results)} instances "
         f"(BM25 ranks the candidate files in the same run):", scores_table(score(results)),
+        *([f"`full` paired with each other system, instance by instance ({VERSUS_NOTE}):", versus] if versus else []),
         *(["What holds the top 5 places besides the code (the whole repository indexed):", others_table(results)]
           if whole_repo else []),
         "Indexing cost (one index per window, moved from commit to commit):", cost_table(results),

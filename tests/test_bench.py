@@ -197,6 +197,7 @@ def test_bench_history_end_to_end(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "| bm25 | 3 |" in done.stdout and "| full | 3 |" in done.stdout and "| sparse | 3 |" in done.stdout
     assert "Command: `codeidx bench history" in done.stdout and "Machine: " in done.stdout
+    assert "`full` paired with each other system" in done.stdout and "| sparse | 3 | " in done.stdout
     assert "; embedder all-MiniLM-L6-v2 (auto)" in done.stdout  # which model made these numbers
     results = json.loads((out / "results.json").read_text())
     full = next(s for s in results["scores"] if s["system"] == "full")

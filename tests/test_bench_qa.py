@@ -89,7 +89,10 @@ def test_bench_qa_scores_each_question_against_its_answer_files(tmp_path: Path) 
     shown = [p for q in saved["questions"] for p in q["hits"]["full"]]
     assert overall["full"]["prose_share"] == shown.count("README.md") / len(shown)
     assert saved["builds"][0]["commit"] == commit and saved["builds"][0]["files_indexed"] == 4
-    assert "### SWE-QA (qa.jsonl)" in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert "### SWE-QA (qa.jsonl)" in report
+    # full and BM25 answer the same two questions first: paired, no difference, and no instance won.
+    assert "| bm25 | 3 | +0.000 [+0.000, +0.000] | 0 / 0 | 1 |" in report
     assert git(repo, "status", "--porcelain") == ""  # the user's clone is never touched
 
 
