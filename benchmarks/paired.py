@@ -27,6 +27,7 @@ from codeidx.core.errors import CodeidxError
 VERSUS_NOTE = ("the difference full − other with its 95% bootstrap interval, the instances each wins, "
                "an exact sign test; an interval that holds 0 shows no difference yet")
 RESAMPLES = 10_000
+RESAMPLE_BLOCK = 4_000_000
 CONFIDENCE = 0.95
 SEED = 0  # the interval of one comparison is the same in every run of it
 
@@ -62,14 +63,30 @@ class Comparison:
     moved: tuple[Moved, ...]  # instances whose first gold file changed rank
 
 
+@dataclass(frozen=True)
+class _Ranked:
+    """One instance as a system ranked it."""
+
+    files: list[str]
+    gold: set[str]
+    first_hit: float  # for a question, whether `ask`'s first hit is in a gold file
+
+    @classmethod
+    def of(cls, files, gold, hits=()) -> "_Ranked":
+        return cls(list(files), set(gold), float(bool(set(list(hits)[:1]) & set(gold))))
+
+
 def paired(metric: str, system: Sequence[float], baseline: Sequence[float],
            resamples: int = RESAMPLES, seed: int = SEED) -> Paired:
     """`system` against `baseline`, both one score per instance in the same order."""
     if len(system) != len(baseline) or not system:
         raise ValueError("paired scores need the same instances, at least one")
     diffs = np.asarray(system, dtype=float) - np.asarray(baseline, dtype=float)
-    draws = np.random.default_rng(seed).integers(0, len(diffs), size=(resamples, len(diffs)))
-    means = diffs[draws].mean(axis=1)
+    rng = np.random.default_rng(seed)
+    # Resampled a block at a time: a block's draws are at most RESAMPLE_BLOCK numbers, whatever the run's size.
+    step = max(1, RESAMPLE_BLOCK // len(diffs))
+    means = np.concatenate([diffs[rng.integers(0, len(diffs), size=(min(step, resamples - i), len(diffs)))].mean(axis=1)
+                            for i in range(0, resamples, step)])
     tail = (1 - CONFIDENCE) / 2
     wins, losses = int((diffs > 0).sum()), int((diffs < 0).sum())
     return Paired(metric, len(diffs), float(np.mean(baseline)), float(np.mean(system)), float(diffs.mean()),
@@ -118,9 +135,8 @@ def versus_table(results: Sequence, system: str = "full", questions: bool = Fals
     if system not in systems or len(systems) < 2:
         return ""
 
-    def ranked(name: str) -> dict[str, _Ranked]:
-        return {str(n): _Ranked(list(r.files[name]), set(r.gold_files),
-                                float(bool(set(getattr(r, "hits", {}).get(name, ())[:1]) & set(r.gold_files))))
+    def ranked(name: str) -> dict[str, _Ranked]:  # only a question's result has hits
+        return {str(n): _Ranked.of(r.files[name], r.gold_files, getattr(r, "hits", {}).get(name, ()))
                 for n, r in enumerate(results)}
     head = ["against", "n", f"{'Hit' if questions else 'Acc'}@1 difference [95% interval]", "wins / losses",
             "sign test p", "MRR difference [95% interval]"]
@@ -136,7 +152,7 @@ def _interval(row: Paired) -> str:
     return f"{row.difference:+.3f} [{row.low:+.3f}, {row.high:+.3f}]"
 
 
-def _rows(before: Mapping[str, "_Ranked"], after: Mapping[str, "_Ranked"], questions: bool) -> tuple[Paired, ...]:
+def _rows(before: Mapping[str, _Ranked], after: Mapping[str, _Ranked], questions: bool) -> tuple[Paired, ...]:
     """Each metric of `after` paired with `before`'s, over `after`'s instances. Localization asks for
     every gold file (Acc@k), a question for one of them (Hit@k), as each report does."""
     solved, name = (_hit_at, "Hit") if questions else (acc_at, "Acc")
@@ -146,13 +162,6 @@ def _rows(before: Mapping[str, "_Ranked"], after: Mapping[str, "_Ranked"], quest
     if questions:  # what `ask` shows first, which a question's report scores too
         scores.append(("first hit", lambda r: r.first_hit))
     return tuple(paired(metric, [of(after[i]) for i in keys], [of(before[i]) for i in keys]) for metric, of in scores)
-
-
-@dataclass(frozen=True)
-class _Ranked:
-    files: list[str]
-    gold: set[str]
-    first_hit: float  # for a question, whether `ask`'s first hit is in a gold file
 
 
 def _rankings(run: Path, system: str) -> tuple[str, dict[str, _Ranked]]:
@@ -169,13 +178,14 @@ def _rankings(run: Path, system: str) -> tuple[str, dict[str, _Ranked]]:
         raise CodeidxError(f"{path} holds no instances or questions: it is not a benchmark's results.json")
     out = {}
     for rec in records:
-        files = rec.get("files", {}).get(system) if isinstance(rec, dict) else None
-        if files is None:
-            systems = ", ".join(rec.get("files", {})) if isinstance(rec, dict) else ""
-            raise CodeidxError(f"{path} has no system {system!r}" + (f" (it has {systems})" if systems else ""))
-        gold = set(rec.get("gold_files", ()))
-        out[str(rec.get("instance_id") or rec.get("id"))] = _Ranked(
-            list(files), gold, float(bool(set(rec.get("hits", {}).get(system, ())[:1]) & gold)))
+        ranked = rec.get("files") if isinstance(rec, dict) else None
+        if not isinstance(ranked, dict):
+            raise CodeidxError(f"{path} holds a record without rankings: it is not a benchmark's results.json")
+        if system not in ranked:
+            raise CodeidxError(f"{path} has no system {system!r} (it has {', '.join(ranked)})")
+        hits = rec.get("hits")
+        out[str(rec.get("instance_id") or rec.get("id"))] = _Ranked.of(
+            ranked[system], rec.get("gold_files", ()), hits.get(system, ()) if isinstance(hits, dict) else ())
     return kind, out
 
 

@@ -73,6 +73,9 @@ def test_bad_input_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "other.json").write_text('{"results": []}')
     with pytest.raises(CodeidxError, match="not a benchmark's results.json"):
         compare([tmp_path / "other.json"], "full", [run], "bm25")
+    (tmp_path / "flat.json").write_text('{"instances": [{"instance_id": "x", "files": ["a.py"]}]}')
+    with pytest.raises(CodeidxError, match="a record without rankings"):
+        compare([tmp_path / "flat.json"], "full", [run], "bm25")
     (tmp_path / "broken.json").write_text("{")
     with pytest.raises(CodeidxError, match="cannot read"):
         compare([tmp_path / "broken.json"], "full", [run], "bm25")
