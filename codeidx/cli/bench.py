@@ -1,4 +1,4 @@
-"""`codeidx bench localize|history|qa|perf|first-answer|embedders|mcp|agent`: quality, speed, the agent."""
+"""`codeidx bench localize|history|qa|compare|perf|first-answer|embedders|mcp|agent`: quality, speed, the agent."""
 from __future__ import annotations
 
 import json
