@@ -16,7 +16,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -72,7 +72,7 @@ class _Ranked:
     first_hit: float  # for a question, whether `ask`'s first hit is in a gold file
 
     @classmethod
-    def of(cls, files, gold, hits=()) -> "_Ranked":
+    def of(cls, files: Iterable[str], gold: Iterable[str], hits: Iterable[str] = ()) -> "_Ranked":
         return cls(list(files), set(gold), float(bool(set(list(hits)[:1]) & set(gold))))
 
 
