@@ -15,6 +15,11 @@ def acc_at(ranked: Sequence[str], gold: Collection[str], k: int) -> float:
     return float(set(gold) <= set(ranked[:k])) if gold else 0.0
 
 
+def hit_at(ranked: Sequence[str], gold: Collection[str], k: int) -> float:
+    """Whether any gold item is within the first k: a question answered by any of its files."""
+    return float(bool(set(gold) & set(ranked[:k])))
+
+
 def recall_at(ranked: Sequence[str], gold: Collection[str], k: int) -> float:
     return len(set(gold) & set(ranked[:k])) / len(set(gold)) if gold else 0.0
 

@@ -20,7 +20,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from codeidx.benchmarks.metrics import KS, acc_at, reciprocal_rank
+from codeidx.benchmarks.metrics import KS, acc_at, hit_at, reciprocal_rank
 from codeidx.core.errors import CodeidxError
 
 # What a report's paired table means, in a few words: `bench compare` says the rest.
@@ -155,7 +155,7 @@ def _interval(row: Paired) -> str:
 def _rows(before: Mapping[str, _Ranked], after: Mapping[str, _Ranked], questions: bool) -> tuple[Paired, ...]:
     """Each metric of `after` paired with `before`'s, over `after`'s instances. Localization asks for
     every gold file (Acc@k), a question for one of them (Hit@k), as each report does."""
-    solved, name = (_hit_at, "Hit") if questions else (acc_at, "Acc")
+    solved, name = (hit_at, "Hit") if questions else (acc_at, "Acc")
     keys = list(after)
     scores = [(f"{name}@{k}", lambda r, k=k: solved(r.files, r.gold, k)) for k in KS]
     scores.append(("MRR", lambda r: reciprocal_rank(r.files, r.gold)))
@@ -200,10 +200,6 @@ def _names(runs: Sequence[Path], system: str) -> str:
 
 def _first_gold(ranked: _Ranked) -> int:
     return next((rank for rank, f in enumerate(ranked.files, 1) if f in ranked.gold), 0)
-
-
-def _hit_at(files: list[str], gold: set[str], k: int) -> float:
-    return float(bool(gold & set(files[:k])))
 
 
 def table(comparison: Comparison) -> str:

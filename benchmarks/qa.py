@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Sequence
 
 from codeidx.benchmarks.bm25 import FileBM25
 from codeidx.benchmarks.dataset import json_lines
-from codeidx.benchmarks.metrics import mean, percentile, reciprocal_rank
+from codeidx.benchmarks.metrics import hit_at, mean, percentile, reciprocal_rank
 from codeidx.benchmarks.paired import VERSUS_NOTE, versus_table
 from codeidx.benchmarks.workspace import Checkout
 from codeidx.core.errors import CodeidxError
@@ -160,7 +160,7 @@ def score(results: Sequence[QuestionResult]) -> list[Scores]:
     systems = list(dict.fromkeys(s for r in results for s in r.files))
     out = []
     for system in systems:
-        rows = [{**{f"hit@{k}": float(bool(set(r.files[system][:k]) & set(r.gold_files))) for k in KS},
+        rows = [{**{f"hit@{k}": hit_at(r.files[system], r.gold_files, k) for k in KS},
                  "mrr": reciprocal_rank(r.files[system], r.gold_files)} for r in results]
         first = mean([{"f": float(bool(r.hits[system]) and r.hits[system][0] in r.gold_files)} for r in results])
         shown = [p for r in results for p in r.hits[system][:TOP]]
