@@ -41,6 +41,11 @@ EDGE_STORE = "qdrant-edge"  # the embedded store, as the index's meta names it
 GIVEN_STORE = "given"  # a store passed to `Index`: its vectors are not in the index's folder
 SWAP_WAIT = 2.0  # seconds a reader waits for a running build to finish swapping in a new index
 LOCK_WAIT = 0.2  # seconds a build waits for the lock: a reader's probe of it holds it for an instant
+# A summary names the files it left out, so a user can tell why a file is not found (a fixture taken
+# for a secret, a large source file), up to this many per reason; the counts are whole. Our own
+# folder is not worth naming, and a name that is not UTF-8 cannot be printed.
+SKIPPED_NAMED = 20
+UNNAMED_SKIPS = ("internal", "bad file name")
 
 T = TypeVar("T")
 
@@ -71,7 +76,8 @@ class BuildSummary:
     parse_errors: int
     seconds: float
     chunks_by_language: dict[str, int] = field(default_factory=dict, hash=False)
-    skipped: dict[str, int] = field(default_factory=dict, hash=False)
+    skipped: dict[str, int] = field(default_factory=dict, hash=False)  # reason -> files left out for it
+    skipped_files: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)  # reason -> the first of them
     stage_seconds: dict[str, float] = field(default_factory=dict, hash=False)  # busy time of each stage
     searchable_seconds: float = 0.0  # from the start until every file answered by keywords and names
     chunks_keyword_only: int = 0  # of `chunks`, bulk data stored without a dense vector (core/paths.is_bulk_data)
@@ -456,7 +462,10 @@ def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int,
         files_unchanged=plan.unchanged, symbols=stats.symbols, chunks=stats.chunks,
         chunks_embedded=stats.chunks_embedded, tokens_embedded=stats.tokens_embedded,
         parse_errors=stats.parse_errors, seconds=round(seconds, 3), searchable_seconds=stats.lexical_seconds,
-        chunks_by_language=dict(stats.chunks_by_language), skipped=dict(plan.skipped),
+        chunks_by_language=dict(stats.chunks_by_language),
+        skipped={reason: len(paths) for reason, paths in sorted(plan.skipped.items())},
+        skipped_files={reason: tuple(sorted(paths)[:SKIPPED_NAMED]) for reason, paths in sorted(plan.skipped.items())
+                       if reason not in UNNAMED_SKIPS},
         stage_seconds=dict(stats.stage_seconds), chunks_keyword_only=stats.chunks_keyword_only)
 
 

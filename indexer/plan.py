@@ -8,7 +8,6 @@ what it already embedded free.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,7 @@ class Plan:
     touch: tuple[FileRecord, ...]  # stat moved, content did not: record the new stat only
     delete: tuple[str, ...]  # indexed before, gone (or now skipped) now
     unchanged: int
-    skipped: dict[str, int] = field(default_factory=dict, hash=False)
+    skipped: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)  # reason -> the paths left out
 
     @property
     def is_empty(self) -> bool:
@@ -38,7 +37,7 @@ def make_plan(root: Path, walked: WalkResult, known: dict[str, FileRecord], full
               incomplete: frozenset[str] = frozenset()) -> Plan:
     index: list[tuple[SourceFile, str]] = []
     touch: list[FileRecord] = []
-    skipped: Counter[str] = Counter(walked.skipped)
+    skipped = {reason: list(paths) for reason, paths in walked.skipped.items()}
     unchanged = 0
     present: set[str] = set()
     for f in walked.files:
@@ -51,11 +50,11 @@ def make_plan(root: Path, walked: WalkResult, known: dict[str, FileRecord], full
         try:
             data = (root / f.path).read_bytes()
         except OSError:
-            skipped["unreadable"] += 1
+            skipped.setdefault("unreadable", []).append(f.path)
             continue
         reason = content_skip_reason(data)
         if reason is not None:
-            skipped[reason] += 1
+            skipped.setdefault(reason, []).append(f.path)
             continue
         present.add(f.path)
         sha = hashlib.sha256(data).hexdigest()
@@ -65,4 +64,5 @@ def make_plan(root: Path, walked: WalkResult, known: dict[str, FileRecord], full
         else:
             index.append((f, sha))
     delete = tuple(sorted(p for p in known if p not in present)) if not full else ()
-    return Plan(tuple(index), tuple(touch), delete, unchanged, dict(skipped))
+    return Plan(tuple(index), tuple(touch), delete, unchanged,
+                {reason: tuple(paths) for reason, paths in skipped.items()})

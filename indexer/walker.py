@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -27,13 +26,13 @@ MAX_LINE_CHARS = 20_000
 @dataclass(frozen=True)
 class WalkResult:
     files: tuple[SourceFile, ...]
-    skipped: dict[str, int] = field(default_factory=dict, hash=False)
+    skipped: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)  # reason -> the paths left out
 
 
 def walk(root: Path, index_dir: str, max_file_bytes: int, exclude: tuple[str, ...] = ()) -> WalkResult:
     """Stat every candidate file under `root`; read nothing."""
     root = root.resolve()
-    skipped: Counter[str] = Counter()
+    skipped: dict[str, list[str]] = {}
     extra = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
     files: list[SourceFile] = []
     for rel in sorted(_candidates(root)):
@@ -41,10 +40,10 @@ def walk(root: Path, index_dir: str, max_file_bytes: int, exclude: tuple[str, ..
         if reason is None:
             reason, found = _stat(root, rel, max_file_bytes)
         if reason is not None:
-            skipped[reason] += 1
+            skipped.setdefault(reason, []).append(rel)
             continue
         files.append(found)
-    return WalkResult(tuple(files), dict(skipped))
+    return WalkResult(tuple(files), {reason: tuple(paths) for reason, paths in skipped.items()})
 
 
 def content_skip_reason(data: bytes) -> str | None:

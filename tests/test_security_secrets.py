@@ -128,6 +128,16 @@ def test_no_secret_reaches_ask_json_or_markdown(repo: Path) -> None:
         assert not leaked(shown.output), question
 
 
+def test_the_build_names_the_files_it_left_out_as_secrets_and_never_their_contents(repo: Path) -> None:
+    # A user asking why a file is not found learns it was taken for a secret (a fixture, say).
+    secrets = ["app/keys.py", "config/credentials.yml", "docs/deploy.txt", "secrets.toml"]
+    data = json.loads(CliRunner().invoke(cli, ["build", str(repo), "--json"], catch_exceptions=False).output)
+    assert data["skipped"]["secret"] == 4 and data["skipped_files"]["secret"] == secrets
+    shown = CliRunner().invoke(cli, ["build", str(repo)], catch_exceptions=False).output
+    assert f"secret 4 ({', '.join(secrets[:3])}, and 1 more)" in shown
+    assert not leaked(json.dumps(data) + shown)
+
+
 def test_redaction_keeps_line_numbers(repo: Path) -> None:
     with Index.open(repo) as index:
         hit = next(h for h in index.search("connect_database", k=5) if h.qualified_name == "connect_database")

@@ -53,16 +53,16 @@ def test_secrets_large_files_symlinks_and_the_index_folder_are_skipped(tmp_path:
     (repo / ".codeidx" / "stray.py").write_text("z = 3\n")
     result = walk(repo, ".codeidx", 100_000)
     assert paths(result) == ["README.md", "app/main.py", "app/util.js"]
-    assert result.skipped["secret"] == 3
-    assert result.skipped["too large"] == 1
-    assert result.skipped["symlink outside repository"] == 1
+    assert result.skipped["secret"] == (".env", "certs/server.pem", "deploy/id_rsa")
+    assert result.skipped["too large"] == ("big.py",)
+    assert result.skipped["symlink outside repository"] == ("link.py",)
 
 
 def test_configured_excludes_are_skipped(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", SOURCES)
     result = walk(repo, ".codeidx", 1_000_000, exclude=("app/*.js",))
     assert paths(result) == ["README.md", "app/main.py"]
-    assert result.skipped["excluded"] == 1
+    assert result.skipped["excluded"] == ("app/util.js",)
 
 
 def test_content_checks_catch_binary_minified_and_private_keys() -> None:

@@ -8,6 +8,8 @@ import click
 from codeidx.cli.common import echo_json, handle_errors, load_config
 from codeidx.index import BuildSummary, Index, IndexStatus
 
+SHOWN = 3  # files named per reason in a build's summary
+
 
 @click.command()
 @click.argument("path", default=".", type=click.Path(file_okay=True, dir_okay=True))
@@ -83,7 +85,8 @@ class _ProgressBar:
 
 def _format_summary(s: BuildSummary) -> str:
     by_lang = ", ".join(f"{lang} {n}" for lang, n in sorted(s.chunks_by_language.items(), key=lambda kv: -kv[1]))
-    skipped = ", ".join(f"{reason} {n}" for reason, n in sorted(s.skipped.items())) or "none"
+    skipped = ", ".join(f"{reason} {n}{_named(s.skipped_files.get(reason, ()), n)}"
+                        for reason, n in sorted(s.skipped.items())) or "none"
     lines = [
         f"{'Rebuilt' if s.full else 'Updated'} index of {s.root} in {s.seconds:.1f}s ({s.model}, {s.store}); "
         f"searchable after {s.searchable_seconds:.1f}s",
@@ -101,6 +104,14 @@ def _format_summary(s: BuildSummary) -> str:
     if s.parse_errors:
         lines.append(f"  {s.parse_errors} files had syntax errors; what parsed was indexed")
     return "\n".join(lines)
+
+
+def _named(paths: tuple[str, ...], count: int) -> str:
+    """A few of the files a reason left out, in brackets (`--json` names more)."""
+    if not paths:
+        return ""
+    more = f", and {count - SHOWN} more" if count > SHOWN else ""
+    return f" ({', '.join(paths[:SHOWN])}{more})"
 
 
 def _keyword_only(chunks: int) -> str:
