@@ -37,6 +37,9 @@ LANGUAGES = (
     Language("php", (".php",), "php"),
     Language("kotlin", (".kt", ".kts"), "kotlin"),
     Language("scala", (".scala",), "scala"),
+    Language("swift", (".swift",), "swift"),
+    Language("lua", (".lua",), "lua"),
+    Language("shell", (".sh", ".bash"), "bash"),
     Language("markdown", (".md", ".markdown", ".rst", ".txt")),
     Language("config", (".toml", ".yaml", ".yml", ".json", ".ini", ".cfg"), None, ("Dockerfile", "Makefile")),
 )

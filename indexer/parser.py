@@ -231,7 +231,7 @@ def _leading_comments(source: bytes, node, root):
         start = comment.start_byte
 
 
-_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|#|--)\s?", re.MULTILINE)
+_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|#|---?)\s?", re.MULTILINE)  # Lua's doc comments: `---`
 # C# XML documentation tags; a reference tag (`<see cref="Shape"/>`) keeps the name it points to.
 _XML_DOC_TAG = re.compile(
     r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"([^\"]*)\"\s*/>"

@@ -283,6 +283,67 @@ object Shapes {
   def totalArea(shapes: Seq[Shape]): Double = shapes.map(_.area()).sum
 }
 '''),
+    "swift": ("Shapes.swift", '''\
+import Foundation
+
+/// A plane figure.
+protocol Shape {
+    func area() -> Double
+}
+
+/// A round shape.
+class Circle: Shape {
+    let r: Double
+    init(r: Double) { self.r = r }
+    /// Area of the circle.
+    func area() -> Double {
+        return Double.pi * r * r
+    }
+}
+
+extension Circle {
+    func diameter() -> Double { 2 * r }
+}
+
+func totalArea(_ shapes: [Shape]) -> Double {
+    return shapes.map { $0.area() }.reduce(0, +)
+}
+'''),
+    "lua": ("shapes.lua", '''\
+local geometry = require("geometry")
+
+--- A round shape.
+local Circle = {}
+
+--- Area of the circle.
+function Circle:area()
+  return math.pi * self.r * self.r
+end
+
+Circle.scaled = function(self, k)
+  return geometry.scale(self, k)
+end
+
+local function total_area(shapes)
+  local sum = 0
+  for _, s in ipairs(shapes) do sum = sum + s:area() end
+  return sum
+end
+'''),
+    "shell": ("release.sh", '''\
+#!/usr/bin/env bash
+source ./lib/common.sh
+
+# Build the package.
+build() {
+  make -C src all
+}
+
+function publish {
+  build
+  twine upload dist/*
+}
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -361,6 +422,20 @@ EXPECTED = {
         {"Circle": "A round shape.", "Circle.area": "Area of the circle."},
         ("_.area", "Shapes.totalArea"), ("import", "scala.math.Pi", ""),
         ("Shapes.totalArea", "def totalArea(shapes: Seq[Shape]): Double")),
+    "swift": (
+        [("interface", "Shape", 4, 6), ("method", "Shape.area", 5, 5), ("class", "Circle", 9, 16),
+         ("method", "Circle.init", 11, 11), ("method", "Circle.area", 13, 15), ("method", "Circle.diameter", 19, 19),
+         ("function", "totalArea", 22, 24)],
+        {"Shape": "A plane figure.", "Circle": "A round shape.", "Circle.area": "Area of the circle."},
+        ("shapes.map", "totalArea"), ("inherit", "Shape", "Circle"), ("Circle.area", "func area() -> Double")),
+    "lua": (
+        [("method", "Circle.area", 7, 9), ("method", "Circle.scaled", 11, 13), ("function", "total_area", 15, 19)],
+        {"Circle.area": "Area of the circle.", "total_area": ""},
+        ("s.area", "total_area"), ("import", "geometry", ""), ("Circle.area", "function Circle:area()")),
+    "shell": (
+        [("function", "build", 5, 7), ("function", "publish", 9, 12)],
+        {"build": "Build the package.", "publish": ""},
+        ("build", "publish"), ("import", "./lib/common.sh", ""), ("build", "build()")),
 }
 
 
