@@ -58,6 +58,9 @@ def _is_test_support(parts: tuple[str, ...], i: int) -> bool:
 
 PROSE_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc"})
 PROSE_NAMES = ("readme", "changes", "changelog", "history", "news", "license", "contributing", "authors")
+# A prose name makes a page of a file with no suffix or a markup one (`LICENSE`, Ruby's `History.rdoc`);
+# in code it is only a name: Sphinx's `builders/changes.py` and `domains/changeset.py`, a `history.lua`.
+NAMED_PROSE_SUFFIXES = frozenset({"", ".rdoc", ".org", ".textile", ".pod", ".asciidoc", ".html", ".htm"})
 DATA_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".csv", ".xml", ".sql"})
 DATA_DIRS = frozenset({"fixtures", "fixture", "testdata", "data"})
 # gettext keeps each language's translated messages in an LC_MESSAGES folder, in whatever format the
@@ -81,7 +84,8 @@ MODULE_FOLDER_SUFFIXES = frozenset({".go", ".rs"})
 def is_prose(path: str) -> bool:
     """Documentation by its format or name: .md/.rst/.txt files, READMEs, changelogs."""
     p = PurePosixPath(path)
-    return p.suffix.lower() in PROSE_SUFFIXES or p.name.lower().startswith(PROSE_NAMES)
+    suffix = p.suffix.lower()
+    return suffix in PROSE_SUFFIXES or (suffix in NAMED_PROSE_SUFFIXES and p.name.lower().startswith(PROSE_NAMES))
 
 
 # A project's history: changelogs, release notes and announcements, and their fragments (towncrier's
@@ -150,7 +154,7 @@ def is_context(path: str) -> bool:
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
 # Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
 # next build marks every point again.
-LANE_RULE = "14"
+LANE_RULE = "15"
 
 
 @lru_cache(maxsize=PATHS_CACHED)

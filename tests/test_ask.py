@@ -340,10 +340,14 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
     # The project's history, in pages named or filed as such; a release script is code.
     assert [is_changelog(p) for p in ("CHANGES.rst", "HISTORY.md", "doc/release/release_3.1.rst",
                                             "docs/releases/4.2.txt", "changelog.d/12.bugfix.md", "docs/news.rst",
-                                            "doc/announce/release-2.0.rst",
+                                            "doc/announce/release-2.0.rst", "History.rdoc", "NEWS",
                                             "docs/upcoming_changes/12-ab.rst", "docs/usage/quickstart.rst",
-                                            "tools/release/make.py", "README.md", "docs/exchange/rates.md")] == \
-        [True] * 8 + [False] * 4
+                                            "tools/release/make.py", "README.md", "docs/exchange/rates.md",
+                                            "sphinx/builders/changes.py", "sphinx/domains/changeset.py")] == \
+        [True] * 10 + [False] * 6
+    # A prose name makes a page of a file in no format or a markup one; in code it is only a name.
+    assert [lane_of(p) for p in ("LICENSE", "README.rdoc", "lua/telescope/actions/history.lua", "app/news.py",
+                                 "src/Authors.java", "license.go")] == ["context", "context"] + ["code"] * 4
     pages = ["CHANGES.rst", "docs/retry.rst", "retry.py"]
     assert lanes.code_first("how does the retry loop stop?", pages, str) == ["retry.py", "docs/retry.rst", "CHANGES.rst"]
     # Asked for docs, the docs join the code, and the history still comes last; asked for it, all is one lane.
