@@ -62,7 +62,8 @@ PROSE_NAMES = ("readme", "changes", "changelog", "history", "news", "license", "
 # in code it is only a name: Sphinx's `builders/changes.py` and `domains/changeset.py`, a `history.lua`.
 NAMED_PROSE_SUFFIXES = frozenset({"", ".rdoc", ".org", ".textile", ".pod", ".asciidoc", ".html", ".htm"})
 DATA_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".csv", ".xml", ".sql"})
-DATA_DIRS = frozenset({"fixtures", "fixture", "testdata", "data"})
+TEST_DATA_DIRS = frozenset({"fixtures", "fixture", "testdata"})
+DATA_DIRS = TEST_DATA_DIRS | {"data"}
 # gettext keeps each language's translated messages in an LC_MESSAGES folder, in whatever format the
 # project serves them (Sphinx ships a `sphinx.js` catalog beside each `.po`): data, however it is spelled.
 CATALOG_DIRS = frozenset({"LC_MESSAGES"})
@@ -144,9 +145,17 @@ def is_context(path: str) -> bool:
     # these; but their `Data/` holds data-access code, so the data folders keep their case.
     lowered = [part.lower() for part in folders]
     return (is_prose(path) or p.suffix.lower() in DATA_SUFFIXES
-            or any(part in DATA_DIRS or part in CATALOG_DIRS for part in folders)
+            or _in_data_folder(folders) or any(part in CATALOG_DIRS for part in folders)
             or any(part in EXAMPLE_DIRS for part in lowered)
             or (p.suffix.lower() not in MODULE_FOLDER_SUFFIXES and any(part in DOC_DIRS for part in lowered)))
+
+
+def _in_data_folder(folders: tuple[str, ...]) -> bool:
+    """Fixtures and test data wherever they are, and `data/` at the top of the tree or among the tests
+    (black's `tests/data/cases/*.py` are its formatter's inputs). Inside a package, `data/` is a layer
+    of the code: PyTorch's `torch/utils/data/`, an Android app's `com/example/data/` repositories."""
+    return any(part in TEST_DATA_DIRS or (part == "data" and all(map(is_test_folder, folders[:i])))
+               for i, part in enumerate(folders))
 
 
 # A chunk's lane in the store's payloads, so that a query can leave a lane out in the store itself:

@@ -345,6 +345,11 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
                                             "tools/release/make.py", "README.md", "docs/exchange/rates.md",
                                             "sphinx/builders/changes.py", "sphinx/domains/changeset.py")] == \
         [True] * 10 + [False] * 6
+    # data/ at the top or among the tests holds data; inside a package it is a layer of the code.
+    assert [lane_of(p) for p in ("data/prepare.py", "tests/data/cases/comments.py", "spec/data/user.rb",
+                                 "pkg/fixtures/seed.py", "torch/utils/data/dataloader.py",
+                                 "app/src/main/java/com/acme/data/UserRepository.kt", "src/data/api.js",
+                                 "pkg/data/words.json")] == ["context"] * 4 + ["code"] * 3 + ["context"]
     # A prose name makes a page of a file in no format or a markup one; in code it is only a name.
     assert [lane_of(p) for p in ("LICENSE", "README.rdoc", "lua/telescope/actions/history.lua", "app/news.py",
                                  "src/Authors.java", "license.go")] == ["context", "context"] + ["code"] * 4
