@@ -140,7 +140,7 @@ def is_context(path: str) -> bool:
     """Files that explain or feed the code rather than implement it: prose, data, bulk configuration,
     translation catalogs, documentation and examples."""
     p = PurePosixPath(path)
-    folders = p.parts[:-1]
+    folders = _project_folders(p.parts[:-1])
     # .NET and Swift name folders in PascalCase (`Docs/`, `Samples/`), whose docs and examples are
     # these; but their `Data/` holds data-access code, so the data folders keep their case.
     lowered = [part.lower() for part in folders]
@@ -148,6 +148,23 @@ def is_context(path: str) -> bool:
             or _in_data_folder(folders) or any(part in CATALOG_DIRS for part in folders)
             or any(part in EXAMPLE_DIRS for part in lowered)
             or (p.suffix.lower() not in MODULE_FOLDER_SUFFIXES and any(part in DOC_DIRS for part in lowered)))
+
+
+# Java, Kotlin and Scala keep a package's folders below a source root (`src/main/java/`,
+# `src/test/kotlin/`), and a package's name opens with its organisation's: `com/google/samples/`,
+# `org/springframework/samples/` and the placeholder `com/example/` name who wrote the code, not a
+# folder of samples. The folders after them (gson's `com/google/gson/extras/examples/`) say what it is.
+JVM_SOURCE_ROOTS = frozenset({"java", "kotlin", "scala", "groovy"})
+ORGANISATION_FOLDERS = 3
+
+
+def _project_folders(folders: tuple[str, ...]) -> tuple[str, ...]:
+    """The folders of a path without the organisation's part of a JVM package below its source root
+    (`src/<source set>/java`)."""
+    for i in range(len(folders) - 1, 1, -1):
+        if folders[i] in JVM_SOURCE_ROOTS and folders[i - 2] == "src":
+            return folders[:i + 1] + folders[i + 1 + ORGANISATION_FOLDERS:]
+    return folders
 
 
 def _in_data_folder(folders: tuple[str, ...]) -> bool:

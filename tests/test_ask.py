@@ -350,6 +350,16 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
                                  "pkg/fixtures/seed.py", "torch/utils/data/dataloader.py",
                                  "app/src/main/java/com/acme/data/UserRepository.kt", "src/data/api.js",
                                  "pkg/data/words.json")] == ["context"] * 4 + ["code"] * 3 + ["context"]
+    # Below a JVM source root the first folders name the package's organisation: `samples` there is
+    # no folder of samples, though a package of examples after them is.
+    assert [lane_of(p) for p in (
+        "core/data/src/main/kotlin/com/google/samples/apps/nowinandroid/core/data/SyncUtilities.kt",
+        "src/main/java/org/springframework/samples/petclinic/owner/OwnerController.java",
+        "src/test/java/org/springframework/samples/petclinic/owner/OwnerControllerTests.java",
+        "app/src/main/java/com/example/data/UserRepository.kt",
+        "extras/src/main/java/com/google/gson/extras/examples/rawcollections/RawCollectionsExample.java",
+        "samples/web/src/main/java/com/acme/App.java", "docs/src/main/java/com/acme/Snippets.java")] == \
+        ["code", "code", "test", "code", "context", "context", "context"]
     # A prose name makes a page of a file in no format or a markup one; in code it is only a name.
     assert [lane_of(p) for p in ("LICENSE", "README.rdoc", "lua/telescope/actions/history.lua", "app/news.py",
                                  "src/Authors.java", "license.go")] == ["context", "context"] + ["code"] * 4
