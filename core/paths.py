@@ -77,8 +77,10 @@ EXAMPLE_DIRS = frozenset({"example", "examples", "tutorial", "tutorials", "galle
 # packages of examples). But a Go folder is a package and a Rust one a module the crate declares,
 # and neither language's doc tools (godoc, rustdoc) read a docs folder: Go or Rust code in a folder
 # named `doc` is the project's own, one that writes documentation (cobra's `doc/man_docs.go`,
-# ripgrep's `flags/doc/help.rs`).
+# ripgrep's `flags/doc/help.rs`). A folder named for the docs' sources is one too: FastAPI's
+# `docs_src/` holds 461 tutorial modules beside the 48 of the package.
 DOC_DIRS = frozenset({"doc", "docs", "documentation"})
+_FIRST_WORD = re.compile(r"[^-_.]*")
 MODULE_FOLDER_SUFFIXES = frozenset({".go", ".rs"})
 
 
@@ -147,7 +149,8 @@ def is_context(path: str) -> bool:
     return (is_prose(path) or p.suffix.lower() in DATA_SUFFIXES
             or _in_data_folder(folders) or any(part in CATALOG_DIRS for part in folders)
             or any(part in EXAMPLE_DIRS for part in lowered)
-            or (p.suffix.lower() not in MODULE_FOLDER_SUFFIXES and any(part in DOC_DIRS for part in lowered)))
+            or (p.suffix.lower() not in MODULE_FOLDER_SUFFIXES
+                and any(_FIRST_WORD.match(part).group() in DOC_DIRS for part in lowered)))
 
 
 # Java, Kotlin and Scala keep a package's folders below a source root (`src/main/java/`,
