@@ -144,8 +144,9 @@ def is_context(path: str) -> bool:
     p = PurePosixPath(path)
     folders = _project_folders(p.parts[:-1])
     # .NET and Swift name folders in PascalCase (`Docs/`, `Samples/`), whose docs and examples are
-    # these; but their `Data/` holds data-access code, so the data folders keep their case.
-    lowered = [part.lower() for part in folders]
+    # these; but their `Data/` holds data-access code, so the data folders keep their case. Go's tools
+    # skip a folder named with a leading underscore, where its projects keep examples (`_examples/`).
+    lowered = [part.lower().lstrip("_") for part in folders]
     return (is_prose(path) or p.suffix.lower() in DATA_SUFFIXES
             or _in_data_folder(folders) or any(part in CATALOG_DIRS for part in folders)
             or any(part in EXAMPLE_DIRS for part in lowered)

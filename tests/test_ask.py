@@ -360,6 +360,8 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
         "extras/src/main/java/com/google/gson/extras/examples/rawcollections/RawCollectionsExample.java",
         "samples/web/src/main/java/com/acme/App.java", "docs/src/main/java/com/acme/Snippets.java")] == \
         ["code", "code", "test", "code", "context", "context", "context"]
+    assert [lane_of(p) for p in ("_examples/hello/main.go", "_docs/api.go", "internal/_tools/gen.go")] == \
+        ["context", "code", "code"]  # Go and Rust code in a docs folder is the project's own
     # A folder of the docs' sources is docs; a package whose name only holds the word is not.
     assert [lane_of(p) for p in ("docs_src/dependencies/tutorial005.py", "doc-src/a.js", "fastapi/dependencies/utils.py",
                                  "src/docutils/nodes.py", "pkg/docstring.py")] == ["context", "context"] + ["code"] * 3
