@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import time
 import uuid
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -98,6 +99,9 @@ class IndexStatus:
     dense_coverage: float = 1.0  # dense_chunks / (chunks - keyword_only)
     keyword_only: int = 0  # chunks of bulk data (fixtures, data folders), searched by keywords and names only
     building: bool = False  # a build is running on this index now
+    # Files per lane (core/paths.lane_of: code, test, context, history): how ask will rank them, so a
+    # user can see when the code was taken for docs or examples.
+    lanes: dict[str, int] = field(default_factory=dict, hash=False)
 
 
 class Index:
@@ -389,7 +393,7 @@ class Index:
                            chunks=counts["chunks"], languages=graph.languages(),
                            changed=() if building else tuple(self._changed()), dense_chunks=graph.dense_count(),
                            dense_coverage=round(graph.dense_coverage(), 4), keyword_only=graph.keyword_only_count(),
-                           building=building)
+                           building=building, lanes=dict(Counter(lane_of(path) for path in graph.files())))
 
     @property
     def building(self) -> bool:

@@ -184,6 +184,10 @@ def test_cli_json_summary_and_status(repo: Path) -> None:
     assert {"parse", "embed", "write"} <= set(data["stage_seconds"]) and sum(data["stage_seconds"].values()) > 0
     status = CliRunner().invoke(cli, ["status", str(repo), "--json"], catch_exceptions=False)
     assert json.loads(status.output)["changed"] == []
+    # Status says how ask will rank the files: the code first, the README as context.
+    assert json.loads(status.output)["lanes"] == {"code": 4, "context": 1}
+    shown = CliRunner().invoke(cli, ["status", str(repo)], catch_exceptions=False).output
+    assert "ranked as: code 4, context (docs, data, examples) 1\n" in shown
     # An update counts what it parsed, which is not what the index holds.
     again = CliRunner().invoke(cli, ["build", str(repo)], catch_exceptions=False)
     assert "0 parsed" in again.output and "from the files parsed: 0 symbols, 0 chunks" in again.output

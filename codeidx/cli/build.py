@@ -6,6 +6,7 @@ import sys
 import click
 
 from codeidx.cli.common import echo_json, handle_errors, load_config
+from codeidx.core.paths import CODE_LANE, CONTEXT_LANE, HISTORY_LANE, TEST_LANE
 from codeidx.index import BuildSummary, Index, IndexStatus
 
 SHOWN = 3  # files named per reason in a build's summary
@@ -114,6 +115,13 @@ def _named(paths: tuple[str, ...], count: int) -> str:
     return f" ({', '.join(paths[:SHOWN])}{more})"
 
 
+def _lanes(lanes: dict[str, int]) -> str:
+    """Files per lane, in the order `ask` ranks them (retriever/lanes.py)."""
+    names = {CODE_LANE: "code", TEST_LANE: "tests", CONTEXT_LANE: "context (docs, data, examples)",
+             HISTORY_LANE: "history (changelogs)"}
+    return ", ".join(f"{names[lane]} {lanes[lane]}" for lane in names if lanes.get(lane)) or "no files"
+
+
 def _keyword_only(chunks: int) -> str:
     return f"; {chunks} chunks of test and data files by keywords only" if chunks else ""
 
@@ -124,6 +132,7 @@ def _format_status(st: IndexStatus) -> str:
         f"Index of {st.root}",
         f"  model: {st.model}  store: {st.store}  built: {st.built_at or 'not finished'}",
         f"  files: {st.files} ({langs})  symbols: {st.symbols}  chunks: {st.chunks}",
+        f"  ranked as: {_lanes(st.lanes)}",
         f"  dense vectors: {st.dense_chunks} of {st.chunks - st.keyword_only} chunks ({st.dense_coverage:.0%})"
         + _keyword_only(st.keyword_only),
     ]
