@@ -118,6 +118,29 @@ end
     "shop/report.py": "def build_report(rows):\n    total = 0\n" + "".join(
         f"    column_{i} = sum(row.get('column_{i}', 0) for row in rows)\n    total += column_{i}\n"
         for i in range(60)) + "    return total / len(rows)\n",
+    "lua/shop/stock.lua": '''local Stock = {}
+
+function Stock:per_shelf(shelves)
+  return self.count // shelves.size
+end
+
+return Stock
+''',
+    "Sources/Shop/Ledger.swift": '''struct Ledger {
+    var entries: [Int]
+    func balancePerEntry(_ total: Int) -> Int {
+        return total / entries.count
+    }
+}
+''',
+    "scripts/release.sh": '''#!/usr/bin/env bash
+publish() {
+  local dir="$1"
+  cd "$dir" || exit 1
+  upload_all "$dir"/*.tar.gz
+}
+publish dist
+''',
     "src/main/java/com/shop/Main.java": '''package com.shop;
 
 public class Main {
@@ -161,6 +184,22 @@ JAVA = """Exception in thread "main" java.lang.ArithmeticException: / by zero
 \tat com.shop.Main.main(Main.java:5)
 """
 
+LUA = """lua: lua/shop/stock.lua:4: attempt to index a nil value (local 'shelves')
+stack traceback:
+        lua/shop/stock.lua:4: in method 'per_shelf'
+        lua/shop/main.lua:3: in main chunk
+        [C]: in ?
+"""
+
+SWIFT = """Fatal error: Division by zero: file Sources/Shop/Ledger.swift, line 4
+Current stack trace:
+1    Shop    0x000055d5 Ledger.balancePerEntry(_:) + 52 in Shop at /home/bob/shop/Sources/Shop/Ledger.swift:4
+2    Shop    0x000055d6 main + 40 in Shop at /home/bob/shop/Sources/Shop/main.swift:2
+"""
+
+SHELL = """scripts/release.sh: line 5: upload_all: command not found
+"""
+
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
@@ -172,7 +211,10 @@ def index(tmp_path_factory: pytest.TempPathFactory):
     (GO, "cart/cart.go", "Cart.Average"),
     (RUST, "src/stock.rs", "Stock.per_shelf"),
     (JAVA, "src/main/java/com/shop/Ledger.java", "Ledger.balancePerEntry"),
-], ids=["node", "go", "rust", "java"])
+    (LUA, "lua/shop/stock.lua", "Stock.per_shelf"),
+    (SWIFT, "Sources/Shop/Ledger.swift", "Ledger.balancePerEntry"),
+    (SHELL, "scripts/release.sh", "publish"),
+], ids=["node", "go", "rust", "java", "lua", "swift", "shell"])
 def test_the_frame_that_raised_is_the_first_hit(index: Index, trace: str, path: str, name: str) -> None:
     hits = index.search(trace, k=5)
     assert (hits[0].path, hits[0].qualified_name) == (path, name), [(h.path, h.qualified_name) for h in hits]
@@ -209,7 +251,11 @@ E   ZeroDivisionError: division by zero
     (GO, [("/home/bob/shop/cart/cart.go", 14, ""), ("/home/bob/shop/main.go", 11, "")]),
     (RUST, [("src/stock.rs", 8, ""), ("./src/stock.rs", 8, "")]),
     (JAVA, [("Ledger.java", 7, "balancePerEntry"), ("Main.java", 5, "main")]),
-], ids=["python", "pytest", "node", "go", "rust", "java"])
+    (LUA, [("lua/shop/stock.lua", 4, ""), ("lua/shop/main.lua", 3, "")]),
+    (SWIFT, [("Sources/Shop/Ledger.swift", 4, ""), ("/home/bob/shop/Sources/Shop/Ledger.swift", 4, ""),
+             ("/home/bob/shop/Sources/Shop/main.swift", 2, "")]),
+    (SHELL, [("scripts/release.sh", 5, "")]),
+], ids=["python", "pytest", "node", "go", "rust", "java", "lua", "swift", "shell"])
 def test_frames_are_read_innermost_first_from_each_trace_format(trace: str, frames: list[tuple[str, int, str]]) -> None:
     found = [(f.path, f.line, f.function) for f in extract(trace).frames]
     assert found[:len(frames)] == frames
