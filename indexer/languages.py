@@ -20,6 +20,9 @@ class Language:
     grammar: str | None = None  # None: indexed as text, without symbols
     filenames: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # the query files, when not the language's own alone
+    # A component file (Vue, Svelte) whose code is its `<script>` blocks: only they are parsed, in the
+    # grammar above; the template and the style around them are kept as text.
+    script_blocks: bool = False
 
 
 LANGUAGES = (
@@ -40,6 +43,8 @@ LANGUAGES = (
     Language("swift", (".swift",), "swift"),
     Language("lua", (".lua",), "lua"),
     Language("shell", (".sh", ".bash"), "bash"),
+    Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
+    Language("svelte", (".svelte",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("markdown", (".md", ".markdown", ".rst", ".txt")),
     Language("config", (".toml", ".yaml", ".yml", ".json", ".ini", ".cfg"), None, ("Dockerfile", "Makefile")),
 )
@@ -66,6 +71,12 @@ def language_for(path: str) -> str | None:
 def has_grammar(language: str) -> bool:
     lang = _BY_NAME.get(language)
     return bool(lang and lang.grammar)
+
+
+def in_script_blocks(language: str) -> bool:
+    """Whether only a file's `<script>` blocks are code (`Language.script_blocks`)."""
+    lang = _BY_NAME.get(language)
+    return bool(lang and lang.script_blocks)
 
 
 @lru_cache(maxsize=None)

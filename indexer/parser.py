@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from codeidx.core.models import ParsedFile, Reference, Symbol
-from codeidx.indexer.languages import has_grammar, parser_for, query_for
+from codeidx.indexer.languages import has_grammar, in_script_blocks, parser_for, query_for
 
 MAX_SIGNATURE = 300
 MAX_DOCSTRING = 600
@@ -45,6 +45,8 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
         return ParsedFile(path, language, (), ())
     from tree_sitter import QueryCursor
 
+    if in_script_blocks(language):
+        source = _script_blocks(source)
     tree = parser_for(language).parse(source)
     defs: list[_Def] = []
     refs: list[tuple[str, str, int, int]] = []  # kind, name, line, byte
@@ -110,6 +112,20 @@ def _symbols(path: str, language: str, source: bytes, defs: list[_Def],
             signature=_signature(source, node), docstring=_docstring(source, node, language, root),
             start_line=node.start_point[0] + 1, end_line=node.end_point[0] + 1, parent=parent, test=test))
     return symbols, spans
+
+
+_SCRIPT = re.compile(rb"(<script\b[^>]*>)(.*?)</script\s*>", re.S | re.I)
+
+
+def _script_blocks(source: bytes) -> bytes:
+    """A component file (`.vue`, `.svelte`) with all but its `<script>` blocks blanked: every byte
+    outside them a space, each newline kept, so that lines and byte offsets stay the file's own."""
+    out = bytearray(b" " * len(source))
+    for n in (i for i, byte in enumerate(source) if byte == 0x0A):
+        out[n] = 0x0A
+    for m in _SCRIPT.finditer(source):
+        out[m.start(2):m.end(2)] = m.group(2)
+    return bytes(out)
 
 
 def _under_test_attribute(source: bytes, node) -> bool:

@@ -520,6 +520,54 @@ def test_repeated_comment_lines_get_unique_chunk_ids() -> None:
         ("f0", 2, 3), ("f1", 6, 7), ("f2", 10, 11)]
 
 
+VUE = b"""<template>
+  <button @click="increment">{{ count }}</button>
+</template>
+
+<script setup lang="ts">
+import { ref } from 'vue'
+
+/** Add one to the count. */
+function increment(): void {
+  count.value++
+}
+</script>
+
+<style scoped>
+button { color: red; }
+</style>
+"""
+
+SVELTE = b"""<script>
+  import { onMount } from 'svelte';
+  export let name;
+  /** Greets whoever is named. */
+  function greet() { alert(`Hello ${name}`); }
+  onMount(greet);
+</script>
+
+<h1 on:click={greet}>Hello {name}!</h1>
+"""
+
+
+@pytest.mark.parametrize("path, source, symbol, imported", [
+    ("src/Counter.vue", VUE, ("function", "increment", 9, 11, "function increment(): void", "Add one to the count."),
+     "vue"),
+    ("src/Hello.svelte", SVELTE, ("function", "greet", 5, 5, "function greet()", "Greets whoever is named."),
+     "svelte"),
+], ids=["vue", "svelte"])
+def test_a_components_script_blocks_are_its_code_and_the_rest_is_text(path, source, symbol, imported) -> None:
+    parsed = parse_file(path, source, path.rsplit(".", 1)[1])
+    assert not parsed.parse_errors
+    assert [(s.kind, s.qualified_name, s.start_line, s.end_line, s.signature, s.docstring)
+            for s in parsed.symbols] == [symbol]
+    assert ("import", imported) in {(r.kind, r.name) for r in parsed.references}
+    # The template is searchable text beside the script's symbols, at its own lines.
+    chunks = chunk_file(parsed, source, lambda texts: [len(t) // 4 for t in texts], 256)
+    assert any("on:click" in c.text or "@click" in c.text for c in chunks if c.kind == "module")
+    assert [(c.qualified_name, c.start_line) for c in chunks if c.kind == "function"] == [symbol[1:3]]
+
+
 def test_go_type_signature_keeps_the_type_keyword() -> None:
     """A lone `type X ...` keeps `type` in its signature; specs in a `type ( ... )` group are still their own symbols."""
     source = b"package a\n\n// Server serves.\ntype Server struct {\n\tBase\n}\n\ntype Handler func(int) error\n\ntype (\n\tA int\n\tB interface{}\n)\n"
