@@ -43,6 +43,7 @@ LANGUAGES = (
     Language("swift", (".swift",), "swift"),
     Language("lua", (".lua",), "lua"),
     Language("shell", (".sh", ".bash"), "bash"),
+    Language("elixir", (".ex", ".exs"), "elixir"),
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("svelte", (".svelte",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("markdown", (".md", ".markdown", ".rst", ".txt")),

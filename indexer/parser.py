@@ -37,6 +37,7 @@ class _Def:
     receiver: str = ""  # what a method is defined on: a Go receiver's type, the object of `res.send = function`
     is_scope: bool = False
     test: bool = False  # under a test attribute of its own (`_TEST_ATTRIBUTE`)
+    name_byte: int = -1  # where its name starts
 
 
 def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
@@ -65,7 +66,7 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
                 receiver = _text(source, captures["receiver"][0]) if "receiver" in captures else ""
                 end = _open_end(outer) if "open" in captures else outer.end_byte
                 defs.append(_Def(outer, capture.split(".", 1)[1], _dotted(text), outer.start_byte, end, receiver,
-                                 test=_under_test_attribute(source, outer)))
+                                 test=_under_test_attribute(source, outer), name_byte=name_node.start_byte))
             elif capture == "scope":
                 defs.append(_Def(node, "scope", _last_segment(_strip_generics(text)), node.start_byte,
                                  node.end_byte, is_scope=True, test=_under_test_attribute(source, node)))
@@ -73,9 +74,12 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
                 refs.append((capture.split(".", 1)[1], _clean_ref(text), name_node.start_point[0] + 1,
                              name_node.start_byte))
     symbols, spans = _symbols(path, language, source, defs, tree.root_node)
+    # A name that defines is not a reference: Elixir's `def area(shape)` is a call node to its grammar.
+    defining = {d.name_byte for d in defs}
     references = tuple(
         Reference(path=path, kind=kind, name=name, line=line, source=_enclosing(spans, byte))
-        for kind, name, line, byte in sorted(set(refs), key=lambda r: (r[2], r[3], r[0], r[1])) if name)
+        for kind, name, line, byte in sorted(set(refs), key=lambda r: (r[2], r[3], r[0], r[1]))
+        if name and byte not in defining)
     return ParsedFile(path, language, tuple(symbols), references, parse_errors=tree.root_node.has_error)
 
 

@@ -344,6 +344,22 @@ function publish {
   twine upload dist/*
 }
 '''),
+    "elixir": ("circle.ex", '''\
+defmodule Geo.Circle do
+  import Geo.Shape
+
+  # Area of the circle.
+  def area(%{r: r}) do
+    Geo.Math.pi() * r * r
+  end
+
+  defp double(x) when is_number(x), do: x * 2
+end
+
+defprotocol Geo.Measured do
+  def measure(shape)
+end
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -436,6 +452,13 @@ EXPECTED = {
         [("function", "build", 5, 7), ("function", "publish", 9, 12)],
         {"build": "Build the package.", "publish": ""},
         ("build", "publish"), ("import", "./lib/common.sh", ""), ("build", "build()")),
+    "elixir": (
+        [("module", "Geo.Circle", 1, 10), ("function", "Geo.Circle.area", 5, 7),
+         ("function", "Geo.Circle.double", 9, 9), ("interface", "Geo.Measured", 12, 14),
+         ("method", "Geo.Measured.measure", 13, 13)],
+        {"Geo.Circle.area": "Area of the circle."},
+        ("Geo.Math.pi", "Geo.Circle.area"), ("import", "Geo.Shape", "Geo.Circle"),
+        ("Geo.Circle.area", "def area(%{r: r}) do")),
 }
 
 
@@ -566,6 +589,13 @@ def test_a_components_script_blocks_are_its_code_and_the_rest_is_text(path, sour
     chunks = chunk_file(parsed, source, lambda texts: [len(t) // 4 for t in texts], 256)
     assert any("on:click" in c.text or "@click" in c.text for c in chunks if c.kind == "module")
     assert [(c.qualified_name, c.start_line) for c in chunks if c.kind == "function"] == [symbol[1:3]]
+
+
+def test_a_name_that_defines_is_no_reference() -> None:
+    # To Elixir's grammar `def area(shape)` is a call of `area` inside a call of `def`.
+    name, source = SAMPLES["elixir"]
+    calls = {r.name for r in parse_file(name, source.encode(), "elixir").references if r.kind == "call"}
+    assert calls == {"Geo.Math.pi", "is_number"}
 
 
 def test_go_type_signature_keeps_the_type_keyword() -> None:
