@@ -23,6 +23,9 @@ _SUFFIXES = ("_tests", "_test", "_spec", "Tests", "Test", "Spec")
 # A package's or a folder's own file stands for the folder: `pkg/__init__.py` is `pkg`.
 _FOLDER_FILES = frozenset({"__init__", "index", "mod"})
 MAX_PARTS = 6  # a test's name spells at most a module's last few folders
+# A test written as a script in a language whose modules are compiled: Elixir's `router_test.exs`
+# tests `router.ex`.
+_SCRIPT_SUFFIXES = {".exs": ".ex"}
 
 
 def modules_tested(tests: Iterable[str], paths: frozenset[str]) -> dict[str, str]:
@@ -75,7 +78,7 @@ def _subject(test: str) -> tuple[str, str] | None:
             return None
         subject, extension = stem[len(prefix):len(stem) - len(suffix)], rest
     subject = _name(subject)
-    return (subject, extension) if subject else None
+    return (subject, _SCRIPT_SUFFIXES.get(extension, extension)) if subject else None
 
 
 def _name(part: str) -> str:
