@@ -30,8 +30,8 @@ QUERIES = 20
 # comment in each of the indexer's languages (indexer/languages.py); Markdown takes a line of prose.
 COMMENT = {"python": "#", "ruby": "#", "config": "#", "markdown": "", "php": "//", "javascript": "//",
            "typescript": "//", "tsx": "//", "go": "//", "rust": "//", "java": "//", "c": "//", "cpp": "//",
-           "csharp": "//", "kotlin": "//", "scala": "//", "swift": "//", "lua": "--", "shell": "#", "elixir": "#",
-           "vue": "//", "svelte": "//"}  # a component's text after its blocks: any line changes its hash
+           "csharp": "//", "kotlin": "//", "scala": "//", "swift": "//", "dart": "//", "lua": "--", "shell": "#",
+           "elixir": "#", "vue": "//", "svelte": "//"}  # a component's text after its blocks: any line changes its hash
 
 
 @dataclass(frozen=True)

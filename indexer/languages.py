@@ -44,6 +44,7 @@ LANGUAGES = (
     Language("lua", (".lua",), "lua"),
     Language("shell", (".sh", ".bash"), "bash"),
     Language("elixir", (".ex", ".exs"), "elixir"),
+    Language("dart", (".dart",), "dart"),
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("svelte", (".svelte",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("markdown", (".md", ".markdown", ".rst", ".txt")),

@@ -19,8 +19,9 @@ MAX_SIGNATURE = 300
 MAX_DOCSTRING = 600
 # Node types that wrap a definition and belong to its range (decorators, export, attributes).
 WRAPPERS = {"decorated_definition", "export_statement", "template_declaration"}
-# Node types that precede a definition as siblings, between it and its doc comment (Rust `#[derive]`).
-ATTRIBUTES = {"attribute_item"}
+# Node types that precede a definition as siblings, between it and its doc comment (Rust `#[derive]`,
+# Dart's `@override`).
+ATTRIBUTES = {"attribute_item", "annotation"}
 # An attribute that compiles what follows only for tests: Rust's `#[test]` (or `#[tokio::test]`) and
 # `#[cfg(test)]` (also `#[cfg(all(test, unix))]`, but not `#[cfg(not(test))]`). A crate keeps its unit
 # tests beside the code in its own files, so a file's path cannot tell them apart.
@@ -38,6 +39,7 @@ class _Def:
     is_scope: bool = False
     test: bool = False  # under a test attribute of its own (`_TEST_ATTRIBUTE`)
     name_byte: int = -1  # where its name starts
+    body: object = None  # a body the grammar keeps beside the definition (Dart's `@body`), not in it
 
 
 def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
@@ -64,9 +66,11 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
             if capture.startswith("definition."):
                 outer = node.parent if node.parent is not None and node.parent.type in WRAPPERS else node
                 receiver = _text(source, captures["receiver"][0]) if "receiver" in captures else ""
-                end = _open_end(outer) if "open" in captures else outer.end_byte
+                body = captures["body"][0] if "body" in captures else None
+                end = _open_end(outer) if "open" in captures else (body or outer).end_byte
                 defs.append(_Def(outer, capture.split(".", 1)[1], _dotted(text), outer.start_byte, end, receiver,
-                                 test=_under_test_attribute(source, outer), name_byte=name_node.start_byte))
+                                 test=_under_test_attribute(source, outer), name_byte=name_node.start_byte,
+                                 body=body))
             elif capture == "scope":
                 defs.append(_Def(node, "scope", _last_segment(_strip_generics(text)), node.start_byte,
                                  node.end_byte, is_scope=True, test=_under_test_attribute(source, node)))
@@ -114,7 +118,7 @@ def _symbols(path: str, language: str, source: bytes, defs: list[_Def],
         symbols.append(Symbol(
             path=path, language=language, kind=kind, name=name, qualified_name=qualified,
             signature=_signature(source, node), docstring=_docstring(source, node, language, root),
-            start_line=node.start_point[0] + 1, end_line=node.end_point[0] + 1, parent=parent, test=test))
+            start_line=node.start_point[0] + 1, end_line=(d.body or node).end_point[0] + 1, parent=parent, test=test))
     return symbols, spans
 
 

@@ -360,6 +360,29 @@ defprotocol Geo.Measured do
   def measure(shape)
 end
 '''),
+    "dart": ("circle.dart", '''\
+import 'package:shapes/base.dart';
+
+/// A round shape.
+class Circle extends Shape {
+  final double r;
+  Circle(this.r);
+
+  /// Area of the circle.
+  @override
+  double area() {
+    return pi * r * r;
+  }
+}
+
+extension on Circle {
+  double scaled(double k) => area() * k;
+}
+
+double totalArea(List<Shape> shapes) {
+  return shapes.map((s) => s.area()).reduce((a, b) => a + b);
+}
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -459,6 +482,11 @@ EXPECTED = {
         {"Geo.Circle.area": "Area of the circle."},
         ("Geo.Math.pi", "Geo.Circle.area"), ("import", "Geo.Shape", "Geo.Circle"),
         ("Geo.Circle.area", "def area(%{r: r}) do")),
+    "dart": (
+        [("class", "Circle", 4, 13), ("method", "Circle.Circle", 6, 6), ("method", "Circle.area", 10, 12),
+         ("method", "Circle.scaled", 16, 16), ("function", "totalArea", 19, 21)],
+        {"Circle": "A round shape.", "Circle.area": "Area of the circle."},  # the doc comment above `@override`
+        ("area", "Circle.scaled"), ("inherit", "Shape", "Circle"), ("Circle.area", "double area()")),
 }
 
 
