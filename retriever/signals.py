@@ -46,12 +46,13 @@ _FRAME_PATTERNS = (
     # token after `at ` is scanned once, not once per split.
     re.compile(r"at (?P<func>[\w.$<>]+)\((?P<path>[\w$-]+\.(?:java|kt|scala|groovy)):(?P<line>\d+)\)"),
     re.compile(r"at (?:(?P<func>[\w.$<>]+) )?\(?(?P<path>[\w./\\@-]+\.\w+):(?P<line>\d+)(?::\d+)?\)?"),  # JS, Java
-    # Go, Rust, C, Lua, Swift, generic; anchored as pytest's is.
-    re.compile(r"(?<![\w./\\-])(?P<path>[\w./\\-]+\.(?:go|rs|c|cc|cpp|h|rb|php|ts|js|lua|swift)):(?P<line>\d+)"),
+    # Go, Rust, C, Lua, Swift, Dart, Elixir, generic; anchored as pytest's is.
+    re.compile(r"(?<![\w./\\-])(?P<path>[\w./\\-]+\.(?:go|rs|c|cc|cpp|h|rb|php|ts|js|lua|swift|dart|exs?)):"
+               r"(?P<line>\d+)"),
 )
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\."
-                   r"(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|swift|lua|sh|bash|md|toml|ya?ml"
-                   r"|json))\b")
+                   r"(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|swift|dart|lua|exs?|sh|bash|vue"
+                   r"|svelte|md|toml|ya?ml|json))\b")
 # A definition in a pasted snippet (Python, JS, Go, Rust, Java): the reporter's own code
 # (`def test_foo():`), or the repository's.
 _DEFINED = re.compile(r"\b(?:def|class|function|func|fn)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*[(:{<]")

@@ -141,6 +141,32 @@ publish() {
 }
 publish dist
 ''',
+    "lib/shop/stock.ex": '''defmodule Shop.Stock do
+  @moduledoc "What the shelves hold."
+
+  def count(stock), do: stock.count
+
+  # Items per shelf, rounded down.
+  def per_shelf(stock, shelves) do
+    div(stock.count, shelves)
+  end
+end
+''',
+    "lib/src/ledger.dart": '''class Ledger {
+  final List<int> entries;
+  Ledger(this.entries);
+
+  int count() => entries.length;
+
+  int total() {
+    return entries.fold(0, (a, b) => a + b);
+  }
+
+  int balancePerEntry(int total) {
+    return total ~/ entries.length;
+  }
+}
+''',
     "src/main/java/com/shop/Main.java": '''package com.shop;
 
 public class Main {
@@ -200,6 +226,17 @@ Current stack trace:
 SHELL = """scripts/release.sh: line 5: upload_all: command not found
 """
 
+ELIXIR = """** (ArithmeticError) bad argument in arithmetic expression
+    (shop 0.1.0) lib/shop/stock.ex:8: Shop.Stock.per_shelf/2
+    (shop 0.1.0) lib/shop.ex:3: Shop.main/0
+"""
+
+DART = """Unhandled exception:
+IntegerDivisionByZeroException
+#0      Ledger.balancePerEntry (package:shop/src/ledger.dart:12:18)
+#1      main (file:///home/bob/shop/bin/main.dart:4:3)
+"""
+
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
@@ -214,7 +251,9 @@ def index(tmp_path_factory: pytest.TempPathFactory):
     (LUA, "lua/shop/stock.lua", "Stock.per_shelf"),
     (SWIFT, "Sources/Shop/Ledger.swift", "Ledger.balancePerEntry"),
     (SHELL, "scripts/release.sh", "publish"),
-], ids=["node", "go", "rust", "java", "lua", "swift", "shell"])
+    (ELIXIR, "lib/shop/stock.ex", "Shop.Stock.per_shelf"),
+    (DART, "lib/src/ledger.dart", "Ledger.balancePerEntry"),  # `package:shop/src/...` is the package's lib/src/
+], ids=["node", "go", "rust", "java", "lua", "swift", "shell", "elixir", "dart"])
 def test_the_frame_that_raised_is_the_first_hit(index: Index, trace: str, path: str, name: str) -> None:
     hits = index.search(trace, k=5)
     assert (hits[0].path, hits[0].qualified_name) == (path, name), [(h.path, h.qualified_name) for h in hits]
@@ -255,7 +294,9 @@ E   ZeroDivisionError: division by zero
     (SWIFT, [("Sources/Shop/Ledger.swift", 4, ""), ("/home/bob/shop/Sources/Shop/Ledger.swift", 4, ""),
              ("/home/bob/shop/Sources/Shop/main.swift", 2, "")]),
     (SHELL, [("scripts/release.sh", 5, "")]),
-], ids=["python", "pytest", "node", "go", "rust", "java", "lua", "swift", "shell"])
+    (ELIXIR, [("lib/shop/stock.ex", 8, ""), ("lib/shop.ex", 3, "")]),
+    (DART, [("shop/src/ledger.dart", 12, ""), ("///home/bob/shop/bin/main.dart", 4, "")]),
+], ids=["python", "pytest", "node", "go", "rust", "java", "lua", "swift", "shell", "elixir", "dart"])
 def test_frames_are_read_innermost_first_from_each_trace_format(trace: str, frames: list[tuple[str, int, str]]) -> None:
     found = [(f.path, f.line, f.function) for f in extract(trace).frames]
     assert found[:len(frames)] == frames
