@@ -31,7 +31,8 @@ QUERIES = 20
 COMMENT = {"python": "#", "ruby": "#", "config": "#", "markdown": "", "php": "//", "javascript": "//",
            "typescript": "//", "tsx": "//", "go": "//", "rust": "//", "java": "//", "c": "//", "cpp": "//",
            "csharp": "//", "kotlin": "//", "scala": "//", "swift": "//", "dart": "//", "lua": "--", "shell": "#",
-           "elixir": "#", "vue": "//", "svelte": "//"}  # a component's text after its blocks: any line changes its hash
+           "elixir": "#", "protobuf": "//",
+           "vue": "//", "svelte": "//"}  # after a component's blocks, as text: any line changes its hash
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ LANGUAGES = (
     Language("shell", (".sh", ".bash"), "bash"),
     Language("elixir", (".ex", ".exs"), "elixir"),
     Language("dart", (".dart",), "dart"),
+    Language("protobuf", (".proto",), "proto"),
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("svelte", (".svelte",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("markdown", (".md", ".markdown", ".rst", ".txt")),

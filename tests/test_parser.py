@@ -383,6 +383,29 @@ double totalArea(List<Shape> shapes) {
   return shapes.map((s) => s.area()).reduce((a, b) => a + b);
 }
 '''),
+    "protobuf": ("cart.proto", '''\
+syntax = "proto3";
+package shop.v1;
+
+import "google/protobuf/timestamp.proto";
+
+// A cart of items.
+message Cart {
+  string id = 1;
+  repeated Item items = 2;
+  message Item {
+    string sku = 1;
+  }
+}
+
+enum Status { STATUS_UNSPECIFIED = 0; }
+
+// Carts, created and read.
+service CartService {
+  // Makes a new cart.
+  rpc CreateCart(CreateCartRequest) returns (Cart);
+}
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -487,6 +510,12 @@ EXPECTED = {
          ("method", "Circle.scaled", 16, 16), ("function", "totalArea", 19, 21)],
         {"Circle": "A round shape.", "Circle.area": "Area of the circle."},  # the doc comment above `@override`
         ("area", "Circle.scaled"), ("inherit", "Shape", "Circle"), ("Circle.area", "double area()")),
+    "protobuf": (
+        [("struct", "Cart", 7, 13), ("struct", "Cart.Item", 10, 12), ("enum", "Status", 15, 15),
+         ("interface", "CartService", 18, 21), ("method", "CartService.CreateCart", 20, 20)],
+        {"Cart": "A cart of items.", "CartService": "Carts, created and read.", "CartService.CreateCart": "Makes a new cart."},
+        ("CreateCartRequest", "CartService.CreateCart"), ("import", "google/protobuf/timestamp.proto", ""),
+        ("CartService.CreateCart", "rpc CreateCart(CreateCartRequest) returns (Cart);")),
 }
 
 
