@@ -52,7 +52,7 @@ _FRAME_PATTERNS = (
 )
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\."
                    r"(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|swift|dart|lua|exs?|sh|bash|vue"
-                   r"|svelte|md|toml|ya?ml|json))\b")
+                   r"|svelte|proto|md|toml|ya?ml|json))\b")
 # A definition in a pasted snippet (Python, JS, Go, Rust, Java): the reporter's own code
 # (`def test_foo():`), or the repository's.
 _DEFINED = re.compile(r"\b(?:def|class|function|func|fn)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*[(:{<]")
