@@ -4,8 +4,9 @@ The query (`queries/<language>.scm`) marks definitions (`@definition.<kind>` wit
 scopes that qualify names without being symbols themselves (`@scope`, e.g. a Rust `impl`),
 and references (`@reference.call|import|inherit` with `@name`). A definition also captured as
 `@open` has no body of its own (PHP's `namespace App;`): it qualifies what follows it, up to the
-next one like it or the end of its parent. Everything else here is language-neutral: nesting
-gives qualified names, the body field gives the signature.
+next one like it or the end of its parent; a `@body` captured beside a definition (Dart keeps a
+function's body after its signature, not in it) belongs to its range. Everything else here is
+language-neutral: nesting gives qualified names, the body field gives the signature.
 """
 from __future__ import annotations
 
