@@ -15,9 +15,9 @@ PATHS_CACHED = 1 << 16
 # RSpec's and Jasmine's `spec/` are tests too, and Cucumber's `step_definitions/`, and so are a .NET
 # test project (`App.Tests/`, `App.UnitTests/`), an Xcode or Swift test target (`Tests/`,
 # `AppTests/`) and a Gradle or Kotlin test source set (`androidTest/`, `commonTest/`,
-# `integrationTest/`): `TEST_FOLDER_GLOBS`.
+# `integrationTest/`), and a build's test module (gson's `test-shrinker/`, `test-jpms/`): `TEST_FOLDER_GLOBS`.
 TEST_DIRS = ("test", "tests", "testing", "__tests__", "spec", "specs", "step_definitions", "Tests")
-TEST_FOLDER_GLOBS = ("*[a-z0-9.]Test", "*[a-z0-9.]Tests", "*[a-z0-9.]Spec", "*[a-z0-9.]Specs")
+TEST_FOLDER_GLOBS = ("*[a-z0-9.]Test", "*[a-z0-9.]Tests", "*[a-z0-9.]Spec", "*[a-z0-9.]Specs", "test-*")
 TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*", "*_spec.*")
 # Behaviour-driven tests keep their step code beside the `.feature` files: behave's `features/steps/`
 # and `features/environment.py`, Cucumber's `features/support/` (and `features/steps/` in older

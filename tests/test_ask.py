@@ -358,8 +358,9 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
         "src/test/java/org/springframework/samples/petclinic/owner/OwnerControllerTests.java",
         "app/src/main/java/com/example/data/UserRepository.kt",
         "extras/src/main/java/com/google/gson/extras/examples/rawcollections/RawCollectionsExample.java",
+        "test-shrinker/src/main/java/com/example/ClassWithAdapter.java",
         "samples/web/src/main/java/com/acme/App.java", "docs/src/main/java/com/acme/Snippets.java")] == \
-        ["code", "code", "test", "code", "context", "context", "context"]
+        ["code", "code", "test", "code", "context", "test", "context", "context"]
     assert [lane_of(p) for p in ("_examples/hello/main.go", "_docs/api.go", "internal/_tools/gen.go")] == \
         ["context", "code", "code"]  # Go and Rust code in a docs folder is the project's own
     # A folder of the docs' sources is docs; a package whose name only holds the word is not.
