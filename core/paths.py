@@ -184,7 +184,7 @@ def _in_data_folder(folders: tuple[str, ...]) -> bool:
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
 # Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
 # next build marks every point again.
-LANE_RULE = "15"
+LANE_RULE = "16"
 
 
 @lru_cache(maxsize=PATHS_CACHED)
