@@ -46,6 +46,7 @@ LANGUAGES = (
     Language("elixir", (".ex", ".exs"), "elixir"),
     Language("dart", (".dart",), "dart"),
     Language("protobuf", (".proto",), "proto"),
+    Language("sql", (".sql",), "sql"),
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("svelte", (".svelte",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("markdown", (".md", ".markdown", ".rst", ".txt")),

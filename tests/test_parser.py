@@ -655,6 +655,27 @@ def test_a_name_that_defines_is_no_reference() -> None:
     assert calls == {"Geo.Math.pi", "is_number"}
 
 
+def test_a_sql_schema_defines_its_tables_views_and_functions() -> None:
+    source = b"""-- Users who can sign in.
+CREATE TABLE users (
+  id SERIAL PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE
+);
+
+CREATE VIEW active_users AS SELECT * FROM users WHERE active;
+
+CREATE FUNCTION add(a integer, b integer) RETURNS integer AS $$ SELECT a + b $$ LANGUAGE SQL;
+
+ALTER TABLE users ADD COLUMN name TEXT;
+"""
+    parsed = parse_file("db/schema.sql", source, "sql")
+    assert [(s.kind, s.qualified_name, s.start_line, s.end_line, s.docstring) for s in parsed.symbols] == [
+        ("struct", "users", 2, 5, "Users who can sign in."), ("type", "active_users", 7, 7, ""),
+        ("function", "add", 9, 9, "")]
+    # The view reads the table, and the last statement alters it.
+    assert {(r.name, r.line, r.source) for r in parsed.references} == {("users", 7, "active_users"), ("users", 11, "")}
+
+
 def test_go_type_signature_keeps_the_type_keyword() -> None:
     """A lone `type X ...` keeps `type` in its signature; specs in a `type ( ... )` group are still their own symbols."""
     source = b"package a\n\n// Server serves.\ntype Server struct {\n\tBase\n}\n\ntype Handler func(int) error\n\ntype (\n\tA int\n\tB interface{}\n)\n"
