@@ -64,6 +64,8 @@ def _skip_by_name(rel: str, index_dir: str, extra: pathspec.PathSpec | None) -> 
         rel.encode("utf-8")
     except UnicodeEncodeError:  # listed with surrogateescape: a name that no index, payload or prompt can hold
         return "bad file name"
+    if not rel.isprintable():  # control characters: printed, the name would drive the reader's terminal
+        return "bad file name"
     parts = PurePosixPath(rel).parts
     if ".git" in parts or parts[0] == index_dir:
         return "internal"

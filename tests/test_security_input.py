@@ -269,6 +269,19 @@ def test_a_damaged_index_is_reported_in_one_line_and_a_plain_build_repairs_it(re
 
 # --- file names ---
 
+def test_a_file_name_with_control_characters_is_skipped_and_never_printed(tmp_path: Path) -> None:
+    # A hostile repository names a file so that printing it retitles the terminal (or hides text from
+    # a model): such a name reaches no payload, prompt or summary; it is counted, not named.
+    name = "shop/logo\x1b]0;pwned\x07.py"
+    root = make_repo(tmp_path / "shop", {**FILES, name: "def hidden():\n    return 1\n"})
+    shown = CliRunner().invoke(cli, ["build", str(root)], catch_exceptions=False).output
+    assert "bad file name 1" in shown and "\x1b" not in shown and "pwned" not in shown
+    data = json.loads(CliRunner().invoke(cli, ["build", str(root), "--json"], catch_exceptions=False).output)
+    assert data["skipped"]["bad file name"] == 1 and "bad file name" not in data["skipped_files"]
+    with Index.open(root) as index:
+        assert all("pwned" not in h.path for h in index.search("def hidden", k=5))
+
+
 def test_a_file_name_that_is_not_utf8_is_skipped_and_counted(tmp_path: Path) -> None:
     for in_git in (True, False):  # git lists the candidates, or a walk of the folder does
         root = tmp_path / ("git" if in_git else "plain")
