@@ -7,6 +7,7 @@ grammars share nodes share query files (JavaScript, TypeScript and TSX read `ecm
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -23,12 +24,17 @@ class Language:
     # A component file (Vue, Svelte) whose code is its `<script>` blocks: only they are parsed, in the
     # grammar above; the template and the style around them are kept as text.
     script_blocks: bool = False
+    # The programs a script with no suffix names on its `#!` line (`#!/usr/bin/env python3`), without
+    # their version (`python3.11` is `python`).
+    interpreters: tuple[str, ...] = ()
 
 
 LANGUAGES = (
-    Language("python", (".py", ".pyi"), "python"),
-    Language("javascript", (".js", ".jsx", ".mjs", ".cjs"), "javascript", tags=("ecmascript", "javascript")),
-    Language("typescript", (".ts", ".mts", ".cts"), "typescript", tags=("ecmascript", "typescript")),
+    Language("python", (".py", ".pyi"), "python", interpreters=("python", "pypy")),
+    Language("javascript", (".js", ".jsx", ".mjs", ".cjs"), "javascript", tags=("ecmascript", "javascript"),
+             interpreters=("node", "nodejs")),
+    Language("typescript", (".ts", ".mts", ".cts"), "typescript", tags=("ecmascript", "typescript"),
+             interpreters=("ts-node", "tsx", "deno", "bun")),
     Language("tsx", (".tsx",), "tsx", tags=("ecmascript", "typescript")),
     Language("go", (".go",), "go"),
     Language("rust", (".rs",), "rust"),
@@ -36,15 +42,15 @@ LANGUAGES = (
     Language("c", (".c", ".h"), "c"),
     Language("cpp", (".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx"), "cpp"),
     Language("csharp", (".cs",), "csharp"),
-    Language("ruby", (".rb",), "ruby", ("Rakefile", "Gemfile")),
-    Language("php", (".php",), "php"),
+    Language("ruby", (".rb",), "ruby", ("Rakefile", "Gemfile"), interpreters=("ruby",)),
+    Language("php", (".php",), "php", interpreters=("php",)),
     Language("kotlin", (".kt", ".kts"), "kotlin"),
     Language("scala", (".scala",), "scala"),
     Language("swift", (".swift",), "swift"),
-    Language("lua", (".lua",), "lua"),
-    Language("shell", (".sh", ".bash"), "bash"),
-    Language("elixir", (".ex", ".exs"), "elixir"),
-    Language("dart", (".dart",), "dart"),
+    Language("lua", (".lua",), "lua", interpreters=("lua", "luajit")),
+    Language("shell", (".sh", ".bash"), "bash", interpreters=("sh", "bash", "dash", "ksh", "zsh")),
+    Language("elixir", (".ex", ".exs"), "elixir", interpreters=("elixir",)),
+    Language("dart", (".dart",), "dart", interpreters=("dart",)),
     Language("protobuf", (".proto",), "proto"),
     Language("sql", (".sql",), "sql"),
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
@@ -63,12 +69,31 @@ SYMBOL_RULE = "3"
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
 _BY_FILENAME = {name: lang for lang in LANGUAGES for name in lang.filenames}
 _BY_NAME = {lang.name: lang for lang in LANGUAGES}
+_BY_INTERPRETER = {program: lang for lang in LANGUAGES for program in lang.interpreters}
+SHEBANG_BYTES = 128  # enough for `#!/usr/bin/env -S python3 -u`; a longer first line names no interpreter
+# `#!/usr/bin/env -S python3 -u` or `#! /bin/sh -e`: the program, after env and its options and settings.
+_SHEBANG = re.compile(rb"#![ \t]*(\S+)([^\n]*)")
+_VERSION = re.compile(r"[\d.]+$")
 
 
 def language_for(path: str) -> str | None:
     """The language of a repository path, or None when codeidx does not index that kind of file."""
     p = PurePosixPath(path)
     lang = _BY_FILENAME.get(p.name) or _BY_EXTENSION.get(p.suffix.lower())
+    return lang.name if lang else None
+
+
+def script_language(path: str, head: bytes) -> str | None:
+    """The language of a script with no suffix (`bin/flask`, `install`) by the interpreter its first
+    line names, given its first `SHEBANG_BYTES`; None for any other file."""
+    match = _SHEBANG.match(head)
+    if PurePosixPath(path).suffix or match is None:
+        return None
+    words = [match.group(1).decode("ascii", "replace"), *match.group(2).decode("ascii", "replace").split()]
+    program = words[0].rsplit("/", 1)[-1]
+    if program == "env":
+        program = next((w for w in words[1:] if not w.startswith("-") and "=" not in w), "")
+    lang = _BY_INTERPRETER.get(_VERSION.sub("", program))
     return lang.name if lang else None
 
 

@@ -15,7 +15,7 @@ import pathspec
 
 from codeidx.core.models import SourceFile
 from codeidx.core.secrets import has_private_key, is_secret_path
-from codeidx.indexer.languages import language_for
+from codeidx.indexer.languages import SHEBANG_BYTES, language_for, script_language
 
 # Minified or generated files (a few enormous lines) cost embedding time and answer nothing;
 # one long literal in an otherwise normal file must not exclude it.
@@ -30,7 +30,7 @@ class WalkResult:
 
 
 def walk(root: Path, index_dir: str, max_file_bytes: int, exclude: tuple[str, ...] = ()) -> WalkResult:
-    """Stat every candidate file under `root`; read nothing."""
+    """Stat every candidate file under `root`; read nothing but the first line of a file with no suffix."""
     root = root.resolve()
     skipped: dict[str, list[str]] = {}
     extra = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
@@ -92,10 +92,21 @@ def _stat(root: Path, rel: str, max_file_bytes: int) -> tuple[str | None, Source
         return "unreadable", None
     if st.st_size > max_file_bytes:
         return "too large", None
-    language = language_for(rel)
+    language = language_for(rel) or _script_language(path, rel)
     if language is None:
         return "unsupported type", None
     return None, SourceFile(path=rel, language=language, size=st.st_size, mtime_ns=st.st_mtime_ns)
+
+
+def _script_language(path: Path, rel: str) -> str | None:
+    """A script's language by its `#!` line; only a file with no suffix is opened, for its first bytes."""
+    if PurePosixPath(rel).suffix:
+        return None
+    try:
+        with path.open("rb") as f:
+            return script_language(rel, f.read(SHEBANG_BYTES))
+    except OSError:
+        return None
 
 
 def _candidates(root: Path) -> list[str]:

@@ -429,3 +429,14 @@ def test_bulk_test_data_is_searchable_by_keywords_without_costing_the_embedder(t
         assert again.files_indexed == 0 and again.chunks_embedded == 0
     shown = CliRunner().invoke(cli, ["status", str(root)], catch_exceptions=False).output
     assert "152 chunks of test and data files by keywords only" in shown and "up to date" in shown
+
+
+def test_a_script_with_no_suffix_is_indexed_in_the_language_its_first_line_names(tmp_path: Path) -> None:
+    script = '#!/usr/bin/env python3\n"""Restock the shelves."""\n\n\ndef restock_shelves(count):\n    return count\n'
+    root = make_repo(tmp_path / "shop", {**FILES, "bin/restock": script, "AUTHORS": "Ada Lovelace\n"})
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        built = index.build()
+        assert built.files_indexed == 6 and built.skipped["unsupported type"] == 1  # AUTHORS: no `#!`
+        assert "restock_shelves" in {s.qualified_name for s in index.graph.all_symbols()}
+        hit = index.search("restock_shelves", k=1)[0]
+        assert (hit.path, hit.language, hit.name) == ("bin/restock", "python", "restock_shelves")

@@ -4,9 +4,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from conftest import git, make_repo
 
 from codeidx.indexer.graph import FileRecord
+from codeidx.indexer.languages import script_language
 from codeidx.indexer.plan import make_plan
 from codeidx.indexer.walker import content_skip_reason, walk
 
@@ -89,3 +91,29 @@ def test_plan_trusts_stat_hashes_moved_files_and_finds_deletions(tmp_path: Path)
     assert [r.path for r in plan.touch] == ["README.md"]
     assert plan.delete == ("app/util.js",)
     assert plan.changed_paths == ["app/helpers.js", "app/main.py", "app/util.js"]
+
+
+@pytest.mark.parametrize(("path", "head", "language"), [
+    ("bin/flask", b"#!/usr/bin/env python3\nimport sys\n", "python"),
+    ("bin/tool", b"#!/usr/bin/python3.11 -u\n", "python"),
+    ("scripts/release", b"#! /bin/sh -e\nset -u\n", "shell"),
+    ("install", b"#!/usr/bin/env -S bash -eu\n", "shell"),
+    ("cli", b"#!/usr/bin/env NODE_ENV=production node\n", "javascript"),
+    ("rake-task", b"#!/usr/bin/env ruby\n", "ruby"),
+    ("bin/perlish", b"#!/usr/bin/perl\n", None),  # no grammar here
+    ("LICENSE", b"MIT License\n", None),
+    ("run.txt", b"#!/bin/sh\n", None),  # a suffix decides: this is text
+    ("bin/env-only", b"#!/usr/bin/env\n", None),
+])
+def test_a_script_with_no_suffix_is_known_by_its_interpreter(path: str, head: bytes, language: str | None) -> None:
+    assert script_language(path, head) == language
+
+
+def test_scripts_with_no_suffix_are_indexed_by_their_first_line(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {**SOURCES, "bin/deploy": "#!/bin/bash\ndeploy() {\n  echo up\n}\n",
+                                      "bin/manage": "#!/usr/bin/env python3\ndef main():\n    pass\n",
+                                      "AUTHORS": "Ada\n", "bin/empty": ""})
+    result = walk(repo, ".codeidx", 1_000_000)
+    languages = {f.path: f.language for f in result.files}
+    assert languages["bin/deploy"] == "shell" and languages["bin/manage"] == "python"
+    assert set(result.skipped["unsupported type"]) == {".gitignore", "AUTHORS", "bin/empty"}
