@@ -53,6 +53,7 @@ LANGUAGES = (
     Language("dart", (".dart",), "dart", interpreters=("dart",)),
     Language("protobuf", (".proto",), "proto"),
     Language("sql", (".sql",), "sql"),
+    Language("terraform", (".tf", ".tfvars", ".hcl"), "hcl", tags=("hcl",)),
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("svelte", (".svelte",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("markdown", (".md", ".markdown", ".rst", ".txt")),

@@ -16,7 +16,8 @@ from codeidx.retriever.context import AMBIGUOUS
 from codeidx.retriever.pagerank import WeightedGraph, pagerank
 from codeidx.retriever.parts import Parts
 
-SHOWN_KINDS = {"class", "struct", "interface", "trait", "enum", "function", "method", "type", "module", "macro"}
+SHOWN_KINDS = {"class", "struct", "interface", "trait", "enum", "function", "method", "type", "module", "macro",
+               "resource"}
 
 
 def repo_map(parts: Parts, focus: str | None = None, budget: int = 1500) -> str:

@@ -406,6 +406,35 @@ service CartService {
   rpc CreateCart(CreateCartRequest) returns (Cart);
 }
 '''),
+    "terraform": ("main.tf", '''\
+# The bucket that holds uploads.
+resource "aws_s3_bucket" "uploads" {
+  bucket = var.bucket_name
+  tags   = merge(local.tags, { Name = "uploads" })
+}
+
+variable "bucket_name" {
+  description = "Name of the uploads bucket."
+  type        = string
+}
+
+module "network" {
+  source = "./modules/network"
+}
+
+output "bucket_arn" {
+  value = aws_s3_bucket.uploads.arn
+}
+
+locals {
+  # Tags every resource carries.
+  tags = { team = "storage" }
+}
+
+data "aws_ami" "ubuntu" {
+  most_recent = true
+}
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -516,6 +545,12 @@ EXPECTED = {
         {"Cart": "A cart of items.", "CartService": "Carts, created and read.", "CartService.CreateCart": "Makes a new cart."},
         ("CreateCartRequest", "CartService.CreateCart"), ("import", "google/protobuf/timestamp.proto", ""),
         ("CartService.CreateCart", "rpc CreateCart(CreateCartRequest) returns (Cart);")),
+    "terraform": (
+        [("resource", "aws_s3_bucket.uploads", 2, 5), ("variable", "bucket_name", 7, 10), ("module", "network", 12, 14),
+         ("output", "bucket_arn", 16, 18), ("local", "tags", 22, 22), ("data", "aws_ami.ubuntu", 25, 27)],
+        {"aws_s3_bucket.uploads": "The bucket that holds uploads.", "tags": "Tags every resource carries."},
+        ("var.bucket_name", "aws_s3_bucket.uploads"), ("import", "./modules/network", "network"),
+        ("aws_s3_bucket.uploads", 'resource "aws_s3_bucket" "uploads"')),
 }
 
 
