@@ -27,6 +27,8 @@ class Language:
     # The programs a script with no suffix names on its `#!` line (`#!/usr/bin/env python3`), without
     # their version (`python3.11` is `python`).
     interpreters: tuple[str, ...] = ()
+    # A dot is part of a name (R's `filter.data.frame`, `as.data.frame`), not a path to it.
+    dots_in_names: bool = False
 
 
 LANGUAGES = (
@@ -53,6 +55,7 @@ LANGUAGES = (
     Language("dart", (".dart",), "dart", interpreters=("dart",)),
     Language("protobuf", (".proto",), "proto"),
     Language("sql", (".sql",), "sql"),
+    Language("r", (".r",), "r", interpreters=("Rscript",), dots_in_names=True),
     Language("terraform", (".tf", ".tfvars", ".hcl"), "hcl", tags=("hcl",)),
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("svelte", (".svelte",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
@@ -101,6 +104,12 @@ def script_language(path: str, head: bytes) -> str | None:
 def has_grammar(language: str) -> bool:
     lang = _BY_NAME.get(language)
     return bool(lang and lang.grammar)
+
+
+def dots_in_names(language: str) -> bool:
+    """Whether a dot belongs to a name in this language (`Language.dots_in_names`)."""
+    lang = _BY_NAME.get(language)
+    return bool(lang and lang.dots_in_names)
 
 
 def in_script_blocks(language: str) -> bool:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from codeidx.core.models import ParsedFile, Reference, Symbol
-from codeidx.indexer.languages import has_grammar, in_script_blocks, parser_for, query_for
+from codeidx.indexer.languages import dots_in_names, has_grammar, in_script_blocks, parser_for, query_for
 
 MAX_SIGNATURE = 300
 MAX_DOCSTRING = 600
@@ -94,6 +94,7 @@ def _symbols(path: str, language: str, source: bytes, defs: list[_Def],
     symbols and scopes, so that a reference in an `impl Shape for Circle` header belongs to `Circle`."""
     unique = {(d.start_byte, d.end_byte, d.is_scope): d for d in defs}  # one node may match two patterns
     ordered = sorted(unique.values(), key=lambda d: (d.start_byte, -d.end_byte, d.is_scope))
+    last = (lambda name: name) if dots_in_names(language) else _last_segment
     stack: list[tuple[_Def, str, bool]] = []  # each open definition, its qualified name, whether it is test code
     symbols: list[Symbol] = []
     spans: list[tuple[int, int, str]] = []
@@ -103,10 +104,10 @@ def _symbols(path: str, language: str, source: bytes, defs: list[_Def],
         parent = stack[-1][1] if stack else ""
         test = d.test or (stack[-1][2] if stack else False)
         if d.receiver:
-            parent = _last_segment(d.receiver)
+            parent = last(d.receiver)
         # `Shape::area` defined outside its class keeps its qualifier; its bare name is the tail.
         qualified = f"{parent}.{d.name}" if parent else d.name
-        name = _last_segment(d.name)
+        name = last(d.name)
         kind = d.kind
         if kind == "function" and stack and stack[-1][0].kind in ("class", "struct", "interface", "trait", "scope",
                                                                   "enum"):
@@ -256,7 +257,8 @@ def _leading_comments(source: bytes, node, root):
         start = comment.start_byte
 
 
-_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|#|---?)\s?", re.MULTILINE)  # Lua's doc comments: `---`
+# Lua's doc comments start `---`, R's (roxygen) `#'`.
+_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|#'?|---?)\s?", re.MULTILINE)
 # C# XML documentation tags; a reference tag (`<see cref="Shape"/>`) keeps the name it points to.
 _XML_DOC_TAG = re.compile(
     r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"([^\"]*)\"\s*/>"

@@ -2,11 +2,11 @@
 
 Test files are named after what they test, by conventions that hold across languages and
 projects: `test_foo.py` and `foo_test.go` test `foo`, `foo.test.ts` and `foo.spec.js` test `foo`,
-`FooTest.java` tests `Foo`, `foo_spec.rb` tests `foo`. A name may spell a path (`test_ext_napoleon_docstring.py` tests
-`sphinx/ext/napoleon/docstring.py`) and a private module may drop its underscore
-(`test_argcomplete.py` tests `_argcomplete.py`). A question that finds a test has found where the
-code it asks about is exercised: the file ranking passes a share of the test's evidence on to that
-module (search.rank_files).
+`FooTest.java` tests `Foo`, `foo_spec.rb` tests `foo`, `test-foo.R` tests `foo.R`. A name may spell a
+path (`test_ext_napoleon_docstring.py` tests `sphinx/ext/napoleon/docstring.py`) and a private
+module may drop its underscore (`test_argcomplete.py` tests `_argcomplete.py`). A question that
+finds a test has found where the code it asks about is exercised: the file ranking passes a share
+of the test's evidence on to that module (search.rank_files).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 from codeidx.core.paths import is_context, is_test_path
 
 _SPEC_MARKS = (".test.", ".spec.")
-_PREFIXES = ("test_", "Test")
+_PREFIXES = ("test_", "test-", "Test")  # `test-filter.R`: testthat's files
 _SUFFIXES = ("_tests", "_test", "_spec", "Tests", "Test", "Spec")
 # A package's or a folder's own file stands for the folder: `pkg/__init__.py` is `pkg`.
 _FOLDER_FILES = frozenset({"__init__", "index", "mod"})

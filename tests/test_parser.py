@@ -435,6 +435,28 @@ data "aws_ami" "ubuntu" {
   most_recent = true
 }
 '''),
+    "r": ("shapes.R", '''\
+library(dplyr)
+source("R/utils.R")
+
+#' Area of a circle.
+#'
+#' @param r the radius
+circle_area <- function(r) {
+  pi * square(r)
+}
+
+total_area = function(shapes) {
+  sum(vapply(shapes, circle_area, numeric(1)))
+}
+
+Circle <- setRefClass("Circle", fields = list(r = "numeric"),
+  methods = list(
+    area = function() pi * r^2
+  ))
+
+print.circle <- function(x, ...) cat("circle", x$r)
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -551,6 +573,11 @@ EXPECTED = {
         {"aws_s3_bucket.uploads": "The bucket that holds uploads.", "tags": "Tags every resource carries."},
         ("var.bucket_name", "aws_s3_bucket.uploads"), ("import", "./modules/network", "network"),
         ("aws_s3_bucket.uploads", 'resource "aws_s3_bucket" "uploads"')),
+    "r": (
+        [("function", "circle_area", 7, 9), ("function", "total_area", 11, 13), ("class", "Circle", 15, 18),
+         ("method", "Circle.area", 17, 17), ("function", "print.circle", 20, 20)],
+        {"circle_area": "Area of a circle.\n@param r the radius"},  # roxygen's `#'`
+        ("square", "circle_area"), ("import", "dplyr", ""), ("Circle.area", "area = function() pi * r^2")),
 }
 
 
@@ -860,3 +887,11 @@ app.get("/", { handler() { return 1; } });
                      ("method", "utils.block", "block", 5), ("method", "compile", "compile", 10),
                      ("method", "handler", "handler", 15)]
     assert parsed.symbols[0].docstring == "Parse a header."
+
+
+def test_a_dot_in_an_r_name_is_part_of_it() -> None:
+    """`print.circle` is one name in R (an S3 method), not `circle` inside `print`."""
+    source = b'print.circle <- function(x, ...) cat("circle")\nsetMethod("area", "data.frame", function(shape) 0)\n'
+    symbols = parse_file("shapes.R", source, "r").symbols
+    assert [(s.name, s.qualified_name) for s in symbols] == [("print.circle", "print.circle"),
+                                                             ("area", "data.frame.area")]

@@ -16,12 +16,13 @@ def test_test_files_are_matched_to_the_module_their_name_gives_across_convention
         "sphinx/ext/napoleon/docstring.py", "sphinx/ext/napoleon/__init__.py",
         "server/router.go", "web/src/cart.ts", "web/src/cart.js", "core/src/main/java/shop/Cart.java",
         "docs/skipping.py", "testing/helpers/skipping.py", "lib/httparty/request.rb", "lib/phoenix/router.ex",
-        "Sources/Alamofire/Core/Session.swift",
+        "Sources/Alamofire/Core/Session.swift", "R/filter.R",
     })
     tests = ["testing/test_skipping.py", "testing/test_argcomplete.py", "testing/test_assertion.py",
              "tests/test_extensions/test_ext_napoleon_docstring.py", "server/router_test.go",
              "web/src/cart.test.ts", "web/src/cart.spec.js", "core/src/test/java/shop/CartTest.java",
-             "spec/httparty/request_spec.rb", "test/phoenix/router_test.exs", "Tests/SessionTests.swift"]
+             "spec/httparty/request_spec.rb", "test/phoenix/router_test.exs", "Tests/SessionTests.swift",
+             "tests/testthat/test-filter.R"]
     assert modules_tested(tests, paths) == {
         "testing/test_skipping.py": "src/_pytest/skipping.py",  # not the docs' or another test's copy
         "testing/test_argcomplete.py": "src/_pytest/_argcomplete.py",  # a private module drops its underscore
@@ -34,6 +35,7 @@ def test_test_files_are_matched_to_the_module_their_name_gives_across_convention
         "spec/httparty/request_spec.rb": "lib/httparty/request.rb",  # RSpec's
         "test/phoenix/router_test.exs": "lib/phoenix/router.ex",  # Elixir's tests are scripts
         "Tests/SessionTests.swift": "Sources/Alamofire/Core/Session.swift",  # XCTest's
+        "tests/testthat/test-filter.R": "R/filter.R",  # testthat's
     }
 
 
