@@ -55,6 +55,7 @@ LANGUAGES = (
     Language("dart", (".dart",), "dart", interpreters=("dart",)),
     Language("protobuf", (".proto",), "proto"),
     Language("sql", (".sql",), "sql"),
+    Language("haskell", (".hs",), "haskell", interpreters=("runghc", "runhaskell", "stack")),
     Language("r", (".r",), "r", interpreters=("Rscript",), dots_in_names=True),
     Language("terraform", (".tf", ".tfvars", ".hcl"), "hcl", tags=("hcl",)),
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),

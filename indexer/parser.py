@@ -21,8 +21,8 @@ MAX_DOCSTRING = 600
 # Node types that wrap a definition and belong to its range (decorators, export, attributes).
 WRAPPERS = {"decorated_definition", "export_statement", "template_declaration"}
 # Node types that precede a definition as siblings, between it and its doc comment (Rust `#[derive]`,
-# Dart's `@override`).
-ATTRIBUTES = {"attribute_item", "annotation"}
+# Dart's `@override`, Haskell's type signature `area :: Shape -> Double`).
+ATTRIBUTES = {"attribute_item", "annotation", "signature"}
 # An attribute that compiles what follows only for tests: Rust's `#[test]` (or `#[tokio::test]`) and
 # `#[cfg(test)]` (also `#[cfg(all(test, unix))]`, but not `#[cfg(not(test))]`). A crate keeps its unit
 # tests beside the code in its own files, so a file's path cannot tell them apart.
@@ -205,8 +205,8 @@ def _comments_in(node, end: int):
 
 
 def _is_comment(node) -> bool:
-    # Grammars name them comment, line_comment, block_comment, multiline_comment, doc_comment...
-    return "comment" in node.type
+    # Grammars name them comment, line_comment, block_comment, multiline_comment, doc_comment, haddock...
+    return "comment" in node.type or node.type == "haddock"
 
 
 def _docstring(source: bytes, node, language: str, root) -> str:
@@ -257,8 +257,8 @@ def _leading_comments(source: bytes, node, root):
         start = comment.start_byte
 
 
-# Lua's doc comments start `---`, R's (roxygen) `#'`.
-_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|#'?|---?)\s?", re.MULTILINE)
+# Lua's doc comments start `---`, R's (roxygen) `#'`, Haskell's (Haddock) `-- |` and `-- ^`.
+_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|#'?|---?(?:\s?[|^])?)\s?", re.MULTILINE)
 # C# XML documentation tags; a reference tag (`<see cref="Shape"/>`) keeps the name it points to.
 _XML_DOC_TAG = re.compile(
     r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"([^\"]*)\"\s*/>"

@@ -457,6 +457,34 @@ Circle <- setRefClass("Circle", fields = list(r = "numeric"),
 
 print.circle <- function(x, ...) cat("circle", x$r)
 '''),
+    "haskell": ("Shapes.hs", '''\
+module Geometry.Shapes (Shape (..), area, totalArea) where
+
+import qualified Data.Map as Map
+import Geometry.Util (square)
+
+-- | A plane figure.
+data Shape = Circle Double | Rect Double Double
+  deriving (Show, Eq)
+
+-- | Things with an area.
+class HasArea a where
+  areaOf :: a -> Double
+
+instance HasArea Shape where
+  areaOf = area
+
+-- | Area of a shape.
+area :: Shape -> Double
+area (Circle r) = pi * square r
+area (Rect w h) = w * h
+
+totalArea :: [Shape] -> Double
+totalArea = sum . map area
+
+newtype Name = Name String
+type Registry = Map.Map Name Shape
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -578,6 +606,12 @@ EXPECTED = {
          ("method", "Circle.area", 17, 17), ("function", "print.circle", 20, 20)],
         {"circle_area": "Area of a circle.\n@param r the radius"},  # roxygen's `#'`
         ("square", "circle_area"), ("import", "dplyr", ""), ("Circle.area", "area = function() pi * r^2")),
+    "haskell": (
+        [("type", "Shape", 7, 8), ("interface", "HasArea", 11, 12), ("method", "HasArea.areaOf", 12, 12),
+         ("method", "Shape.areaOf", 15, 15), ("function", "area", 19, 19), ("function", "area", 20, 20),
+         ("function", "totalArea", 23, 23), ("type", "Name", 25, 25), ("type", "Registry", 26, 26)],
+        {"Shape": "A plane figure.", "HasArea": "Things with an area."},
+        ("square", "area"), ("inherit", "HasArea", "Shape"), ("HasArea.areaOf", "areaOf :: a -> Double")),
 }
 
 
@@ -895,3 +929,10 @@ def test_a_dot_in_an_r_name_is_part_of_it() -> None:
     symbols = parse_file("shapes.R", source, "r").symbols
     assert [(s.name, s.qualified_name) for s in symbols] == [("print.circle", "print.circle"),
                                                              ("area", "data.frame.area")]
+
+
+def test_a_haskell_functions_doc_is_above_its_type_signature() -> None:
+    source = b"-- | Area of a shape.\narea :: Shape -> Double\narea (Circle r) = pi * r * r\narea (Rect w h) = w * h\n"
+    symbols = parse_file("Shapes.hs", source, "haskell").symbols
+    assert [(s.qualified_name, s.start_line, s.docstring) for s in symbols] == [
+        ("area", 3, "Area of a shape."), ("area", 4, "")]  # each equation; the first carries the doc
