@@ -31,7 +31,7 @@ QUERIES = 20
 COMMENT = {"python": "#", "ruby": "#", "config": "#", "markdown": "", "php": "//", "javascript": "//",
            "typescript": "//", "tsx": "//", "go": "//", "rust": "//", "java": "//", "c": "//", "cpp": "//",
            "csharp": "//", "kotlin": "//", "scala": "//", "swift": "//", "dart": "//", "lua": "--", "shell": "#",
-           "elixir": "#", "protobuf": "//", "sql": "--", "terraform": "#", "r": "#", "haskell": "--",
+           "elixir": "#", "protobuf": "//", "sql": "--", "terraform": "#", "r": "#", "haskell": "--", "perl": "#",
            "vue": "//", "svelte": "//"}  # after a component's blocks, as text: any line changes its hash
 
 

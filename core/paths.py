@@ -16,9 +16,10 @@ PATHS_CACHED = 1 << 16
 # test project (`App.Tests/`, `App.UnitTests/`), an Xcode or Swift test target (`Tests/`,
 # `AppTests/`) and a Gradle or Kotlin test source set (`androidTest/`, `commonTest/`,
 # `integrationTest/`), and a build's test module (gson's `test-shrinker/`, `test-jpms/`): `TEST_FOLDER_GLOBS`.
-TEST_DIRS = ("test", "tests", "testing", "__tests__", "spec", "specs", "step_definitions", "Tests")
+# Perl keeps its tests in `t/`, as `.t` scripts.
+TEST_DIRS = ("test", "tests", "testing", "__tests__", "spec", "specs", "step_definitions", "Tests", "t")
 TEST_FOLDER_GLOBS = ("*[a-z0-9.]Test", "*[a-z0-9.]Tests", "*[a-z0-9.]Spec", "*[a-z0-9.]Specs", "test-*")
-TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*", "*_spec.*")
+TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*", "*_spec.*", "*.t")
 # Behaviour-driven tests keep their step code beside the `.feature` files: behave's `features/steps/`
 # and `features/environment.py`, Cucumber's `features/support/` (and `features/steps/` in older
 # projects). Only right below `features/`: an app's `src/features/cart/steps/` is its own code.
@@ -184,7 +185,7 @@ def _in_data_folder(folders: tuple[str, ...]) -> bool:
 CODE_LANE, TEST_LANE, CONTEXT_LANE, HISTORY_LANE = "code", "test", "context", "history"
 # Which rule the payloads' lanes follow (graph meta "lanes"); bump it when `lane_of` changes, and the
 # next build marks every point again.
-LANE_RULE = "16"
+LANE_RULE = "17"
 
 
 @lru_cache(maxsize=PATHS_CACHED)

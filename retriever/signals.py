@@ -42,6 +42,8 @@ _FRAME_PATTERNS = (
     # bash's `./install.sh: line 42: ...`.
     re.compile(r"file (?P<path>[\w./-]+\.swift), line (?P<line>\d+)"),
     re.compile(r"(?<![\w./\\-])(?P<path>[\w./\\-]+\.(?:sh|bash)): line (?P<line>\d+)"),
+    # Perl's `die` and Carp: `Illegal division by zero at lib/Shop/Stock.pm line 5.`
+    re.compile(r"at (?P<path>[\w./\\-]+\.(?:pm|pl|t)) line (?P<line>\d+)"),
     # Java, Kotlin, Scala: `at pkg.Class.method(File.java:7)`. The name must meet `(` at once, so a long
     # token after `at ` is scanned once, not once per split.
     re.compile(r"at (?P<func>[\w.$<>]+)\((?P<path>[\w$-]+\.(?:java|kt|scala|groovy)):(?P<line>\d+)\)"),
@@ -51,7 +53,7 @@ _FRAME_PATTERNS = (
                r"(?P<line>\d+)"),
 )
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\."
-                   r"(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|swift|dart|lua|exs?|sh|bash|vue"
+                   r"(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|swift|dart|lua|exs?|sh|bash|vue|pm|pl|hs|tf"
                    r"|svelte|proto|md|toml|ya?ml|json))\b")
 # A definition in a pasted snippet (Python, JS, Go, Rust, Java): the reporter's own code
 # (`def test_foo():`), or the repository's.

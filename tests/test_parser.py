@@ -485,6 +485,33 @@ totalArea = sum . map area
 newtype Name = Name String
 type Registry = Map.Map Name Shape
 '''),
+    "perl": ("Circle.pm", '''\
+package Geometry::Circle;
+
+use strict;
+use parent 'Geometry::Shape';
+use List::Util qw(sum);
+require Geometry::Util;
+
+# Make a circle of radius r.
+sub new {
+    my ($class, %args) = @_;
+    return bless { r => $args{r} }, $class;
+}
+
+# Area of the circle.
+sub area {
+    my ($self) = @_;
+    return Geometry::Util::square($self->{r}) * 3.14159;
+}
+
+sub total_area {
+    my @shapes = @_;
+    return sum(map { $_->area } @shapes);
+}
+
+1;
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -612,6 +639,12 @@ EXPECTED = {
          ("function", "totalArea", 23, 23), ("type", "Name", 25, 25), ("type", "Registry", 26, 26)],
         {"Shape": "A plane figure.", "HasArea": "Things with an area."},
         ("square", "area"), ("inherit", "HasArea", "Shape"), ("HasArea.areaOf", "areaOf :: a -> Double")),
+    "perl": (
+        [("module", "Geometry.Circle", 1, 1), ("function", "Geometry.Circle.new", 9, 12),
+         ("function", "Geometry.Circle.area", 15, 18), ("function", "Geometry.Circle.total_area", 20, 23)],
+        {"Geometry.Circle.new": "Make a circle of radius r.", "Geometry.Circle.area": "Area of the circle."},
+        ("Geometry::Util::square", "Geometry.Circle.area"), ("inherit", "Geometry::Shape", "Geometry.Circle"),
+        ("Geometry.Circle.area", "sub area")),
 }
 
 
@@ -936,3 +969,12 @@ def test_a_haskell_functions_doc_is_above_its_type_signature() -> None:
     symbols = parse_file("Shapes.hs", source, "haskell").symbols
     assert [(s.qualified_name, s.start_line, s.docstring) for s in symbols] == [
         ("area", 3, "Area of a shape."), ("area", 4, "")]  # each equation; the first carries the doc
+
+
+def test_a_perl_package_holds_the_subs_after_it_or_in_its_block() -> None:
+    source = b"package Shop::Cart;\nsub total { 1 }\npackage Shop::Tax;\nsub rate { 2 }\n"
+    assert [s.qualified_name for s in parse_file("Cart.pm", source, "perl").symbols] == [
+        "Shop.Cart", "Shop.Cart.total", "Shop.Tax", "Shop.Tax.rate"]
+    source = b"package Shop::Item {\n    sub price { 2 }\n}\nsub main_only { 3 }\n"
+    assert [s.qualified_name for s in parse_file("Item.pm", source, "perl").symbols] == [
+        "Shop.Item", "Shop.Item.price", "main_only"]

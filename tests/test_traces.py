@@ -126,6 +126,15 @@ end
 
 return Stock
 ''',
+    "lib/Shop/Stock.pm": '''package Shop::Stock;
+
+sub per_shelf {
+    my ($self, $shelves) = @_;
+    return $self->{count} / $shelves;
+}
+
+1;
+''',
     "Sources/Shop/Ledger.swift": '''struct Ledger {
     var entries: [Int]
     func balancePerEntry(_ total: Int) -> Int {
@@ -238,6 +247,10 @@ IntegerDivisionByZeroException
 """
 
 
+PERL = """Illegal division by zero at /home/bob/shop/lib/Shop/Stock.pm line 5.
+"""
+
+
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
     yield from built_index(tmp_path_factory, "traces", FILES)
@@ -253,7 +266,8 @@ def index(tmp_path_factory: pytest.TempPathFactory):
     (SHELL, "scripts/release.sh", "publish"),
     (ELIXIR, "lib/shop/stock.ex", "Shop.Stock.per_shelf"),
     (DART, "lib/src/ledger.dart", "Ledger.balancePerEntry"),  # `package:shop/src/...` is the package's lib/src/
-], ids=["node", "go", "rust", "java", "lua", "swift", "shell", "elixir", "dart"])
+    (PERL, "lib/Shop/Stock.pm", "Shop.Stock.per_shelf"),
+], ids=["node", "go", "rust", "java", "lua", "swift", "shell", "elixir", "dart", "perl"])
 def test_the_frame_that_raised_is_the_first_hit(index: Index, trace: str, path: str, name: str) -> None:
     hits = index.search(trace, k=5)
     assert (hits[0].path, hits[0].qualified_name) == (path, name), [(h.path, h.qualified_name) for h in hits]
