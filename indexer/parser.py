@@ -21,8 +21,8 @@ MAX_DOCSTRING = 600
 # Node types that wrap a definition and belong to its range (decorators, export, attributes).
 WRAPPERS = {"decorated_definition", "export_statement", "template_declaration"}
 # Node types that precede a definition as siblings, between it and its doc comment (Rust `#[derive]`,
-# Dart's `@override`, Haskell's type signature `area :: Shape -> Double`).
-ATTRIBUTES = {"attribute_item", "annotation", "signature"}
+# Dart's `@override`, Haskell's type signature `area :: Shape -> Double`, Zig's `pub`).
+ATTRIBUTES = {"attribute_item", "annotation", "signature", "pub"}
 # An attribute that compiles what follows only for tests: Rust's `#[test]` (or `#[tokio::test]`) and
 # `#[cfg(test)]` (also `#[cfg(all(test, unix))]`, but not `#[cfg(not(test))]`). A crate keeps its unit
 # tests beside the code in its own files, so a file's path cannot tell them apart.
@@ -69,8 +69,11 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
                 receiver = _text(source, captures["receiver"][0]) if "receiver" in captures else ""
                 body = captures["body"][0] if "body" in captures else None
                 end = _open_end(outer) if "open" in captures else (body or outer).end_byte
-                defs.append(_Def(outer, capture.split(".", 1)[1], _dotted(text), outer.start_byte, end, receiver,
-                                 test=_under_test_attribute(source, outer), name_byte=name_node.start_byte,
+                kind = capture.split(".", 1)[1]
+                # `@definition.test`: a unit test the language marks itself (Zig's `test "name" {}`).
+                test = kind == "test" or _under_test_attribute(source, outer)
+                defs.append(_Def(outer, "function" if kind == "test" else kind, _dotted(text.strip('"')),
+                                 outer.start_byte, end, receiver, test=test, name_byte=name_node.start_byte,
                                  body=body))
             elif capture == "scope":
                 defs.append(_Def(node, "scope", _last_segment(_strip_generics(text)), node.start_byte,

@@ -512,6 +512,35 @@ sub total_area {
 
 1;
 '''),
+    "zig": ("shapes.zig", '''\
+const std = @import("std");
+const geometry = @import("geometry.zig");
+
+/// A round shape.
+pub const Circle = struct {
+    r: f64,
+
+    /// Area of the circle.
+    pub fn area(self: Circle) f64 {
+        return std.math.pi * geometry.square(self.r);
+    }
+};
+
+pub const Kind = enum { round, square };
+
+pub const Shape = union(enum) { circle: Circle, side: f64 };
+
+fn totalArea(shapes: []const Circle) f64 {
+    var sum: f64 = 0;
+    for (shapes) |s| sum += s.area();
+    return sum;
+}
+
+test "area of a unit circle" {
+    const unit = Circle{ .r = 1 };
+    try std.testing.expect(unit.area() > 3);
+}
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -645,6 +674,11 @@ EXPECTED = {
         {"Geometry.Circle.new": "Make a circle of radius r.", "Geometry.Circle.area": "Area of the circle."},
         ("Geometry::Util::square", "Geometry.Circle.area"), ("inherit", "Geometry::Shape", "Geometry.Circle"),
         ("Geometry.Circle.area", "sub area")),
+    "zig": (
+        [("struct", "Circle", 5, 12), ("method", "Circle.area", 9, 11), ("enum", "Kind", 14, 14),
+         ("struct", "Shape", 16, 16), ("function", "totalArea", 18, 22), ("function", "area of a unit circle", 24, 27)],
+        {"Circle": "A round shape.", "Circle.area": "Area of the circle."},  # above `pub`
+        ("square", "Circle.area"), ("import", "geometry.zig", ""), ("Circle.area", "fn area(self: Circle) f64")),
 }
 
 
@@ -978,3 +1012,9 @@ def test_a_perl_package_holds_the_subs_after_it_or_in_its_block() -> None:
     source = b"package Shop::Item {\n    sub price { 2 }\n}\nsub main_only { 3 }\n"
     assert [s.qualified_name for s in parse_file("Item.pm", source, "perl").symbols] == [
         "Shop.Item", "Shop.Item.price", "main_only"]
+
+
+def test_a_zig_test_block_is_test_code() -> None:
+    source = b'fn area(r: f64) f64 {\n    return r * r;\n}\n\ntest "area of a unit square" {\n    _ = area(1);\n}\n'
+    symbols = parse_file("shapes.zig", source, "zig").symbols
+    assert [(s.qualified_name, s.test) for s in symbols] == [("area", False), ("area of a unit square", True)]
