@@ -58,6 +58,7 @@ LANGUAGES = (
     Language("haskell", (".hs",), "haskell", interpreters=("runghc", "runhaskell", "stack")),
     Language("perl", (".pl", ".pm", ".t"), "perl", interpreters=("perl",)),
     Language("zig", (".zig",), "zig"),
+    Language("julia", (".jl",), "julia", interpreters=("julia",)),
     Language("r", (".r",), "r", interpreters=("Rscript",), dots_in_names=True),
     Language("terraform", (".tf", ".tfvars", ".hcl"), "hcl", tags=("hcl",)),
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),

@@ -20,6 +20,8 @@ MAX_SIGNATURE = 300
 MAX_DOCSTRING = 600
 # Node types that wrap a definition and belong to its range (decorators, export, attributes).
 WRAPPERS = {"decorated_definition", "export_statement", "template_declaration"}
+# Languages whose docstring is a string literal right above the definition (Julia's `"""Area."""`).
+STRING_DOCS_ABOVE = {"julia"}
 # Node types that precede a definition as siblings, between it and its doc comment (Rust `#[derive]`,
 # Dart's `@override`, Haskell's type signature `area :: Shape -> Double`, Zig's `pub`).
 ATTRIBUTES = {"attribute_item", "annotation", "signature", "pub"}
@@ -220,6 +222,11 @@ def _docstring(source: bytes, node, language: str, root) -> str:
             first = first.named_children[0]
         if first is not None and first.type == "string":
             return _clean_doc(_text(source, first))
+    if language in STRING_DOCS_ABOVE:
+        above = node.prev_named_sibling
+        if (above is not None and above.type == "string_literal"
+                and source.count(b"\n", above.end_byte, node.start_byte) <= 1):
+            return _clean_doc(_text(source, above))
     return _clean_doc("\n".join(reversed(list(_leading_comments(source, node, root)))))
 
 

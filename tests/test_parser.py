@@ -541,6 +541,38 @@ test "area of a unit circle" {
     try std.testing.expect(unit.area() > 3);
 }
 '''),
+    "julia": ("Geometry.jl", '''\
+module Geometry
+
+using LinearAlgebra
+import Base: show
+
+export Circle, area
+
+"""
+    Circle(r)
+
+A round shape.
+"""
+struct Circle <: Shape
+    r::Float64
+end
+
+abstract type Shape end
+
+"Area of the circle."
+function area(c::Circle)
+    return pi * square(c.r)
+end
+
+perimeter(c::Circle) = 2pi * c.r
+
+macro twice(ex)
+    :($ex; $ex)
+end
+
+end
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -679,6 +711,13 @@ EXPECTED = {
          ("struct", "Shape", 16, 16), ("function", "totalArea", 18, 22), ("function", "area of a unit circle", 24, 27)],
         {"Circle": "A round shape.", "Circle.area": "Area of the circle."},  # above `pub`
         ("square", "Circle.area"), ("import", "geometry.zig", ""), ("Circle.area", "fn area(self: Circle) f64")),
+    "julia": (
+        [("module", "Geometry", 1, 30), ("struct", "Geometry.Circle", 13, 15), ("type", "Geometry.Shape", 17, 17),
+         ("function", "Geometry.area", 20, 22), ("function", "Geometry.perimeter", 24, 24),
+         ("macro", "Geometry.twice", 26, 28)],
+        {"Geometry.Circle": "Circle(r)\n\nA round shape.", "Geometry.area": "Area of the circle."},  # strings above
+        ("square", "Geometry.area"), ("inherit", "Shape", "Geometry.Circle"),
+        ("Geometry.area", "function area(c::Circle)")),
 }
 
 
