@@ -57,6 +57,7 @@ LANGUAGES = (
     Language("sql", (".sql",), "sql"),
     Language("haskell", (".hs",), "haskell", interpreters=("runghc", "runhaskell", "stack")),
     Language("perl", (".pl", ".pm", ".t"), "perl", interpreters=("perl",)),
+    Language("cuda", (".cu", ".cuh"), "cuda", tags=("cpp",)),
     Language("zig", (".zig",), "zig"),
     Language("julia", (".jl",), "julia", interpreters=("julia",)),
     Language("r", (".r",), "r", interpreters=("Rscript",), dots_in_names=True),

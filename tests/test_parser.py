@@ -573,6 +573,28 @@ end
 
 end
 '''),
+    "cuda": ("scale.cu", '''\
+#include <cuda_runtime.h>
+#include "geometry.h"
+
+// Scale every element by k.
+__global__ void scale(float *x, float k, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) x[i] = square(x[i]) * k;
+}
+
+namespace shapes {
+// A round shape.
+struct Circle {
+    float r;
+    __device__ float area() const { return 3.14159f * r * r; }
+};
+}
+
+void launch(float *x, int n) {
+    scale<<<(n + 255) / 256, 256>>>(x, 2.0f, n);
+}
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -718,6 +740,12 @@ EXPECTED = {
         {"Geometry.Circle": "Circle(r)\n\nA round shape.", "Geometry.area": "Area of the circle."},  # strings above
         ("square", "Geometry.area"), ("inherit", "Shape", "Geometry.Circle"),
         ("Geometry.area", "function area(c::Circle)")),
+    "cuda": (
+        [("function", "scale", 5, 8), ("module", "shapes", 10, 16), ("struct", "shapes.Circle", 12, 15),
+         ("method", "shapes.Circle.area", 14, 14), ("function", "launch", 18, 20)],
+        {"scale": "Scale every element by k.", "shapes.Circle": "A round shape."},
+        ("scale", "launch"), ("import", "geometry.h", ""),  # a kernel launch `scale<<<...>>>(...)` is a call
+        ("shapes.Circle.area", "__device__ float area() const")),
 }
 
 
