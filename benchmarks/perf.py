@@ -32,7 +32,7 @@ COMMENT = {"python": "#", "ruby": "#", "config": "#", "markdown": "", "php": "//
            "typescript": "//", "tsx": "//", "go": "//", "rust": "//", "java": "//", "c": "//", "cpp": "//",
            "csharp": "//", "kotlin": "//", "scala": "//", "swift": "//", "dart": "//", "lua": "--", "shell": "#",
            "elixir": "#", "protobuf": "//", "sql": "--", "terraform": "#", "r": "#", "haskell": "--", "perl": "#",
-           "zig": "//", "julia": "#", "cuda": "//",
+           "zig": "//", "julia": "#", "cuda": "//", "objc": "//", "matlab": "%",
            "vue": "//", "svelte": "//"}  # after a component's blocks, as text: any line changes its hash
 
 

@@ -58,6 +58,8 @@ LANGUAGES = (
     Language("haskell", (".hs",), "haskell", interpreters=("runghc", "runhaskell", "stack")),
     Language("perl", (".pl", ".pm", ".t"), "perl", interpreters=("perl",)),
     Language("cuda", (".cu", ".cuh"), "cuda", tags=("cpp",)),
+    Language("objc", (".m", ".mm"), "objc"),
+    Language("matlab", (), "matlab"),  # `.m` files without Objective-C's marks (`sniffed_language`)
     Language("zig", (".zig",), "zig"),
     Language("julia", (".jl",), "julia", interpreters=("julia",)),
     Language("r", (".r",), "r", interpreters=("Rscript",), dots_in_names=True),
@@ -70,16 +72,26 @@ LANGUAGES = (
 
 # Which tag queries made an index's symbols (graph meta "symbols"): bump it when a query or the
 # parser finds other definitions or marks them otherwise (3: an object literal's functions in
-# JavaScript and TypeScript, Rust's unit tests marked as `Symbol.test`), and the next build parses
+# JavaScript and TypeScript, Rust's unit tests marked as `Symbol.test`; 4: a `.h` header in the
+# language its first bytes show, C++ or Objective-C), and the next build parses
 # every file again, as `--full` does; the embedding cache keeps the chunks whose text did not
 # change from being embedded again.
-SYMBOL_RULE = "3"
+SYMBOL_RULE = "4"
 
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
 _BY_FILENAME = {name: lang for lang in LANGUAGES for name in lang.filenames}
 _BY_NAME = {lang.name: lang for lang in LANGUAGES}
 _BY_INTERPRETER = {program: lang for lang in LANGUAGES for program in lang.interpreters}
-SHEBANG_BYTES = 128  # enough for `#!/usr/bin/env -S python3 -u`; a longer first line names no interpreter
+HEAD_BYTES = 4096  # what `sniffed_language` reads of a file: a `#!` line, an Objective-C file's first `#import`
+# A suffix several languages share -> each language with the marks its files show in their first bytes,
+# in order, and the language of a file that shows none.
+_OBJC = rb"^[ \t]*(?:#import\b|@interface\b|@implementation\b|@protocol\b|@class\b)"
+_CPP = (rb"^[ \t]*(?:namespace\b|template\s*<|class\s+\w+[^;\n]*\{?\s*$|(?:public|private|protected)\s*:)"
+        rb"|\bstd::")
+_SHARED_SUFFIXES = {
+    ".m": ((("objc", re.compile(_OBJC + rb"|^[ \t]*#include\b", re.M)),), "matlab"),
+    ".h": ((("objc", re.compile(_OBJC, re.M)), ("cpp", re.compile(_CPP, re.M))), "c"),
+}
 # `#!/usr/bin/env -S python3 -u` or `#! /bin/sh -e`: the program, after env and its options and settings.
 _SHEBANG = re.compile(rb"#![ \t]*(\S+)([^\n]*)")
 _VERSION = re.compile(r"[\d.]+$")
@@ -92,11 +104,23 @@ def language_for(path: str) -> str | None:
     return lang.name if lang else None
 
 
-def script_language(path: str, head: bytes) -> str | None:
-    """The language of a script with no suffix (`bin/flask`, `install`) by the interpreter its first
-    line names, given its first `SHEBANG_BYTES`; None for any other file."""
+def needs_head(path: str) -> bool:
+    """Whether a file's first `HEAD_BYTES` decide its language: a script with no suffix, or a suffix
+    two languages share."""
+    suffix = PurePosixPath(path).suffix.lower()
+    return not suffix or suffix in _SHARED_SUFFIXES
+
+
+def sniffed_language(path: str, head: bytes) -> str | None:
+    """The language of a file `needs_head` names, given its first `HEAD_BYTES`: a script by the
+    interpreter its `#!` line names (`bin/flask`, `install`), a `.m` file as Objective-C or MATLAB,
+    a `.h` header as Objective-C, C++ or C; None when they tell nothing."""
+    suffix = PurePosixPath(path).suffix.lower()
+    if suffix in _SHARED_SUFFIXES:
+        candidates, otherwise = _SHARED_SUFFIXES[suffix]
+        return next((language for language, marks in candidates if marks.search(head)), otherwise)
     match = _SHEBANG.match(head)
-    if PurePosixPath(path).suffix or match is None:
+    if suffix or match is None:
         return None
     words = [match.group(1).decode("ascii", "replace"), *match.group(2).decode("ascii", "replace").split()]
     program = words[0].rsplit("/", 1)[-1]

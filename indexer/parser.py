@@ -22,6 +22,8 @@ MAX_DOCSTRING = 600
 WRAPPERS = {"decorated_definition", "export_statement", "template_declaration"}
 # Languages whose docstring is a string literal right above the definition (Julia's `"""Area."""`).
 STRING_DOCS_ABOVE = {"julia"}
+# Languages whose docstring is the comment right below the definition's first line (MATLAB's help text).
+COMMENT_DOCS_BELOW = {"matlab"}
 # Node types that precede a definition as siblings, between it and its doc comment (Rust `#[derive]`,
 # Dart's `@override`, Haskell's type signature `area :: Shape -> Double`, Zig's `pub`).
 ATTRIBUTES = {"attribute_item", "annotation", "signature", "pub"}
@@ -222,12 +224,29 @@ def _docstring(source: bytes, node, language: str, root) -> str:
             first = first.named_children[0]
         if first is not None and first.type == "string":
             return _clean_doc(_text(source, first))
+    if language in COMMENT_DOCS_BELOW:
+        below = _comments_below(node)
+        if below:
+            return _clean_doc("\n".join(_text(source, c) for c in below))
     if language in STRING_DOCS_ABOVE:
         above = node.prev_named_sibling
         if (above is not None and above.type == "string_literal"
                 and source.count(b"\n", above.end_byte, node.start_byte) <= 1):
             return _clean_doc(_text(source, above))
     return _clean_doc("\n".join(reversed(list(_leading_comments(source, node, root)))))
+
+
+def _comments_below(node) -> list:
+    """The comments that start on the line after a definition's first, one per line, as its children."""
+    found = []
+    line = node.start_point[0] + 1
+    for child in node.named_children:
+        if _is_comment(child) and child.start_point[0] == line:
+            found.append(child)
+            line = child.end_point[0] + 1
+        elif found:
+            break
+    return found
 
 
 def _leading_comments(source: bytes, node, root):
@@ -267,8 +286,8 @@ def _leading_comments(source: bytes, node, root):
         start = comment.start_byte
 
 
-# Lua's doc comments start `---`, R's (roxygen) `#'`, Haskell's (Haddock) `-- |` and `-- ^`.
-_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|#'?|---?(?:\s?[|^])?)\s?", re.MULTILINE)
+# Lua's doc comments start `---`, R's (roxygen) `#'`, Haskell's (Haddock) `-- |` and `-- ^`, MATLAB's `%`.
+_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|#'?|---?(?:\s?[|^])?|%+)\s?", re.MULTILINE)
 # C# XML documentation tags; a reference tag (`<see cref="Shape"/>`) keeps the name it points to.
 _XML_DOC_TAG = re.compile(
     r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"([^\"]*)\"\s*/>"

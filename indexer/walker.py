@@ -15,7 +15,7 @@ import pathspec
 
 from codeidx.core.models import SourceFile
 from codeidx.core.secrets import has_private_key, is_secret_path
-from codeidx.indexer.languages import SHEBANG_BYTES, language_for, script_language
+from codeidx.indexer.languages import HEAD_BYTES, language_for, needs_head, sniffed_language
 
 # Minified or generated files (a few enormous lines) cost embedding time and answer nothing;
 # one long literal in an otherwise normal file must not exclude it.
@@ -30,7 +30,8 @@ class WalkResult:
 
 
 def walk(root: Path, index_dir: str, max_file_bytes: int, exclude: tuple[str, ...] = ()) -> WalkResult:
-    """Stat every candidate file under `root`; read nothing but the first line of a file with no suffix."""
+    """Stat every candidate file under `root`; read nothing but the first bytes of a file whose suffix
+    does not tell its language (languages.needs_head)."""
     root = root.resolve()
     skipped: dict[str, list[str]] = {}
     extra = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
@@ -92,19 +93,17 @@ def _stat(root: Path, rel: str, max_file_bytes: int) -> tuple[str | None, Source
         return "unreadable", None
     if st.st_size > max_file_bytes:
         return "too large", None
-    language = language_for(rel) or _script_language(path, rel)
+    language = _sniffed_language(path, rel) if needs_head(rel) else language_for(rel)
     if language is None:
         return "unsupported type", None
     return None, SourceFile(path=rel, language=language, size=st.st_size, mtime_ns=st.st_mtime_ns)
 
 
-def _script_language(path: Path, rel: str) -> str | None:
-    """A script's language by its `#!` line; only a file with no suffix is opened, for its first bytes."""
-    if PurePosixPath(rel).suffix:
-        return None
+def _sniffed_language(path: Path, rel: str) -> str | None:
+    """The language of a file whose first bytes decide it (languages.needs_head); only they are read."""
     try:
         with path.open("rb") as f:
-            return script_language(rel, f.read(SHEBANG_BYTES))
+            return sniffed_language(rel, f.read(HEAD_BYTES))
     except OSError:
         return None
 

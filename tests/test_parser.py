@@ -595,6 +595,54 @@ void launch(float *x, int n) {
     scale<<<(n + 255) / 256, 256>>>(x, 2.0f, n);
 }
 '''),
+    "objc": ("Circle.m", '''\
+#import <Foundation/Foundation.h>
+#import "Geometry.h"
+
+/// A round shape.
+@interface Circle : NSObject <Shape>
+@property (nonatomic) double radius;
+- (double)area;
++ (instancetype)circleWithRadius:(double)r;
+@end
+
+@implementation Circle
+
+/// Area of the circle.
+- (double)area {
+    return M_PI * square(self.radius);
+}
+
++ (instancetype)circleWithRadius:(double)r {
+    Circle *c = [[Circle alloc] init];
+    [c setRadius:r];
+    return c;
+}
+
+@end
+
+@protocol Shape <NSObject>
+- (double)area;
+@end
+
+double totalArea(NSArray *shapes) {
+    return 0;
+}
+'''),
+    "matlab": ("Circle.m", '''\
+classdef Circle < Shape
+    % A round shape.
+    properties
+        r
+    end
+    methods
+        function a = area(obj)
+            % Area of the circle.
+            a = pi * square(obj.r);
+        end
+    end
+end
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -746,6 +794,17 @@ EXPECTED = {
         {"scale": "Scale every element by k.", "shapes.Circle": "A round shape."},
         ("scale", "launch"), ("import", "geometry.h", ""),  # a kernel launch `scale<<<...>>>(...)` is a call
         ("shapes.Circle.area", "__device__ float area() const")),
+    "objc": (
+        [("class", "Circle", 5, 9), ("method", "Circle.area", 7, 7), ("method", "Circle.circleWithRadius", 8, 8),
+         ("class", "Circle", 11, 24), ("method", "Circle.area", 14, 16), ("method", "Circle.circleWithRadius", 18, 22),
+         ("interface", "Shape", 26, 28), ("method", "Shape.area", 27, 27), ("function", "totalArea", 30, 32)],
+        {"Circle.area": "Area of the circle."},  # the implementation's, declared second
+        ("setRadius", "Circle.circleWithRadius"), ("inherit", "NSObject", "Circle"),
+        ("Circle.circleWithRadius", "+ (instancetype)circleWithRadius:(double)r")),
+    "matlab": (
+        [("class", "Circle", 1, 12), ("method", "Circle.area", 7, 10)],
+        {"Circle": "A round shape.", "Circle.area": "Area of the circle."},  # the help text below the first line
+        ("square", "Circle.area"), ("inherit", "Shape", "Circle"), ("Circle.area", "function a = area(obj)")),
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import git, make_repo
 
 from codeidx.indexer.graph import FileRecord
-from codeidx.indexer.languages import script_language
+from codeidx.indexer.languages import sniffed_language
 from codeidx.indexer.plan import make_plan
 from codeidx.indexer.walker import content_skip_reason, walk
 
@@ -100,13 +100,23 @@ def test_plan_trusts_stat_hashes_moved_files_and_finds_deletions(tmp_path: Path)
     ("install", b"#!/usr/bin/env -S bash -eu\n", "shell"),
     ("cli", b"#!/usr/bin/env NODE_ENV=production node\n", "javascript"),
     ("rake-task", b"#!/usr/bin/env ruby\n", "ruby"),
-    ("bin/perlish", b"#!/usr/bin/perl\n", None),  # no grammar here
+    ("bin/perlish", b"#!/usr/bin/perl\n", "perl"),
+    ("bin/awkish", b"#!/usr/bin/awk -f\n", None),  # no grammar here
     ("LICENSE", b"MIT License\n", None),
     ("run.txt", b"#!/bin/sh\n", None),  # a suffix decides: this is text
     ("bin/env-only", b"#!/usr/bin/env\n", None),
+    ("Sources/Circle.m", b"// Circle.m\n\n#import <Foundation/Foundation.h>\n", "objc"),
+    ("Sources/Circle.m", b"@implementation Circle\n@end\n", "objc"),
+    ("toolbox/area.m", b"% AREA of a circle\nfunction a = area(r)\n", "matlab"),
+    ("include/db.h", b"#pragma once\nnamespace leveldb {\nclass DB {\n public:\n", "cpp"),
+    ("SDWebImage/SDImageCache.h", b"#import <Foundation/Foundation.h>\n@interface SDImageCache : NSObject\n", "objc"),
+    ("src/jv.h", b"#ifdef __cplusplus\nextern \"C\" {\n#endif\ntypedef struct { int x; } jv;\n", "c"),
 ])
-def test_a_script_with_no_suffix_is_known_by_its_interpreter(path: str, head: bytes, language: str | None) -> None:
-    assert script_language(path, head) == language
+def test_a_file_whose_suffix_does_not_tell_is_known_by_its_first_bytes(path: str, head: bytes,
+                                                                      language: str | None) -> None:
+    """A script with no suffix by its `#!` line; a `.m` file is Objective-C or MATLAB, a `.h` header
+    Objective-C, C++ or C."""
+    assert sniffed_language(path, head) == language
 
 
 def test_scripts_with_no_suffix_are_indexed_by_their_first_line(tmp_path: Path) -> None:
