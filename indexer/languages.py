@@ -61,6 +61,7 @@ LANGUAGES = (
     Language("objc", (".m", ".mm"), "objc"),
     Language("matlab", (), "matlab"),  # `.m` files without Objective-C's marks (`sniffed_language`)
     Language("zig", (".zig",), "zig"),
+    Language("solidity", (".sol",), "solidity"),
     Language("julia", (".jl",), "julia", interpreters=("julia",)),
     Language("r", (".r",), "r", interpreters=("Rscript",), dots_in_names=True),
     Language("terraform", (".tf", ".tfvars", ".hcl"), "hcl", tags=("hcl",)),

@@ -643,6 +643,42 @@ classdef Circle < Shape
     end
 end
 '''),
+    "solidity": ("Vault.sol", '''\
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+import "./Ownable.sol";
+import {Math} from "./Math.sol";
+
+/// @notice A vault that holds deposits.
+contract Vault is Ownable {
+    mapping(address => uint256) public balances;
+
+    event Deposited(address indexed who, uint256 amount);
+
+    error Insufficient(uint256 have, uint256 want);
+
+    struct Position { uint256 amount; }
+
+    enum State { Open, Closed }
+
+    modifier onlyOpen() { _; }
+
+    /// @notice Deposit ether.
+    function deposit() external payable onlyOpen {
+        balances[msg.sender] += Math.max(msg.value, 0);
+        emit Deposited(msg.sender, msg.value);
+    }
+}
+
+interface IVault {
+    function deposit() external payable;
+}
+
+library Math {
+    function max(uint256 a, uint256 b) internal pure returns (uint256) { return a > b ? a : b; }
+}
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -805,6 +841,14 @@ EXPECTED = {
         [("class", "Circle", 1, 12), ("method", "Circle.area", 7, 10)],
         {"Circle": "A round shape.", "Circle.area": "Area of the circle."},  # the help text below the first line
         ("square", "Circle.area"), ("inherit", "Shape", "Circle"), ("Circle.area", "function a = area(obj)")),
+    "solidity": (
+        [("class", "Vault", 8, 26), ("event", "Vault.Deposited", 11, 11), ("error", "Vault.Insufficient", 13, 13),
+         ("struct", "Vault.Position", 15, 15), ("enum", "Vault.State", 17, 17), ("method", "Vault.onlyOpen", 19, 19),
+         ("method", "Vault.deposit", 22, 25), ("interface", "IVault", 28, 30), ("method", "IVault.deposit", 29, 29),
+         ("module", "Math", 32, 34), ("function", "Math.max", 33, 33)],
+        {"Vault": "@notice A vault that holds deposits.", "Vault.deposit": "@notice Deposit ether."},
+        ("Math.max", "Vault.deposit"), ("inherit", "Ownable", "Vault"),
+        ("Vault.deposit", "function deposit() external payable onlyOpen")),
 }
 
 
