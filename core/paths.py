@@ -16,10 +16,11 @@ PATHS_CACHED = 1 << 16
 # test project (`App.Tests/`, `App.UnitTests/`), an Xcode or Swift test target (`Tests/`,
 # `AppTests/`) and a Gradle or Kotlin test source set (`androidTest/`, `commonTest/`,
 # `integrationTest/`), and a build's test module (gson's `test-shrinker/`, `test-jpms/`): `TEST_FOLDER_GLOBS`.
-# Perl keeps its tests in `t/`, as `.t` scripts.
+# Perl keeps its tests in `t/`, as `.t` scripts; Pester's are `Name.Tests.ps1`.
 TEST_DIRS = ("test", "tests", "testing", "__tests__", "spec", "specs", "step_definitions", "Tests", "t")
 TEST_FOLDER_GLOBS = ("*[a-z0-9.]Test", "*[a-z0-9.]Tests", "*[a-z0-9.]Spec", "*[a-z0-9.]Specs", "test-*")
-TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*", "*_spec.*", "*.t")
+TEST_FILE_GLOBS = ("test_*", "*_test.*", "*_tests.*", "conftest.py", "*.test.*", "*.spec.*", "*_spec.*", "*.t",
+                   "*.Tests.*")
 # Behaviour-driven tests keep their step code beside the `.feature` files: behave's `features/steps/`
 # and `features/environment.py`, Cucumber's `features/support/` (and `features/steps/` in older
 # projects). Only right below `features/`: an app's `src/features/cart/steps/` is its own code.

@@ -286,8 +286,9 @@ def _leading_comments(source: bytes, node, root):
         start = comment.start_byte
 
 
-# Lua's doc comments start `---`, R's (roxygen) `#'`, Haskell's (Haddock) `-- |` and `-- ^`, MATLAB's `%`.
-_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|#'?|---?(?:\s?[|^])?|%+)\s?", re.MULTILINE)
+# Lua's doc comments start `---`, R's (roxygen) `#'`, Haskell's (Haddock) `-- |` and `-- ^`, MATLAB's `%`,
+# PowerShell's help `<# ... #>`.
+_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|<#|#>|#'?|---?(?:\s?[|^])?|%+)\s?", re.MULTILINE)
 # C# XML documentation tags; a reference tag (`<see cref="Shape"/>`) keeps the name it points to.
 _XML_DOC_TAG = re.compile(
     r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"([^\"]*)\"\s*/>"

@@ -366,9 +366,10 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
     # A folder of the docs' sources is docs; a package whose name only holds the word is not.
     assert [lane_of(p) for p in ("docs_src/dependencies/tutorial005.py", "doc-src/a.js", "fastapi/dependencies/utils.py",
                                  "src/docutils/nodes.py", "pkg/docstring.py")] == ["context", "context"] + ["code"] * 3
-    # Perl's tests are `.t` scripts in `t/`, with their helpers beside them.
-    assert [lane_of(p) for p in ("t/mojo/user_agent.t", "t/lib/Helper.pm", "lib/Mojo/UserAgent.pm", "lib/t.pm")] == \
-        ["test", "test", "code", "code"]
+    # Perl's tests are `.t` scripts in `t/`, with their helpers beside them; Pester's `Name.Tests.ps1`.
+    assert [lane_of(p) for p in ("t/mojo/user_agent.t", "t/lib/Helper.pm", "lib/Mojo/UserAgent.pm", "lib/t.pm",
+                                 "tst/Mock.Tests.ps1", "src/functions/Mock.ps1")] == \
+        ["test", "test", "code", "code", "test", "code"]
     # A prose name makes a page of a file in no format or a markup one; in code it is only a name.
     assert [lane_of(p) for p in ("LICENSE", "README.rdoc", "lua/telescope/actions/history.lua", "app/news.py",
                                  "src/Authors.java", "license.go")] == ["context", "context"] + ["code"] * 4

@@ -679,6 +679,31 @@ library Math {
     function max(uint256 a, uint256 b) internal pure returns (uint256) { return a > b ? a : b; }
 }
 '''),
+    "powershell": ("Geometry.ps1", '''\
+Import-Module ./Geometry.psm1
+. ./helpers.ps1
+
+<#
+.SYNOPSIS
+Area of a circle.
+#>
+function Get-CircleArea {
+    param([double]$Radius)
+    return [math]::PI * (Get-Square $Radius)
+}
+
+# A round shape.
+class Circle : Shape {
+    [double]$Radius
+    [double] Area() {
+        return Get-CircleArea -Radius $this.Radius
+    }
+}
+
+function Get-TotalArea($Shapes) {
+    $Shapes | ForEach-Object { $_.Area() } | Measure-Object -Sum
+}
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -849,6 +874,11 @@ EXPECTED = {
         {"Vault": "@notice A vault that holds deposits.", "Vault.deposit": "@notice Deposit ether."},
         ("Math.max", "Vault.deposit"), ("inherit", "Ownable", "Vault"),
         ("Vault.deposit", "function deposit() external payable onlyOpen")),
+    "powershell": (
+        [("function", "Get-CircleArea", 8, 11), ("class", "Circle", 14, 19), ("method", "Circle.Area", 16, 18),
+         ("function", "Get-TotalArea", 21, 23)],
+        {"Get-CircleArea": ".SYNOPSIS\nArea of a circle.", "Circle": "A round shape."},
+        ("Get-Square", "Get-CircleArea"), ("inherit", "Shape", "Circle"), ("Circle.Area", "[double] Area()")),
 }
 
 
