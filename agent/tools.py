@@ -232,15 +232,34 @@ def _split(command: str) -> list[str]:
     return argv
 
 
+# The usual test command of each ecosystem, by the file at the project's root that marks it; the first
+# that matches wins. Each is the ecosystem's own runner, never a script the repository ships
+# (Gradle's `gradle`, not `./gradlew`): what runs is the tool the user installed.
+_TEST_COMMANDS = (
+    (("package.json",), "npm test"),
+    (("go.mod",), "go test ./..."),
+    (("Cargo.toml",), "cargo test"),
+    (("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "tests", "test_*.py"), "python -m pytest -q"),
+    (("mix.exs",), "mix test"),
+    (("Package.swift",), "swift test"),
+    (("pubspec.yaml",), "dart test"),
+    (("pom.xml",), "mvn -q test"),
+    (("build.gradle", "build.gradle.kts"), "gradle test"),
+    (("composer.json",), "vendor/bin/phpunit"),
+    (("*.sln", "*.csproj"), "dotnet test"),
+    ((".rspec",), "bundle exec rspec"),
+    (("Gemfile",), "bundle exec rake test"),
+    (("build.zig",), "zig build test"),
+    (("Project.toml",), "julia --project -e 'using Pkg; Pkg.test()'"),
+    (("stack.yaml",), "stack test"),
+    (("*.cabal",), "cabal test"),
+    (("Makefile.PL", "Build.PL", "cpanfile", "t"), "prove -lr t"),
+)
+
+
 def detect_test_command(root: Path) -> str | None:
-    """The usual test command for the project's build files, if any."""
-    if (root / "package.json").is_file():
-        return "npm test"
-    if (root / "go.mod").is_file():
-        return "go test ./..."
-    if (root / "Cargo.toml").is_file():
-        return "cargo test"
-    markers = ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "tests")
-    if any((root / m).exists() for m in markers) or any(root.glob("test_*.py")):
-        return "python -m pytest -q"
+    """The usual test command for the project's build files, if any (`_TEST_COMMANDS`)."""
+    for markers, command in _TEST_COMMANDS:
+        if any(next(root.glob(m), None) is not None for m in markers):
+            return command
     return None

@@ -391,3 +391,42 @@ def test_the_audit_log_keeps_what_the_model_saw_of_a_tool_result(repo: Path) -> 
         result = _run(repo, server, max_steps=2)
     logged = next(e for e in read_run(repo, result.run_id) if e["event"] == "tool_call")["result"]
     assert len(logged) > 300 and logged == _tool_results(server)[0]  # all 5 KB of it, as the model read it
+
+
+@pytest.mark.parametrize(("files", "command"), [
+    ({"package.json": "{}", "tests/x.py": ""}, "npm test"),  # the first marker in the table wins
+    ({"pyproject.toml": ""}, "python -m pytest -q"),
+    ({"test_calc.py": ""}, "python -m pytest -q"),
+    ({"mix.exs": ""}, "mix test"),
+    ({"Package.swift": ""}, "swift test"),
+    ({"build.gradle.kts": "", "gradlew": ""}, "gradle test"),  # the installed tool, not the repository's wrapper
+    ({"Shop.sln": ""}, "dotnet test"),
+    ({"Gemfile": "", ".rspec": ""}, "bundle exec rspec"),
+    ({"Gemfile": ""}, "bundle exec rake test"),
+    ({"shop.cabal": ""}, "cabal test"),
+    ({"t/basic.t": ""}, "prove -lr t"),
+    ({"README.md": ""}, None),
+])
+def test_the_test_command_is_the_ecosystems_own(tmp_path: Path, files: dict[str, str], command: str | None) -> None:
+    from codeidx.agent.tools import detect_test_command
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    assert detect_test_command(tmp_path) == command
+
+
+PERL_CALC = "package Calc;\nsub add { my ($a, $b) = @_; return $a - $b; }\n1;\n"
+PERL_TEST = "use strict;\nuse Test::More tests => 1;\nuse Calc;\nis(Calc::add(2, 3), 5, 'add');\n"
+
+
+def test_a_perl_projects_tests_run_with_prove_when_no_command_is_set(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "calc", {"lib/Calc.pm": PERL_CALC, "t/add.t": PERL_TEST})
+    script = [reply(tool_calls=[tool_call("run_tests", {})]),
+              reply(tool_calls=[tool_call("edit_file", {"path": "lib/Calc.pm", "old": "$a - $b", "new": "$a + $b"})]),
+              reply(tool_calls=[tool_call("run_tests", {})]),
+              reply(tool_calls=[tool_call("finish", {"summary": "add() adds"})])]
+    with ScriptedLLMServer(script, spec_script=[SPEC]) as server:
+        _run(repo, server, test_cmd=None)
+    results = _tool_results(server)
+    assert results[0].startswith("FAILED (exit 1): prove -lr t") and "got: '-1'" in results[0]
+    assert results[2].startswith("PASSED (exit 0): prove -lr t")
