@@ -233,8 +233,9 @@ def _split(command: str) -> list[str]:
 
 
 # The usual test command of each ecosystem, by the file at the project's root that marks it; the first
-# that matches wins. Each is the ecosystem's own runner, never a script the repository ships
-# (Gradle's `gradle`, not `./gradlew`): what runs is the tool the user installed.
+# that matches wins. Each is the ecosystem's own runner, never a program the repository ships
+# (`gradle`, not `./gradlew`; `phpunit`, not `vendor/bin/phpunit`): what runs is the tool the user
+# installed, in the sandbox; a project that needs its own is given `--test-cmd`.
 _TEST_COMMANDS = (
     (("package.json",), "npm test"),
     (("go.mod",), "go test ./..."),
@@ -245,7 +246,7 @@ _TEST_COMMANDS = (
     (("pubspec.yaml",), "dart test"),
     (("pom.xml",), "mvn -q test"),
     (("build.gradle", "build.gradle.kts"), "gradle test"),
-    (("composer.json",), "vendor/bin/phpunit"),
+    (("composer.json",), "phpunit"),
     (("*.sln", "*.csproj"), "dotnet test"),
     ((".rspec",), "bundle exec rspec"),
     (("Gemfile",), "bundle exec rake test"),
