@@ -1212,6 +1212,11 @@ def test_a_perl_package_holds_the_subs_after_it_or_in_its_block() -> None:
     source = b"package Shop::Item {\n    sub price { 2 }\n}\nsub main_only { 3 }\n"
     assert [s.qualified_name for s in parse_file("Item.pm", source, "perl").symbols] == [
         "Shop.Item", "Shop.Item.price", "main_only"]
+    # A forward declaration defines nothing, though the grammar's error recovery may give it what follows
+    # as its body (as in URI's WithBase.pm, where every sub ended up inside `as_string`).
+    source = (b"package Shop::Item;\nsub as_string;  # for overload\nsub new\n"
+              b"    if ($base && blessed($base) && $base->isa(__PACKAGE__)) {\n    }\n}\n")
+    assert [s.qualified_name for s in parse_file("Item.pm", source, "perl").symbols] == ["Shop.Item"]
 
 
 def test_a_zig_test_block_is_test_code() -> None:

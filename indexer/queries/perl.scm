@@ -1,7 +1,9 @@
 ; `package Geometry::Circle;` holds the subs after it, up to the next package; `package Name { ... }` its block.
 (package_statement name: (package) @name ";") @definition.module @open
 (package_statement name: (package) @name (block)) @definition.module
-(subroutine_declaration_statement name: (bareword) @name) @definition.function
+; A forward declaration (`sub as_string;`) is no definition; the grammar may hand it the rest of the file.
+((subroutine_declaration_statement name: (bareword) @name body: (block) @_body) (#match? @_body "^\\{"))
+  @definition.function
 
 (function_call_expression function: (function) @name) @reference.call
 (ambiguous_function_call_expression function: (function) @name) @reference.call
