@@ -55,6 +55,12 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
 
     if in_script_blocks(language):
         source = _script_blocks(source)
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError:
+        # A query's predicates (`#match?`) read a node's text as UTF-8 and fail on a stray Latin-1
+        # byte; each becomes U+FFFD here, as the chunks' text has it, and no line moves.
+        source = source.decode("utf-8", "replace").encode("utf-8")
     tree = parser_for(language).parse(source)
     defs: list[_Def] = []
     refs: list[tuple[str, str, int, int]] = []  # kind, name, line, byte

@@ -1223,3 +1223,11 @@ def test_a_zig_test_block_is_test_code() -> None:
     source = b'fn area(r: f64) f64 {\n    return r * r;\n}\n\ntest "area of a unit square" {\n    _ = area(1);\n}\n'
     symbols = parse_file("shapes.zig", source, "zig").symbols
     assert [(s.qualified_name, s.test) for s in symbols] == [("area", False), ("area of a unit square", True)]
+
+
+def test_a_query_predicate_reads_a_file_that_is_not_utf8() -> None:
+    """A Perl sub's body is matched by a predicate (`#match?`), which reads its text: a Latin-1 byte
+    there (URI's t/old-base.t has them) must not stop the file's parse."""
+    source = b"package Shop;\nsub name {\n    return 'Caf\xe9';\n}\n"
+    symbols = parse_file("t/old.t", source, "perl").symbols
+    assert [(s.qualified_name, s.start_line, s.end_line) for s in symbols] == [("Shop", 1, 1), ("Shop.name", 2, 4)]
