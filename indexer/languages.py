@@ -27,7 +27,7 @@ class Language:
     # The programs a script with no suffix names on its `#!` line (`#!/usr/bin/env python3`), without
     # their version (`python3.11` is `python`).
     interpreters: tuple[str, ...] = ()
-    # A dot is part of a name (R's `filter.data.frame`, `as.data.frame`), not a path to it.
+    # A dot is part of a name (R's `filter.data.frame`, Terraform's `aws_s3_bucket.uploads`), not a path to it.
     dots_in_names: bool = False
 
 
@@ -65,7 +65,7 @@ LANGUAGES = (
     Language("powershell", (".ps1", ".psm1"), "powershell", interpreters=("pwsh", "powershell")),
     Language("julia", (".jl",), "julia", interpreters=("julia",)),
     Language("r", (".r",), "r", interpreters=("Rscript",), dots_in_names=True),
-    Language("terraform", (".tf", ".tfvars", ".hcl"), "hcl", tags=("hcl",)),
+    Language("terraform", (".tf", ".tfvars", ".hcl"), "hcl", tags=("hcl",), dots_in_names=True),
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("svelte", (".svelte",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("markdown", (".md", ".markdown", ".rst", ".txt")),

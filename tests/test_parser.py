@@ -1190,8 +1190,11 @@ app.get("/", { handler() { return 1; } });
     assert parsed.symbols[0].docstring == "Parse a header."
 
 
-def test_a_dot_in_an_r_name_is_part_of_it() -> None:
-    """`print.circle` is one name in R (an S3 method), not `circle` inside `print`."""
+def test_a_dot_in_an_r_name_or_a_terraform_address_is_part_of_it() -> None:
+    """`print.circle` is one name in R (an S3 method), not `circle` inside `print`; a Terraform resource
+    is its address, `aws_nat_gateway.this`, not `this`: the type says what it is."""
+    symbols = parse_file("main.tf", b'resource "aws_nat_gateway" "this" {\n  count = 1\n}\n', "terraform").symbols
+    assert [(s.name, s.qualified_name) for s in symbols] == [("aws_nat_gateway.this", "aws_nat_gateway.this")]
     source = b'print.circle <- function(x, ...) cat("circle")\nsetMethod("area", "data.frame", function(shape) 0)\n'
     symbols = parse_file("shapes.R", source, "r").symbols
     assert [(s.name, s.qualified_name) for s in symbols] == [("print.circle", "print.circle"),

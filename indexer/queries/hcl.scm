@@ -1,8 +1,9 @@
-; Terraform: a resource or data source is named as Terraform addresses it (`aws_s3_bucket.uploads`);
-; a variable, an output, a module call and a provider by their one label.
-(block (identifier) @_kind . (string_lit (template_literal) @receiver) . (string_lit (template_literal) @name)
+; Terraform: a resource or data source is named as Terraform addresses it, `aws_s3_bucket.uploads`, whole
+; (its label is often `this` or `main`: the type says what it is); a variable, an output, a module call and a
+; provider by their one label.
+(block (identifier) @_kind . (string_lit (template_literal) @name) . (string_lit (template_literal) @name)
   (#eq? @_kind "resource")) @definition.resource
-(block (identifier) @_kind . (string_lit (template_literal) @receiver) . (string_lit (template_literal) @name)
+(block (identifier) @_kind . (string_lit (template_literal) @name) . (string_lit (template_literal) @name)
   (#eq? @_kind "data")) @definition.data
 (block (identifier) @_kind . (string_lit (template_literal) @name) . (block_start) (#eq? @_kind "variable")) @definition.variable
 (block (identifier) @_kind . (string_lit (template_literal) @name) . (block_start) (#eq? @_kind "output")) @definition.output
