@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -153,6 +154,11 @@ def test_index_excludes_leave_exactly_the_candidates(tmp_path: Path) -> None:
         assert sorted(index.graph.file_paths()) == candidate_files(repo, (".py",))
     assert candidate_files(repo, (".py",)) == ["shop/billing.py", "shop/features/cart.py", "shop/network.py",
                                                 "shop/storage.py"]
+    # A link git tracks to a file that is not there at this commit (aeson's, in its history) is no candidate.
+    os.symlink("../gone/word8.py", repo / "shop" / "word8.py")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a link to nothing")
+    assert "shop/word8.py" not in candidate_files(repo, (".py",))
 
 
 # --- datasets ---
