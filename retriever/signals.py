@@ -83,6 +83,10 @@ def extract(query: str) -> Signals:
         if _looks_like_code(word, called) and (called or word not in path_set):
             # A sentence's own question mark may end it too: `Request#perform?` asks for both.
             identifiers.extend([word + m.group("mark"), word] if m.group("mark") and "#" in name else [word])
+        elif m.group("mark") == "!" and not called and len(word) >= 3 and word.lower() not in STOPWORDS:
+            # Julia's, Ruby's and Elixir's `mapcols!`, `close!` (a name that changes what it is given) read
+            # as plain words but for the `!`; prose's "it fails!" names nothing an index defines.
+            identifiers.append(word + "!")
     return Signals(tuple(dict.fromkeys(identifiers)), paths, tuple(dict.fromkeys(frames)),
                    frozenset(m.group(1) for m in _DEFINED.finditer(query)))
 

@@ -376,7 +376,11 @@ def test_a_line_number_no_file_has_is_no_frame_and_no_crash(index: Index, digits
 def test_a_ruby_or_javadoc_instance_method_is_a_name(index: Index) -> None:
     assert extract("Fix Body#streaming? and Request#perform in CodeBlock.Builder#clear, see a#b or #123").identifiers \
         == ("Body.streaming?", "Body.streaming", "Request.perform", "CodeBlock.Builder.clear")
+    # A bare name with a `!` is a name too (Julia's `mapcols!`), though it reads as a word; `fails!` is looked up
+    # for nothing.
+    assert extract("add cols to mapcols and mapcols! It fails!").identifiers == ("mapcols!", "fails!")
     for query, name in (("Books#balanced? is wrong for empty books", "Shop.Books.balanced?"),
-                        ("Shop::Books#close! does not close", "Shop.Books.close!")):
+                        ("Shop::Books#close! does not close", "Shop.Books.close!"),
+                        ("close! does not close the books", "Shop.Books.close!")):
         named = [h.qualified_name for h in index.search(query, k=10) if "name" in h.reasons]
         assert named[:1] == [name]
