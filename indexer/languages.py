@@ -107,10 +107,11 @@ def language_for(path: str) -> str | None:
 
 
 def needs_head(path: str) -> bool:
-    """Whether a file's first `HEAD_BYTES` decide its language: a script with no suffix, or a suffix
-    two languages share."""
-    suffix = PurePosixPath(path).suffix.lower()
-    return not suffix or suffix in _SHARED_SUFFIXES
+    """Whether a file's first `HEAD_BYTES` decide its language: a script with no suffix (but not one
+    its name tells, `Makefile`, `Rakefile`), or a suffix two languages share."""
+    p = PurePosixPath(path)
+    suffix = p.suffix.lower()
+    return (not suffix and p.name not in _BY_FILENAME) or suffix in _SHARED_SUFFIXES
 
 
 def sniffed_language(path: str, head: bytes) -> str | None:

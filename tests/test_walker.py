@@ -122,8 +122,11 @@ def test_a_file_whose_suffix_does_not_tell_is_known_by_its_first_bytes(path: str
 def test_scripts_with_no_suffix_are_indexed_by_their_first_line(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {**SOURCES, "bin/deploy": "#!/bin/bash\ndeploy() {\n  echo up\n}\n",
                                       "bin/manage": "#!/usr/bin/env python3\ndef main():\n    pass\n",
-                                      "AUTHORS": "Ada\n", "bin/empty": ""})
+                                      "AUTHORS": "Ada\n", "bin/empty": "", "Makefile": "test:\n\tpytest\n",
+                                      "Rakefile": "task :default\n"})
     result = walk(repo, ".codeidx", 1_000_000)
     languages = {f.path: f.language for f in result.files}
     assert languages["bin/deploy"] == "shell" and languages["bin/manage"] == "python"
+    # A file its name tells stays what its name says, `#!` or not.
+    assert languages["Makefile"] == "config" and languages["Rakefile"] == "ruby"
     assert set(result.skipped["unsupported type"]) == {".gitignore", "AUTHORS", "bin/empty"}
