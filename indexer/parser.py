@@ -230,6 +230,10 @@ def _docstring(source: bytes, node, language: str, root) -> str:
             first = first.named_children[0]
         if first is not None and first.type == "string":
             return _clean_doc(_text(source, first))
+    if language == "elixir":
+        doc = _elixir_doc(source, node)
+        if doc is not None:
+            return doc
     if language in COMMENT_DOCS_BELOW:
         below = _comments_below(node)
         if below:
@@ -240,6 +244,30 @@ def _docstring(source: bytes, node, language: str, root) -> str:
                 and source.count(b"\n", above.end_byte, node.start_byte) <= 1):
             return _clean_doc(_text(source, above))
     return _clean_doc("\n".join(reversed(list(_leading_comments(source, node, root)))))
+
+
+def _elixir_doc(source: bytes, node) -> str | None:
+    """Elixir keeps a function's doc in the `@doc` above it (past its `@spec` and `@impl`), and a
+    module's in a `@moduledoc` of its body's own (after the modules it nests, if it opens with them);
+    `@doc false` hides one, and gives none."""
+    target = node.child_by_field_name("target")
+    if target is not None and _text(source, target) in ("defmodule", "defprotocol"):
+        block = next((c for c in node.named_children if c.type == "do_block"), None)
+        docs = (_attribute_doc(source, child, "moduledoc") for child in (block.named_children if block else ()))
+        return next((doc for doc in docs if doc is not None), None)
+    above = node.prev_named_sibling
+    while above is not None and above.type == "unary_operator" and _text(source, above).startswith("@"):
+        doc = _attribute_doc(source, above, "doc")
+        if doc is not None:
+            return doc
+        above = above.prev_named_sibling
+    return None
+
+
+def _attribute_doc(source: bytes, node, name: str) -> str | None:
+    """The text of a `@name "..."` (or `\"\"\"` heredoc) attribute, None when `node` is another."""
+    match = re.match(rf"@{name}\s+(~[SsD])?(\"\"\".*\"\"\"|\".*\")\s*$", _text(source, node), re.S)
+    return _clean_doc(match.group(2)) if match else None
 
 
 def _comments_below(node) -> list:

@@ -1234,3 +1234,29 @@ def test_a_query_predicate_reads_a_file_that_is_not_utf8() -> None:
     source = b"package Shop;\nsub name {\n    return 'Caf\xe9';\n}\n"
     symbols = parse_file("t/old.t", source, "perl").symbols
     assert [(s.qualified_name, s.start_line, s.end_line) for s in symbols] == [("Shop", 1, 1), ("Shop.name", 2, 4)]
+
+
+def test_elixir_docs_are_its_doc_attributes() -> None:
+    source = b'''defmodule Geo.Circle do
+  defmodule Error do
+    @moduledoc "Raised for a bad radius."
+    defexception [:r]
+  end
+
+  @moduledoc """
+  Circles.
+  """
+
+  @doc """
+  Area of the circle.
+  """
+  @spec area(map()) :: float()
+  def area(%{r: r}), do: r * r
+
+  @doc false
+  def internal(x), do: x
+end
+'''
+    docs = {s.qualified_name: s.docstring for s in parse_file("circle.ex", source, "elixir").symbols}
+    assert docs == {"Geo.Circle": "Circles.", "Geo.Circle.Error": "Raised for a bad radius.",
+                    "Geo.Circle.area": "Area of the circle.", "Geo.Circle.internal": ""}
