@@ -62,6 +62,7 @@ LANGUAGES = (
     Language("matlab", (), "matlab"),  # `.m` files without Objective-C's marks (`sniffed_language`)
     Language("zig", (".zig",), "zig"),
     Language("solidity", (".sol",), "solidity"),
+    Language("graphql", (".graphql", ".graphqls", ".gql"), "graphql"),
     Language("powershell", (".ps1", ".psm1"), "powershell", interpreters=("pwsh", "powershell")),
     Language("julia", (".jl",), "julia", interpreters=("julia",)),
     Language("r", (".r",), "r", interpreters=("Rscript",), dots_in_names=True),

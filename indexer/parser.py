@@ -191,12 +191,15 @@ def _signature(source: bytes, node) -> str:
     """The header up to the body (or the first line when there is none), without comments: grammars
     such as Ruby's attach the next definition's leading comment to the header."""
     inner, body = _body(node)
+    # A doc the grammar puts inside the definition, first (GraphQL's `"""description"""`), is no header.
+    lead = next((c for c in inner.children if not _is_comment(c)), inner)
+    start = max(inner.start_byte, lead.start_byte)
     if body is not None:
         end = body.start_byte
     else:
-        line_end = source.find(b"\n", inner.start_byte)
+        line_end = source.find(b"\n", start)
         end = inner.end_byte if line_end == -1 else min(line_end, inner.end_byte)
-    pieces, pos = [], inner.start_byte
+    pieces, pos = [], start
     for comment in _comments_in(inner, end):
         pieces.append(source[pos:comment.start_byte])
         pos = comment.end_byte
@@ -218,8 +221,9 @@ def _comments_in(node, end: int):
 
 
 def _is_comment(node) -> bool:
-    # Grammars name them comment, line_comment, block_comment, multiline_comment, doc_comment, haddock...
-    return "comment" in node.type or node.type == "haddock"
+    # Grammars name them comment, line_comment, block_comment, multiline_comment, doc_comment, haddock,
+    # and GraphQL's description...
+    return "comment" in node.type or node.type in ("haddock", "description")
 
 
 def _docstring(source: bytes, node, language: str, root) -> str:
@@ -234,6 +238,9 @@ def _docstring(source: bytes, node, language: str, root) -> str:
         doc = _elixir_doc(source, node)
         if doc is not None:
             return doc
+    first = node.named_children[0] if node.named_children else None
+    if language == "graphql" and first is not None and first.type == "description":  # `"""A product."""` inside
+        return _clean_doc(_text(source, first))
     if language in COMMENT_DOCS_BELOW:
         below = _comments_below(node)
         if below:

@@ -704,6 +704,38 @@ function Get-TotalArea($Shapes) {
     $Shapes | ForEach-Object { $_.Area() } | Measure-Object -Sum
 }
 '''),
+    "graphql": ("shop.graphql", '''\
+"""A shop's catalog."""
+schema {
+  query: Query
+}
+
+"""A product for sale."""
+type Product implements Node {
+  id: ID!
+  name: String!
+  price(currency: Currency = EUR): Float
+}
+
+interface Node {
+  id: ID!
+}
+
+enum Currency { EUR USD }
+
+input ProductFilter { maxPrice: Float }
+
+type Query {
+  "Products matching the filter."
+  products(filter: ProductFilter): [Product!]!
+}
+
+query CheapProducts($max: Float) {
+  products(filter: {maxPrice: $max}) { ...ProductFields }
+}
+
+fragment ProductFields on Product { id name }
+'''),
 }
 
 # language: symbols (kind, qualified name, first line, last line), docstrings by qualified name,
@@ -879,6 +911,15 @@ EXPECTED = {
          ("function", "Get-TotalArea", 21, 23)],
         {"Get-CircleArea": ".SYNOPSIS\nArea of a circle.", "Circle": "A round shape."},
         ("Get-Square", "Get-CircleArea"), ("inherit", "Shape", "Circle"), ("Circle.Area", "[double] Area()")),
+    "graphql": (
+        [("class", "Product", 6, 11), ("method", "Product.id", 8, 8), ("method", "Product.name", 9, 9),
+         ("method", "Product.price", 10, 10), ("interface", "Node", 13, 15), ("method", "Node.id", 14, 14),
+         ("enum", "Currency", 17, 17), ("struct", "ProductFilter", 19, 19), ("class", "Query", 21, 24),
+         ("method", "Query.products", 22, 23), ("function", "CheapProducts", 26, 28),
+         ("function", "ProductFields", 30, 30)],
+        {"Product": "A product for sale.", "Query.products": "Products matching the filter."},  # descriptions
+        ("ProductFields", "CheapProducts"), ("inherit", "Node", "Product"),
+        ("Query.products", "products(filter: ProductFilter): [Product!]!")),
 }
 
 
