@@ -82,7 +82,8 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
                 kind = capture.split(".", 1)[1]
                 # `@definition.test`: a unit test the language marks itself (Zig's `test "name" {}`).
                 test = kind == "test" or _under_test_attribute(source, outer)
-                defs.append(_Def(outer, "function" if kind == "test" else kind, _dotted(text.strip('"')),
+                name = text.strip('"') if kind == "test" else text  # a test is named by its string
+                defs.append(_Def(outer, "function" if kind == "test" else kind, _dotted(name),
                                  outer.start_byte, end, receiver, test=test, name_byte=name_node.start_byte,
                                  body=body))
             elif capture == "scope":
