@@ -76,10 +76,10 @@ LANGUAGES = (
 # Which tag queries made an index's symbols (graph meta "symbols"): bump it when a query or the
 # parser finds other definitions or marks them otherwise (3: an object literal's functions in
 # JavaScript and TypeScript, Rust's unit tests marked as `Symbol.test`; 4: a `.h` header in the
-# language its first bytes show, C++ or Objective-C), and the next build parses
-# every file again, as `--full` does; the embedding cache keeps the chunks whose text did not
-# change from being embedded again.
-SYMBOL_RULE = "4"
+# language its first bytes show, C++ or Objective-C; 5: a C++ class behind an export macro), and the
+# next build parses every file again, as `--full` does; the embedding cache keeps the chunks whose text
+# did not change from being embedded again.
+SYMBOL_RULE = "5"
 
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
 _BY_FILENAME = {name: lang for lang in LANGUAGES for name in lang.filenames}

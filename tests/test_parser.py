@@ -1301,3 +1301,35 @@ end
     docs = {s.qualified_name: s.docstring for s in parse_file("circle.ex", source, "elixir").symbols}
     assert docs == {"Geo.Circle": "Circles.", "Geo.Circle.Error": "Raised for a bad radius.",
                     "Geo.Circle.area": "Area of the circle.", "Geo.Circle.internal": ""}
+
+
+def test_a_cpp_class_behind_an_export_macro_is_a_class_with_its_members() -> None:
+    """`class LEVELDB_EXPORT DB`, as LevelDB, Qt and LLVM declare their public classes: the grammar reads a
+    function `DB` returning `class LEVELDB_EXPORT`, and the class, its bases and its documented prototypes
+    were lost."""
+    source = b'''namespace leveldb {
+// A DB is a persistent ordered map.
+class LEVELDB_EXPORT DB : public Store {
+ public:
+  // Open the database with the specified "name".
+  static Status Open(const Options& options, DB** dbptr);
+  virtual Iterator* NewIterator(const ReadOptions& options) = 0;
+  virtual const Snapshot* GetSnapshot() = 0;
+  int count() const { return n_; }
+};
+struct LEVELDB_EXPORT Range { Range() = default; };
+class Plain {
+ public:
+  Iterator* NewIterator();
+};
+}
+'''
+    parsed = parse_file("db.h", source, "cpp")
+    assert [(s.kind, s.qualified_name) for s in parsed.symbols] == [
+        ("module", "leveldb"), ("class", "leveldb.DB"), ("method", "leveldb.DB.Open"),
+        ("method", "leveldb.DB.NewIterator"), ("method", "leveldb.DB.GetSnapshot"), ("method", "leveldb.DB.count"),
+        ("struct", "leveldb.Range"), ("class", "leveldb.Plain"), ("method", "leveldb.Plain.NewIterator")]
+    docs = {s.qualified_name: s.docstring for s in parsed.symbols}
+    assert docs["leveldb.DB"] == "A DB is a persistent ordered map."
+    assert docs["leveldb.DB.Open"] == 'Open the database with the specified "name".'
+    assert ("inherit", "Store") in {(r.kind, r.name) for r in parsed.references}
