@@ -1318,6 +1318,9 @@ class LEVELDB_EXPORT DB : public Store {
   int count() const { return n_; }
 };
 struct LEVELDB_EXPORT Range { Range() = default; };
+class LEVELDB_EXPORT LogBuf : public std::streambuf {
+  int sync();
+};
 class Plain {
  public:
   Iterator* NewIterator();
@@ -1328,8 +1331,11 @@ class Plain {
     assert [(s.kind, s.qualified_name) for s in parsed.symbols] == [
         ("module", "leveldb"), ("class", "leveldb.DB"), ("method", "leveldb.DB.Open"),
         ("method", "leveldb.DB.NewIterator"), ("method", "leveldb.DB.GetSnapshot"), ("method", "leveldb.DB.count"),
-        ("struct", "leveldb.Range"), ("class", "leveldb.Plain"), ("method", "leveldb.Plain.NewIterator")]
+        ("struct", "leveldb.Range"), ("class", "leveldb.LogBuf"), ("method", "leveldb.LogBuf.sync"),
+        ("class", "leveldb.Plain"),
+        ("method", "leveldb.Plain.NewIterator")]
     docs = {s.qualified_name: s.docstring for s in parsed.symbols}
     assert docs["leveldb.DB"] == "A DB is a persistent ordered map."
     assert docs["leveldb.DB.Open"] == 'Open the database with the specified "name".'
-    assert ("inherit", "Store") in {(r.kind, r.name) for r in parsed.references}
+    assert {(r.name, r.source) for r in parsed.references if r.kind == "inherit"} == \
+        {("Store", "leveldb.DB"), ("std::streambuf", "leveldb.LogBuf")}

@@ -22,15 +22,17 @@
 ; makes the grammar read the class as a function `DB` returning `class LEVELDB_EXPORT`, its body as statements,
 ; and its members' prototypes as declarations, some under an access label, some under a pointer, a reference
 ; or an `= 0` (`virtual Iterator* NewIterator(...) = 0;`). Its bases are left in an error node: after the
-; name (`: public Env`, then the function's "name"), or before a base read as the name (`DB : public`, `Store`).
+; name (`: public Env`, then the function's "name"), or before a base read as the name (`DB : public`, then
+; `Store` or `std::streambuf`).
 (function_definition type: (class_specifier) . declarator: (identifier) @name body: (compound_statement)) @definition.class
 (function_definition type: (struct_specifier) . declarator: (identifier) @name body: (compound_statement)) @definition.struct
 (function_definition type: (class_specifier) . declarator: (identifier) . (ERROR (identifier) @name) @reference.inherit)
-(function_definition type: (class_specifier) . (ERROR . (identifier) @name) . declarator: (identifier)
-  body: (compound_statement)) @definition.class
-(function_definition type: (struct_specifier) . (ERROR . (identifier) @name) . declarator: (identifier)
-  body: (compound_statement)) @definition.struct
-(function_definition type: [(class_specifier) (struct_specifier)] . (ERROR) . declarator: (identifier) @name) @reference.inherit
+(function_definition type: (class_specifier) . (ERROR . (identifier) @name)
+  . declarator: [(identifier) (qualified_identifier)] body: (compound_statement)) @definition.class
+(function_definition type: (struct_specifier) . (ERROR . (identifier) @name)
+  . declarator: [(identifier) (qualified_identifier)] body: (compound_statement)) @definition.struct
+(function_definition type: [(class_specifier) (struct_specifier)] . (ERROR)
+  . declarator: [(identifier) (qualified_identifier)] @name) @reference.inherit
 (function_definition type: [(class_specifier) (struct_specifier)]
   body: (compound_statement
     [(declaration declarator: [(function_declarator declarator: (_) @name)
