@@ -172,6 +172,7 @@ def in_answer_order(query: str, hits: list[Hit], files: Sequence[FileHit], mode:
     fused. And the `k` shown are chosen in that order from the whole pool, not only from the search's
     first `k`, so the files the ranking puts first show their best hits (benchmarks/RESULTS.md)."""
     on = levers(mode)
+    named = _named(hits, on)
     if "file-first" in on and hits:
         place = {f.path: n for n, f in enumerate(files)}
 
@@ -191,7 +192,7 @@ def in_answer_order(query: str, hits: list[Hit], files: Sequence[FileHit], mode:
             best.setdefault((hit.path, hit.qualified_name), hit)
         hits = list(best.values())[:k]
     if "lanes" in on:
-        hits = code_first(query, hits, lambda h: h.path)
+        hits = code_first(query, hits, lambda h: h.path, named)
     return hits
 
 
@@ -227,7 +228,7 @@ def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = 
         deeper = search(parts, query, k=k * FILE_POOL * PAD_DEPTH, filters=filters, mode=mode)
         listed = {f.path for f in files}
         more = [f for f in _files_of(parts, query, deeper, 2 * k, on, quoting, None, None) if f.path not in listed]
-        files = _in_lanes(query, files + more, on)[:k]
+        files = _in_lanes(query, files + more, on, _named(deeper, on))[:k]
     return tuple(files)
 
 
@@ -242,11 +243,18 @@ def _files_of(parts: Parts, query: str, pool: list[Hit], k: int, on: frozenset[s
     ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, sizes, len(paths), quoting, pasted, tested)]
     # The lanes order every file of the pool before the cut: a file of code past the k best scores
     # comes before the pages and data that scored above it, as it would if they had scored lower.
-    return _in_lanes(query, ranked, on)[:k]
+    return _in_lanes(query, ranked, on, _named(pool, on))[:k]
 
 
-def _in_lanes(query: str, files: list[FileHit], on: frozenset[str]) -> list[FileHit]:
-    return code_first(query, files, lambda f: f.path) if "lanes" in on else list(files)
+def _in_lanes(query: str, files: list[FileHit], on: frozenset[str], named: frozenset[str]) -> list[FileHit]:
+    return code_first(query, files, lambda f: f.path, named) if "lanes" in on else list(files)
+
+
+def _named(hits: Sequence[Hit], on: frozenset[str]) -> frozenset[str]:
+    """The files that define what the query names, which the lanes keep with the code (`named`). Not a
+    path it gives: "docs: update History.md" put express's changelog first, above the code that changed.
+    Nor its trace's frames: one in the example the reporter ran says where the error surfaced."""
+    return frozenset(h.path for h in hits if "name" in h.reasons) if "named" in on else frozenset()
 
 
 def _tested(parts: Parts, pool: list[Hit], on: frozenset[str]) -> dict[str, str]:

@@ -127,11 +127,17 @@ def asks_for_history(query: str) -> bool:
     return bool(_ASKS_HISTORY.search(_the_ask(query)))
 
 
-def code_first(query: str, items: Sequence[T], path_of: Callable[[T], str]) -> list[T]:
+def code_first(query: str, items: Sequence[T], path_of: Callable[[T], str],
+               named: frozenset[str] = frozenset()) -> list[T]:
     """The same items, code before context before the project's history (each lane in its own order);
     when the query asks for docs, the docs join the code, and when it asks for the history, all is
-    in one lane."""
+    in one lane. The `named` paths, which define what the query names, are in the code's lane
+    wherever they are: `LocalStorageTodosApi` asks about the example app that defines it."""
     if asks_for_history(query):
         return list(items)
     order = _DOCS_ASKED if asks_for_docs(query) else _CODE_FIRST
-    return sorted(items, key=lambda i: order[lane_of(path_of(i))])  # stable: each lane keeps its order
+
+    def lane(item: T) -> int:
+        path = path_of(item)
+        return order[CODE_LANE] if path in named else order[lane_of(path)]
+    return sorted(items, key=lane)  # stable: each lane keeps its order

@@ -378,6 +378,9 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
     # Asked for docs, the docs join the code, and the history still comes last; asked for it, all is one lane.
     assert lanes.code_first("DOC: the retry loop's docstring", pages, str) == ["docs/retry.rst", "retry.py", "CHANGES.rst"]
     assert lanes.code_first("what do the release notes say about retries?", pages, str) == pages
+    # A file that defines what the query names is in the code's lane, in its own place there.
+    assert lanes.code_first("how does the retry loop stop?", pages, str, frozenset({"docs/retry.rst"})) == \
+        ["docs/retry.rst", "retry.py", "CHANGES.rst"]
     # What a query asks for is in its first line: an issue's body mentioning docs or tests asks for neither.
     issue = "Retry loop stops after one attempt\n\nThe docs say three attempts; my test shows one."
     assert not lanes.asks_for_docs(issue) and not lanes.asks_for_tests(issue)
@@ -464,6 +467,29 @@ def test_the_projects_own_code_comes_before_vendored_copies_examples_and_benchma
     assert files.index("shop/_vendor/pricing.py") < files.index("docs/examples/discount_demo.py")
     assert files[-1] == "docs/examples/discount_demo.py"  # code in a docs folder is in the docs' lane
     assert files.index("benchmarks/bench_discount.py") > files.index("shop/pricing.py")
+
+
+def test_an_example_the_query_names_is_in_the_codes_lane(tmp_path: Path) -> None:
+    """`LocalStorageTodosApi` asks about the example app that defines it: its file is not sent after every
+    file of code, as an example the query only describes is."""
+    storage = ('class LocalStorageTodosApi:\n    """Todos kept in a browser\'s local storage."""\n\n'
+               '    def save_todos(self, todos):\n        """Store the list of todos."""\n'
+               '        self.items = list(todos) + []\n')
+    root = make_repo(tmp_path / "todos", {
+        "todos/__init__.py": "",
+        **{f"todos/{name}.py": f'def {name}_list(items):\n    """Store a {name} list of todos."""\n'
+                               f"    return list(items)\n" for name in ("empty", "saved", "shared")},
+        "examples/todo_app/storage.py": storage,
+    })
+    named = "refactor(todo_app): avoid an empty list addition in `LocalStorageTodosApi`"
+    described = "refactor(todo_app): avoid an empty list addition when todos are stored"
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        index.build()
+        by_name = index.ask(named, files=True, k=4)
+        by_words = [f.path for f in index.ask(described, files=True, k=4).files]
+    assert by_words[-1] == "examples/todo_app/storage.py"
+    assert by_name.files[0].path == "examples/todo_app/storage.py"
+    assert by_name.hits[0].qualified_name == "LocalStorageTodosApi"
 
 
 def test_code_past_the_best_scores_comes_before_the_pages_that_scored_above_it(tmp_path: Path) -> None:
