@@ -10,7 +10,7 @@ from codeidx.core.models import SearchFilters
 from codeidx.core.paths import chunk_lane, lane_of
 from codeidx.core.ranking import FILE_POOL, RRF_K, levers
 from codeidx.retriever.context import related
-from codeidx.retriever.lanes import asks_for_tests, code_first
+from codeidx.retriever.lanes import asks_for_tests, code_first, is_named_test
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.parts import Parts
 from codeidx.retriever.query_text import bound_query, readable
@@ -251,10 +251,13 @@ def _in_lanes(query: str, files: list[FileHit], on: frozenset[str], named: froze
 
 
 def _named(hits: Sequence[Hit], on: frozenset[str]) -> frozenset[str]:
-    """The files that define what the query names, which the lanes keep with the code (`named`). Not a
-    path it gives: "docs: update History.md" put express's changelog first, above the code that changed.
-    Nor its trace's frames: one in the example the reporter ran says where the error surfaced."""
-    return frozenset(h.path for h in hits if "name" in h.reasons) if "named" in on else frozenset()
+    """The files that define what the query names, which the lanes keep with the code (`named`), but for a
+    test it names, where it looks from (`test_1` in pytest's docs example). Not a path it gives: "docs:
+    update History.md" put express's changelog first, above the code that changed. Nor its trace's
+    frames: one in the example the reporter ran says where the error surfaced."""
+    if "named" not in on:
+        return frozenset()
+    return frozenset(h.path for h in hits if "name" in h.reasons and not is_named_test(h.path, h.qualified_name))
 
 
 def _tested(parts: Parts, pool: list[Hit], on: frozenset[str]) -> dict[str, str]:

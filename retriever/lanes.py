@@ -119,8 +119,11 @@ def named_weight(path: str, qualified_name: str) -> float:
     asks about, wherever it lives (`TLSServer`, a test helper): all of it. But a test it names
     (`test_*`, `Test*`, in a test file) is where the question looks from, at the code that test
     checks: it counts as tests do."""
-    named_test = exercises(path) and any(part.startswith(("test", "Test")) for part in qualified_name.split("."))
-    return TEST_DAMPING if named_test else 1.0
+    return TEST_DAMPING if is_named_test(path, qualified_name) else 1.0
+
+
+def is_named_test(path: str, qualified_name: str) -> bool:
+    return exercises(path) and any(part.startswith(("test", "Test")) for part in qualified_name.split("."))
 
 
 def asks_for_history(query: str) -> bool:

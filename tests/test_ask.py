@@ -480,16 +480,25 @@ def test_an_example_the_query_names_is_in_the_codes_lane(tmp_path: Path) -> None
         **{f"todos/{name}.py": f'def {name}_list(items):\n    """Store a {name} list of todos."""\n'
                                f"    return list(items)\n" for name in ("empty", "saved", "shared")},
         "examples/todo_app/storage.py": storage,
+        "docs/example/tests/test_todos.py": 'def test_1():\n    """An empty list of todos is stored."""\n'
+                                            "    assert empty_list([]) == []\n",
     })
     named = "refactor(todo_app): avoid an empty list addition in `LocalStorageTodosApi`"
     described = "refactor(todo_app): avoid an empty list addition when todos are stored"
+    # A test the query names is where it looks from: its file keeps its lane.
+    named_test = "how would you parametrize a test like test_1 that stores an empty list of todos?"
     with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
         index.build()
-        by_name = index.ask(named, files=True, k=4)
-        by_words = [f.path for f in index.ask(described, files=True, k=4).files]
-    assert by_words[-1] == "examples/todo_app/storage.py"
+        by_name = index.ask(named, files=True, k=5)
+        by_words = [f.path for f in index.ask(described, files=True, k=5).files]
+        by_test = index.ask(named_test, files=True, k=5)
+    assert by_words.index("examples/todo_app/storage.py") > by_words.index("todos/shared.py")
     assert by_name.files[0].path == "examples/todo_app/storage.py"
     assert by_name.hits[0].qualified_name == "LocalStorageTodosApi"
+    assert "test_1" in [h.qualified_name for h in by_test.hits]
+    test_files = [f.path for f in by_test.files]
+    assert test_files.index("docs/example/tests/test_todos.py") > max(
+        test_files.index(p) for p in test_files if p.startswith("todos/"))
 
 
 def test_code_past_the_best_scores_comes_before_the_pages_that_scored_above_it(tmp_path: Path) -> None:
