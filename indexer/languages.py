@@ -29,6 +29,9 @@ class Language:
     interpreters: tuple[str, ...] = ()
     # A dot is part of a name (R's `filter.data.frame`, Terraform's `aws_s3_bucket.uploads`), not a path to it.
     dots_in_names: bool = False
+    # Macros stand on lines of their own (`Q_OBJECT`), which the grammar reads into the next line: they are
+    # blanked before the parse (indexer/macros.py).
+    macros: bool = False
 
 
 LANGUAGES = (
@@ -41,8 +44,8 @@ LANGUAGES = (
     Language("go", (".go",), "go"),
     Language("rust", (".rs",), "rust"),
     Language("java", (".java",), "java"),
-    Language("c", (".c", ".h"), "c"),
-    Language("cpp", (".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx"), "cpp"),
+    Language("c", (".c", ".h"), "c", macros=True),
+    Language("cpp", (".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx"), "cpp", macros=True),
     Language("csharp", (".cs",), "csharp"),
     Language("ruby", (".rb",), "ruby", ("Rakefile", "Gemfile"), interpreters=("ruby",)),
     Language("php", (".php",), "php", interpreters=("php",)),
@@ -57,7 +60,7 @@ LANGUAGES = (
     Language("sql", (".sql",), "sql"),
     Language("haskell", (".hs",), "haskell", interpreters=("runghc", "runhaskell", "stack")),
     Language("perl", (".pl", ".pm", ".t"), "perl", interpreters=("perl",)),
-    Language("cuda", (".cu", ".cuh"), "cuda", tags=("cpp",)),
+    Language("cuda", (".cu", ".cuh"), "cuda", tags=("cpp",), macros=True),
     Language("objc", (".m", ".mm"), "objc"),
     Language("matlab", (), "matlab"),  # `.m` files without Objective-C's marks (`sniffed_language`)
     Language("zig", (".zig",), "zig"),
@@ -76,10 +79,10 @@ LANGUAGES = (
 # Which tag queries made an index's symbols (graph meta "symbols"): bump it when a query or the
 # parser finds other definitions or marks them otherwise (3: an object literal's functions in
 # JavaScript and TypeScript, Rust's unit tests marked as `Symbol.test`; 4: a `.h` header in the
-# language its first bytes show, C++ or Objective-C; 5: a C++ class behind an export macro), and the
-# next build parses every file again, as `--full` does; the embedding cache keeps the chunks whose text
-# did not change from being embedded again.
-SYMBOL_RULE = "5"
+# language its first bytes show, C++ or Objective-C; 5: a C++ class behind an export macro; 6: C and C++
+# macro lines blanked before the parse), and the next build parses every file again, as `--full` does;
+# the embedding cache keeps the chunks whose text did not change from being embedded again.
+SYMBOL_RULE = "6"
 
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
 _BY_FILENAME = {name: lang for lang in LANGUAGES for name in lang.filenames}
@@ -143,6 +146,12 @@ def dots_in_names(language: str) -> bool:
     """Whether a dot belongs to a name in this language (`Language.dots_in_names`)."""
     lang = _BY_NAME.get(language)
     return bool(lang and lang.dots_in_names)
+
+
+def has_macros(language: str) -> bool:
+    """Whether macro lines are blanked before the parse (`Language.macros`)."""
+    lang = _BY_NAME.get(language)
+    return bool(lang and lang.macros)
 
 
 def in_script_blocks(language: str) -> bool:

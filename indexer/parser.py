@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 from codeidx.core.models import ParsedFile, Reference, Symbol
-from codeidx.indexer.languages import dots_in_names, has_grammar, in_script_blocks, parser_for, query_for
+from codeidx.indexer.languages import dots_in_names, has_grammar, has_macros, in_script_blocks, parser_for, query_for
+from codeidx.indexer.macros import without_macros
 
 MAX_SIGNATURE = 300
 MAX_DOCSTRING = 600
@@ -55,6 +56,8 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
 
     if in_script_blocks(language):
         source = _script_blocks(source)
+    if has_macros(language):
+        source = without_macros(source)
     try:
         source.decode("utf-8")
     except UnicodeDecodeError:
