@@ -61,7 +61,7 @@ LANGUAGES = (
     Language("haskell", (".hs",), "haskell", interpreters=("runghc", "runhaskell", "stack")),
     Language("perl", (".pl", ".pm", ".t"), "perl", interpreters=("perl",)),
     Language("cuda", (".cu", ".cuh"), "cuda", tags=("cpp",), macros=True),
-    Language("objc", (".m", ".mm"), "objc"),
+    Language("objc", (".m", ".mm"), "objc", macros=True),
     Language("matlab", (), "matlab"),  # `.m` files without Objective-C's marks (`sniffed_language`)
     Language("zig", (".zig",), "zig"),
     Language("solidity", (".sol",), "solidity"),

@@ -1,6 +1,6 @@
-"""C++ lines the grammar cannot read without the preprocessor, blanked before a file is parsed.
+"""C-family lines the grammar cannot read without the preprocessor, blanked before a file is parsed.
 
-tree-sitter parses C++ as written, before macros expand. A line that is only a macro use
+tree-sitter parses C, C++ and Objective-C as written, before macros expand. A line that is only a macro use
 (`Q_OBJECT`, `Q_PROPERTY(bool flat READ isFlat)`, `Q_UNUSED(event)`, `QT_BEGIN_NAMESPACE`) has no
 `;` to end it, so the grammar reads it into the next line and loses the member or statement after
 it; Qt's `public slots:` and `signals:` are no access specifiers to it. In flameshot, a Qt
