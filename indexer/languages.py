@@ -30,8 +30,11 @@ class Language:
     # A dot is part of a name (R's `filter.data.frame`, Terraform's `aws_s3_bucket.uploads`), not a path to it.
     dots_in_names: bool = False
     # Macros stand on lines of their own (`Q_OBJECT`), which the grammar reads into the next line: they are
-    # blanked before the parse (indexer/macros.py).
+    # blanked before the parse (indexer/preprocessor.py).
     macros: bool = False
+    # Conditional compilation (`#if os(iOS)` ... `#endif`) inside a type loses the type to the grammar: its
+    # lines are blanked before the parse, and both branches read (indexer/preprocessor.py).
+    conditionals: bool = False
 
 
 LANGUAGES = (
@@ -51,7 +54,7 @@ LANGUAGES = (
     Language("php", (".php",), "php", interpreters=("php",)),
     Language("kotlin", (".kt", ".kts"), "kotlin"),
     Language("scala", (".scala",), "scala"),
-    Language("swift", (".swift",), "swift"),
+    Language("swift", (".swift",), "swift", conditionals=True),
     Language("lua", (".lua",), "lua", interpreters=("lua", "luajit")),
     Language("shell", (".sh", ".bash"), "bash", interpreters=("sh", "bash", "dash", "ksh", "zsh")),
     Language("elixir", (".ex", ".exs"), "elixir", interpreters=("elixir",)),
@@ -79,9 +82,10 @@ LANGUAGES = (
 # Which tag queries made an index's symbols (graph meta "symbols"): bump it when a query or the
 # parser finds other definitions or marks them otherwise (3: an object literal's functions in
 # JavaScript and TypeScript, Rust's unit tests marked as `Symbol.test`; 4: a `.h` header in the
-# language its first bytes show, C++ or Objective-C; 5: a C++ class behind an export macro; 6: C and C++
-# macro lines blanked before the parse), and the next build parses every file again, as `--full` does;
-# the embedding cache keeps the chunks whose text did not change from being embedded again.
+# language its first bytes show, C++ or Objective-C; 5: a C++ class behind an export macro; 6: C-family
+# macro lines and Swift's `#if` lines blanked before the parse), and the next build parses every file
+# again, as `--full` does; the embedding cache keeps the chunks whose text did not change from being
+# embedded again.
 SYMBOL_RULE = "6"
 
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
@@ -152,6 +156,12 @@ def has_macros(language: str) -> bool:
     """Whether macro lines are blanked before the parse (`Language.macros`)."""
     lang = _BY_NAME.get(language)
     return bool(lang and lang.macros)
+
+
+def has_conditionals(language: str) -> bool:
+    """Whether conditional compilation lines are blanked before the parse (`Language.conditionals`)."""
+    lang = _BY_NAME.get(language)
+    return bool(lang and lang.conditionals)
 
 
 def in_script_blocks(language: str) -> bool:

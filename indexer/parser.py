@@ -14,8 +14,16 @@ import re
 from dataclasses import dataclass
 
 from codeidx.core.models import ParsedFile, Reference, Symbol
-from codeidx.indexer.languages import dots_in_names, has_grammar, has_macros, in_script_blocks, parser_for, query_for
-from codeidx.indexer.macros import without_macros
+from codeidx.indexer.languages import (
+    dots_in_names,
+    has_conditionals,
+    has_grammar,
+    has_macros,
+    in_script_blocks,
+    parser_for,
+    query_for,
+)
+from codeidx.indexer.preprocessor import without_conditionals, without_macros
 
 MAX_SIGNATURE = 300
 MAX_DOCSTRING = 600
@@ -58,6 +66,8 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
         source = _script_blocks(source)
     if has_macros(language):
         source = without_macros(source)
+    if has_conditionals(language):
+        source = without_conditionals(source)
     try:
         source.decode("utf-8")
     except UnicodeDecodeError:

@@ -1371,7 +1371,7 @@ void Button::paint(QPainter *painter)
 
 
 def test_macro_lines_that_belong_to_what_follows_are_kept() -> None:
-    from codeidx.indexer.macros import without_macros
+    from codeidx.indexer.preprocessor import without_macros
 
     kept = [b"TEST_F(Suite, Name)\n{\n  run();\n}\n",  # a definition, its body below
             b"  LOG_IF(INFO, ready)\n      << \"message\";\n",  # one statement on two lines
@@ -1380,3 +1380,26 @@ def test_macro_lines_that_belong_to_what_follows_are_kept() -> None:
     assert [without_macros(s) for s in kept] == kept
     blanked = without_macros(b"QT_BEGIN_NAMESPACE\nclass A;\n")
     assert blanked == b"                  \nclass A;\n"
+
+
+def test_swift_conditional_compilation_keeps_the_type_around_it() -> None:
+    """Alamofire's `#if canImport(Security)` inside a type made the grammar drop the type: its methods
+    were free functions (`init`, `read`), with `#if` lines blanked they are `Protected.init`..."""
+    source = b'''final class Protected<Value> {
+    #if canImport(Darwin)
+    private let lock = NSLock()
+    #else
+    private let lock = Lock()
+    #endif
+
+    init(_ value: Value) {
+        self.value = value
+    }
+
+    func read<U>(_ closure: (Value) throws -> U) rethrows -> U {
+        try lock.around { try closure(self.value) }
+    }
+}
+'''
+    parsed = parse_file("Protected.swift", source, "swift")
+    assert [s.qualified_name for s in parsed.symbols] == ["Protected", "Protected.init", "Protected.read"]

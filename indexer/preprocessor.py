@@ -1,12 +1,15 @@
-"""C-family lines the grammar cannot read without the preprocessor, blanked before a file is parsed.
+"""Lines for the compiler's preprocessor that the grammars cannot read, blanked before a file is parsed.
 
 tree-sitter parses C, C++ and Objective-C as written, before macros expand. A line that is only a macro use
 (`Q_OBJECT`, `Q_PROPERTY(bool flat READ isFlat)`, `Q_UNUSED(event)`, `QT_BEGIN_NAMESPACE`) has no
 `;` to end it, so the grammar reads it into the next line and loses the member or statement after
 it; Qt's `public slots:` and `signals:` are no access specifiers to it. In flameshot, a Qt
 application, 135 of its 221 C++ files parsed with errors, 20 with these blanked
-(benchmarks/RESULTS.md). The bytes become spaces, each newline kept, so lines and offsets stay the
-file's own: the chunks are cut from the file as it is.
+(benchmarks/RESULTS.md). Swift's conditional compilation (`#if canImport(Security)` ... `#endif`)
+inside a type or an extension made its grammar drop the type, its members becoming free functions;
+its lines are blanked and both branches read, as the code of either platform. The bytes become
+spaces, each newline kept, so lines and offsets stay the file's own: the chunks are cut from the
+file as it is.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ _MACRO_LINE = re.compile(rb"^[ \t]*[A-Z][A-Z0-9]*_[A-Z0-9_]*(?:[ \t]*\([^;{}\n]*
 _NEXT_LINE = re.compile(rb"\n[ \t]*(?:[A-Za-z_~#}\[]|//|/\*|\n|$)")
 _SLOTS = re.compile(rb"\b(?:public|protected|private)[ \t]+(slots|Q_SLOTS)[ \t]*:")
 _SIGNALS = re.compile(rb"^[ \t]*(signals|Q_SIGNALS)[ \t]*:", re.M)
+_CONDITIONAL = re.compile(rb"^[ \t]*#(?:if|elseif|else|endif)\b[^\n]*$", re.M)
 
 
 def without_macros(source: bytes) -> bytes:
@@ -38,3 +42,8 @@ def without_macros(source: bytes) -> bytes:
         word = m.end(1) - m.start(1)
         out[m.start(1):m.end(1)] = b"public"[:word].ljust(word)
     return bytes(out)
+
+
+def without_conditionals(source: bytes) -> bytes:
+    """The source with its conditional compilation lines (`#if`, `#elseif`, `#else`, `#endif`) blanked."""
+    return _CONDITIONAL.sub(lambda m: b" " * len(m.group(0)), source)
