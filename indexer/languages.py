@@ -146,28 +146,9 @@ def has_grammar(language: str) -> bool:
     return bool(lang and lang.grammar)
 
 
-def dots_in_names(language: str) -> bool:
-    """Whether a dot belongs to a name in this language (`Language.dots_in_names`)."""
-    lang = _BY_NAME.get(language)
-    return bool(lang and lang.dots_in_names)
-
-
-def has_macros(language: str) -> bool:
-    """Whether macro lines are blanked before the parse (`Language.macros`)."""
-    lang = _BY_NAME.get(language)
-    return bool(lang and lang.macros)
-
-
-def has_conditionals(language: str) -> bool:
-    """Whether conditional compilation lines are blanked before the parse (`Language.conditionals`)."""
-    lang = _BY_NAME.get(language)
-    return bool(lang and lang.conditionals)
-
-
-def in_script_blocks(language: str) -> bool:
-    """Whether only a file's `<script>` blocks are code (`Language.script_blocks`)."""
-    lang = _BY_NAME.get(language)
-    return bool(lang and lang.script_blocks)
+def language_named(language: str) -> Language | None:
+    """The row of LANGUAGES for a language's name; its fields say how the parser reads the language."""
+    return _BY_NAME.get(language)
 
 
 @lru_cache(maxsize=None)

@@ -14,15 +14,7 @@ import re
 from dataclasses import dataclass
 
 from codeidx.core.models import ParsedFile, Reference, Symbol
-from codeidx.indexer.languages import (
-    dots_in_names,
-    has_conditionals,
-    has_grammar,
-    has_macros,
-    in_script_blocks,
-    parser_for,
-    query_for,
-)
+from codeidx.indexer.languages import Language, language_named, parser_for, query_for
 from codeidx.indexer.preprocessor import without_conditionals, without_macros
 
 MAX_SIGNATURE = 300
@@ -58,15 +50,16 @@ class _Def:
 
 def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
     """Symbols and references of one file; a file with syntax errors yields what parses."""
-    if not has_grammar(language):
+    spec = language_named(language)
+    if spec is None or not spec.grammar:
         return ParsedFile(path, language, (), ())
     from tree_sitter import QueryCursor
 
-    if in_script_blocks(language):
+    if spec.script_blocks:
         source = _script_blocks(source)
-    if has_macros(language):
+    if spec.macros:
         source = without_macros(source)
-    if has_conditionals(language):
+    if spec.conditionals:
         source = without_conditionals(source)
     try:
         source.decode("utf-8")
@@ -105,7 +98,7 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
             elif capture.startswith("reference."):
                 refs.append((capture.split(".", 1)[1], _clean_ref(text), name_node.start_point[0] + 1,
                              name_node.start_byte))
-    symbols, spans = _symbols(path, language, source, defs, tree.root_node)
+    symbols, spans = _symbols(path, spec, source, defs, tree.root_node)
     # A name that defines is not a reference: Elixir's `def area(shape)` is a call node to its grammar.
     defining = {d.name_byte for d in defs}
     references = tuple(
@@ -115,13 +108,13 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
     return ParsedFile(path, language, tuple(symbols), references, parse_errors=tree.root_node.has_error)
 
 
-def _symbols(path: str, language: str, source: bytes, defs: list[_Def],
+def _symbols(path: str, spec: Language, source: bytes, defs: list[_Def],
              root) -> tuple[list[Symbol], list[tuple[int, int, str]]]:
     """Qualify each definition by the definitions around it; returns symbols and the byte spans of
     symbols and scopes, so that a reference in an `impl Shape for Circle` header belongs to `Circle`."""
     unique = {(d.start_byte, d.end_byte, d.is_scope): d for d in defs}  # one node may match two patterns
     ordered = sorted(unique.values(), key=lambda d: (d.start_byte, -d.end_byte, d.is_scope))
-    last = (lambda name: name) if dots_in_names(language) else _last_segment
+    last = (lambda name: name) if spec.dots_in_names else _last_segment
     stack: list[tuple[_Def, str, bool]] = []  # each open definition, its qualified name, whether it is test code
     symbols: list[Symbol] = []
     spans: list[tuple[int, int, str]] = []
@@ -145,8 +138,8 @@ def _symbols(path: str, language: str, source: bytes, defs: list[_Def],
             continue
         node = d.node
         symbols.append(Symbol(
-            path=path, language=language, kind=kind, name=name, qualified_name=qualified,
-            signature=_signature(source, node), docstring=_docstring(source, node, language, root),
+            path=path, language=spec.name, kind=kind, name=name, qualified_name=qualified,
+            signature=_signature(source, node), docstring=_docstring(source, node, spec.name, root),
             start_line=node.start_point[0] + 1, end_line=(d.body or node).end_point[0] + 1, parent=parent, test=test))
     return symbols, spans
 
