@@ -209,7 +209,9 @@ def create_server(root: str | os.PathLike, config: Config | None = None) -> Code
 
         When several definitions fit, the candidates are listed in the pinned form; call again with one.
         """
-        return _render_lookup(service.run(lambda index: index.lookup(name)))
+        from codeidx.retriever.symbols import render_lookup
+
+        return render_lookup(service.run(lambda index: index.lookup(name)), "call get_symbol again")
 
     @server.tool()
     @tool_errors
@@ -239,31 +241,6 @@ def _hit(hit: Any) -> dict:
             "name": hit.qualified_name or hit.name, "kind": hit.kind, "language": hit.language,
             "signature": hit.signature, "score": round(hit.score, 4), "reasons": list(hit.reasons),
             "lane": chunk_lane(hit.path, hit.test), "snippet": snippet}
-
-
-def _render_lookup(found: Any) -> str:
-    from codeidx.retriever.symbols import pinned
-
-    if found.definition is None:
-        rows = [f"- `{pinned(s)}` ({s.kind}, lines {s.start_line}-{s.end_line}): {s.signature}"
-                for s in found.candidates]
-        return (f"{len(found.candidates)} definitions match `{found.name}`; "
-                f"call get_symbol again with one of these names:\n" + "\n".join(rows))
-    info = found.definition
-    s = info.symbol
-    out = [f"# {s.qualified_name} ({s.kind})", f"{s.path}:{s.start_line}-{s.end_line}", "",
-           f"Signature: `{s.signature}`"]
-    if s.docstring:
-        out += ["", s.docstring]
-    out += ["", f"```{s.language}", info.code, "```"]
-    for title, relation in (("Defined in", "parent"), ("Calls", "calls"), ("Called by", "called by"),
-                            ("Bases", "base"), ("Subclasses", "subclass")):
-        rows = info.of(relation)
-        if rows:
-            out += ["", f"{title}:"]
-            out += [f"- `{r.symbol.qualified_name}` ({r.symbol.kind}) {r.symbol.path}:{r.symbol.start_line}"
-                    + (f", at line {r.line}" if relation in ("calls", "called by") else "") for r in rows]
-    return "\n".join(out)
 
 
 def _check_range(name: str, value: int, low: int, high: int | None) -> None:

@@ -1,4 +1,4 @@
-"""`get_symbol`: a name -> its definition, code and neighbours in the symbol graph.
+"""`get_symbol` and `codeidx symbol`: a name -> its definition, code and neighbours in the symbol graph.
 
 A name may be bare (`send`), qualified (`HTTPAdapter.send`) or pinned to a file
 (`netlib/adapters.py:HTTPAdapter.send`), the form candidates are listed in, so an agent
@@ -53,6 +53,31 @@ def lookup(parts: Parts, name: str) -> SymbolLookup:
     if len(matches) > 1:
         return SymbolLookup(name, None, tuple(matches))
     return SymbolLookup(name, describe(parts, matches[0]), ())
+
+
+def render_lookup(found: SymbolLookup, again: str) -> str:
+    """A lookup as Markdown: the definition with its code and neighbours, or the candidates to pick from
+    (`again` says how to ask once more: "call get_symbol again", "run `codeidx symbol` again")."""
+    if found.definition is None:
+        rows = [f"- `{pinned(s)}` ({s.kind}, lines {s.start_line}-{s.end_line}): {s.signature}"
+                for s in found.candidates]
+        return (f"{len(found.candidates)} definitions match `{found.name}`; "
+                f"{again} with one of these names:\n" + "\n".join(rows))
+    info = found.definition
+    s = info.symbol
+    out = [f"# {s.qualified_name} ({s.kind})", f"{s.path}:{s.start_line}-{s.end_line}", "",
+           f"Signature: `{s.signature}`"]
+    if s.docstring:
+        out += ["", s.docstring]
+    out += ["", f"```{s.language}", info.code, "```"]
+    for title, relation in (("Defined in", "parent"), ("Calls", "calls"), ("Called by", "called by"),
+                            ("Bases", "base"), ("Subclasses", "subclass")):
+        rows = info.of(relation)
+        if rows:
+            out += ["", f"{title}:"]
+            out += [f"- `{r.symbol.qualified_name}` ({r.symbol.kind}) {r.symbol.path}:{r.symbol.start_line}"
+                    + (f", at line {r.line}" if relation in ("calls", "called by") else "") for r in rows]
+    return "\n".join(out)
 
 
 def source_lines(root: Path, path: str) -> list[str]:

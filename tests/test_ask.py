@@ -244,6 +244,23 @@ def test_changed_files_are_reported_and_refresh_updates(tmp_path: Path) -> None:
     assert fresh.stale == () and fresh.hits[0].qualified_name == "beta_handler" and "beta_handler" in fresh.repo_map
 
 
+def test_symbol_prints_a_definition_or_the_candidates_to_pick_from(repo: Path) -> None:
+    one = CliRunner().invoke(cli, ["symbol", "HTTPAdapter.send", "--repo", str(repo)], catch_exceptions=False)
+    assert one.exit_code == 0, one.output
+    assert one.output.startswith("# HTTPAdapter.send (method)\nnetlib/adapters.py:")
+    assert "Called by:" in one.output or "Calls:" in one.output
+    several = CliRunner().invoke(cli, ["symbol", "send", "--repo", str(repo)], catch_exceptions=False)
+    assert "run `codeidx symbol` again" in several.output
+    assert "- `netlib/adapters.py:BaseAdapter.send`" in several.output
+    pinned = CliRunner().invoke(cli, ["symbol", "netlib/adapters.py:BaseAdapter.send", "--repo", str(repo), "--json"],
+                                catch_exceptions=False)
+    data = json.loads(pinned.output)
+    assert data["candidates"] == [] and data["definition"]["symbol"]["qualified_name"] == "BaseAdapter.send"
+    assert "def send(self, request):" in data["definition"]["code"]
+    missing = CliRunner().invoke(cli, ["symbol", "NoSuchThing", "--repo", str(repo)], catch_exceptions=False)
+    assert missing.exit_code == 1 and missing.stderr.strip() == "Error: no symbol named 'NoSuchThing' in the index"
+
+
 @pytest.mark.parametrize("args, message", [
     (["  ", "--repo", "{repo}"], "query is empty"),
     (["retry", "--repo", "{repo}", "--budget", "5"], "too small"),

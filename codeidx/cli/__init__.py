@@ -17,6 +17,7 @@ COMMANDS = {
     "build": "build:build",
     "status": "build:status",
     "ask": "ask:ask",
+    "symbol": "symbol:symbol",
     "agent": "agent:agent",
     "runs": "agent:runs",
     "mcp": "mcp:mcp",
