@@ -53,7 +53,7 @@ class Toolbox:
         self._stale = False  # the index lags behind edits until the next search
 
     def functions(self) -> list[Callable]:
-        return [self.search_code, self.read_file, self.repo_map, self.edit_file, self.write_file,
+        return [self.search_code, self.get_symbol, self.read_file, self.repo_map, self.edit_file, self.write_file,
                 self.run_tests, self.run_command, self.finish]
 
     # --- the tools ---
@@ -66,12 +66,27 @@ class Toolbox:
             query: what to look for: a question, an identifier, an error message
             k: how many results
         """
-        if self._stale:
-            self.index.refresh()
-            self._stale = False
+        self._catch_up()
         hits, _ = self.index.rank(query, k=max(1, min(k, 30)))  # in `ask`'s order: code first, led by the best file
         return "\n".join(f"{h.path}:{h.start_line}-{h.end_line} {h.kind} {h.qualified_name or h.path}  {h.signature}"
                          for h in hits) or "no results"
+
+    def get_symbol(self, name: str) -> str:
+        """A definition by name: its file, lines, signature, code, callers and callees. When several definitions
+        fit, the candidates are listed; call again with one of them.
+
+        Args:
+            name: a bare name ("send"), a qualified one ("HTTPAdapter.send") or one pinned to a file
+                ("net/adapters.py:HTTPAdapter.send")
+        """
+        from codeidx.retriever.symbols import render_lookup
+
+        self._catch_up()
+        try:
+            found = self.index.lookup(name)
+        except CodeidxError as exc:
+            raise ToolError(str(exc)) from None
+        return head_and_tail(render_lookup(found, "call get_symbol again"), READ_LIMIT)
 
     def read_file(self, path: str, start: int = 1, end: int | None = None) -> str:
         """Read a file's lines, numbered; give start and end to read part of a long file.
@@ -186,6 +201,12 @@ class Toolbox:
         return "finished"
 
     # --- helpers ---
+
+    def _catch_up(self) -> None:
+        """The index after the agent's edits: a search or a lookup sees what the agent wrote."""
+        if self._stale:
+            self.index.refresh()
+            self._stale = False
 
     def _resolve(self, path: str, must_exist: bool = True) -> Path:
         target = (self.root / path).resolve()

@@ -73,8 +73,8 @@ def test_fixes_a_failing_test_on_its_own_branch(repo: Path) -> None:
     assert "def add(a, b)" in first["messages"][1]["content"]  # the index's context, before any tool call
     assert "# Spec\n**Goal.** add() returns the sum of its arguments" in first["messages"][1]["content"]
     schemas = {t["function"]["name"]: t["function"] for t in first["tools"]}
-    assert set(schemas) == {"search_code", "read_file", "repo_map", "edit_file", "write_file", "run_tests",
-                            "run_command", "finish"}
+    assert set(schemas) == {"search_code", "get_symbol", "read_file", "repo_map", "edit_file", "write_file",
+                            "run_tests", "run_command", "finish"}
     assert "exact occurrence" in schemas["edit_file"]["description"]
     assert schemas["read_file"]["parameters"]["required"] == ["path"]
     results = _tool_results(server)
@@ -128,6 +128,19 @@ def test_searches_see_the_agents_edits(repo: Path) -> None:
     assert result.status == "limit"
     search = [e for e in read_run(repo, result.run_id) if e["event"] == "tool_call"][-1]
     assert search["tool"] == "search_code" and search["result"].startswith("geometry.py:1-2 function hypotenuse")
+
+
+def test_get_symbol_reads_a_definition_the_agent_just_wrote(repo: Path) -> None:
+    script = [reply(tool_calls=[tool_call("write_file", {"path": "geometry.py",
+                                                         "content": "def hypotenuse(a, b):\n    return (a * a + b * b) ** 0.5\n"})]),
+              reply(tool_calls=[tool_call("get_symbol", {"name": "hypotenuse"})]),
+              reply(tool_calls=[tool_call("get_symbol", {"name": "no_such_function"})])]
+    with ScriptedLLMServer(script) as server:
+        result = _run(repo, server, max_steps=3)
+    looked_up, missing = [e for e in read_run(repo, result.run_id) if e["event"] == "tool_call"][-2:]
+    assert looked_up["ok"] and looked_up["result"].startswith("# hypotenuse (function)\ngeometry.py:1-2")
+    assert "return (a * a + b * b) ** 0.5" in looked_up["result"]
+    assert not missing["ok"] and missing["result"] == "error: no symbol named 'no_such_function' in the index"
 
 
 def test_protected_path_is_refused_without_approval_and_allowed_with_yes(repo: Path) -> None:
