@@ -33,7 +33,7 @@ COMMENT = {"python": "#", "ruby": "#", "config": "#", "markdown": "", "php": "//
            "csharp": "//", "kotlin": "//", "scala": "//", "swift": "//", "dart": "//", "lua": "--", "shell": "#",
            "elixir": "#", "protobuf": "//", "sql": "--", "terraform": "#", "r": "#", "haskell": "--", "perl": "#",
            "zig": "//", "julia": "#", "cuda": "//", "objc": "//", "matlab": "%",
-           "solidity": "//", "powershell": "#", "graphql": "#",
+           "solidity": "//", "powershell": "#", "graphql": "#", "erlang": "%",
            "vue": "//", "svelte": "//"}  # after a component's blocks, as text: any line changes its hash
 
 

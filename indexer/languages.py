@@ -71,6 +71,7 @@ LANGUAGES = (
     Language("graphql", (".graphql", ".graphqls", ".gql"), "graphql"),
     Language("powershell", (".ps1", ".psm1"), "powershell", interpreters=("pwsh", "powershell")),
     Language("julia", (".jl",), "julia", interpreters=("julia",)),
+    Language("erlang", (".erl", ".hrl", ".escript"), "erlang", interpreters=("escript",)),
     Language("r", (".r",), "r", interpreters=("Rscript",), dots_in_names=True),
     Language("terraform", (".tf", ".tfvars", ".hcl"), "hcl", tags=("hcl",), dots_in_names=True),
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),

@@ -360,6 +360,34 @@ defprotocol Geo.Measured do
   def measure(shape)
 end
 '''),
+    "erlang": ("shapes.erl", '''\
+%% @doc Shapes and their areas.
+-module(shapes).
+-behaviour(gen_server).
+-export([area/1, total/1]).
+-import(lists, [foldl/3]).
+-include("shapes.hrl").
+-include_lib("kernel/include/logger.hrl").
+
+-record(circle, {radius = 1.0 :: float()}).
+-type shape() :: #circle{} | {square, number()}.
+-opaque handle() :: reference().
+-callback draw(shape()) -> ok.
+-define(PI, 3.14159).
+
+%% @doc The area of a shape.
+%% Squares and circles only.
+-spec area(shape()) -> float().
+area(#circle{radius = R}) ->
+    ?PI * R * R;
+area({square, S}) ->
+    S * S.
+
+%% Sum of the areas.
+total(Shapes) ->
+    logger:info("total of ~p", [length(Shapes)]),
+    foldl(fun(S, Acc) -> area(S) + Acc end, 0, Shapes).
+'''),
     "dart": ("circle.dart", '''\
 import 'package:shapes/base.dart';
 
@@ -835,6 +863,13 @@ EXPECTED = {
         {"Geo.Circle.area": "Area of the circle."},
         ("Geo.Math.pi", "Geo.Circle.area"), ("import", "Geo.Shape", "Geo.Circle"),
         ("Geo.Circle.area", "def area(%{r: r}) do")),
+    "erlang": (  # a function is all its clauses, from the `-spec` above them, named by the module
+        [("module", "shapes", 2, 2), ("struct", "shapes.circle", 9, 9), ("type", "shapes.shape", 10, 10),
+         ("type", "shapes.handle", 11, 11), ("method", "shapes.draw", 12, 12), ("macro", "shapes.PI", 13, 13),
+         ("function", "shapes.area", 17, 21), ("function", "shapes.total", 24, 26)],
+        {"shapes.area": "@doc The area of a shape.\nSquares and circles only.", "shapes.total": "Sum of the areas."},
+        ("logger.info", "shapes.total"), ("inherit", "gen_server", "shapes"),
+        ("shapes.area", "-spec area(shape()) -> float().")),
     "dart": (
         [("class", "Circle", 4, 13), ("method", "Circle.Circle", 6, 6), ("method", "Circle.area", 10, 12),
          ("method", "Circle.scaled", 16, 16), ("function", "totalArea", 19, 21)],
