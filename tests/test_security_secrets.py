@@ -16,7 +16,7 @@ from codeidx.agent.audit import AuditLog, load_run
 from codeidx.cli import cli
 from codeidx.core.secrets import has_private_key, is_secret_path, redact
 from codeidx.index import Index
-from codeidx.mcp_server import _render_lookup
+from codeidx.retriever.symbols import render_lookup
 
 BEGIN, END = "-----" + "BEGIN ", "-----" + "END "
 KEY_BODY = ("MIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQIq3Zx7T9cLwICCAAw\n"
@@ -148,7 +148,7 @@ def test_redaction_keeps_line_numbers(repo: Path) -> None:
 
 def test_get_symbol_code_is_redacted(repo: Path) -> None:
     with Index.open(repo) as index:
-        shown = _render_lookup(index.lookup("openai_client"))
+        shown = render_lookup(index.lookup("openai_client"), "call get_symbol again")
     assert "[redacted:openai-key]" in shown and not leaked(shown)
 
 
