@@ -34,6 +34,7 @@ COMMENT = {"python": "#", "ruby": "#", "config": "#", "markdown": "", "php": "//
            "elixir": "#", "protobuf": "//", "sql": "--", "terraform": "#", "r": "#", "haskell": "--", "perl": "#",
            "zig": "//", "julia": "#", "cuda": "//", "objc": "//", "matlab": "%",
            "solidity": "//", "powershell": "#", "graphql": "#", "erlang": "%",
+           "ocaml": "(*", "ocaml_interface": "(*",
            "vue": "//", "svelte": "//"}  # after a component's blocks, as text: any line changes its hash
 
 
@@ -138,8 +139,9 @@ def _touch(root: Path, index, share: float) -> list[str]:
 
 def touch(path: Path, language: str) -> None:
     """Append a line that changes `path`'s text and keeps its syntax valid."""
+    mark = COMMENT[language]
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(f"\n{COMMENT[language]} touched by codeidx bench perf\n")
+        handle.write(f"\n{mark} touched by codeidx bench perf{' *)' if mark == '(*' else ''}\n")  # OCaml's closes
 
 
 def sample_queries(index) -> list[str]:

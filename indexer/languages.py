@@ -72,6 +72,9 @@ LANGUAGES = (
     Language("powershell", (".ps1", ".psm1"), "powershell", interpreters=("pwsh", "powershell")),
     Language("julia", (".jl",), "julia", interpreters=("julia",)),
     Language("erlang", (".erl", ".hrl", ".escript"), "erlang", interpreters=("escript",)),
+    Language("ocaml", (".ml",), "ocaml", interpreters=("ocaml",)),
+    # An interface file has a grammar of its own; one query reads both.
+    Language("ocaml_interface", (".mli",), "ocaml_interface", tags=("ocaml",)),
     Language("r", (".r",), "r", interpreters=("Rscript",), dots_in_names=True),
     Language("terraform", (".tf", ".tfvars", ".hcl"), "hcl", tags=("hcl",), dots_in_names=True),
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),

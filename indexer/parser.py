@@ -336,7 +336,8 @@ def _leading_comments(source: bytes, node, root):
 
 # Lua's doc comments start `---`, R's (roxygen) `#'`, Haskell's (Haddock) `-- |` and `-- ^`, MATLAB's `%`,
 # PowerShell's help `<# ... #>`.
-_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\*/|\*|///?|//!|<#|#>|#'?|---?(?:\s?[|^])?|%+)\s?", re.MULTILINE)
+_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\(\*\*?|\*/|\*\)|\*|///?|//!|<#|#>|#'?|---?(?:\s?[|^])?|%+)\s?", re.MULTILINE)
+_COMMENT_ENDS = re.compile(r"\s*\*\)\s*$", re.MULTILINE)  # OCaml's `*)` closing a line; C's `*/` goes wherever it is
 # C# XML documentation tags; a reference tag (`<see cref="Shape"/>`) keeps the name it points to.
 _XML_DOC_TAG = re.compile(
     r"<(?:see|seealso|paramref|typeparamref)\s+\w+=\"([^\"]*)\"\s*/>"
@@ -351,7 +352,7 @@ def _clean_doc(text: str) -> str:
             text = text[len(quote):-len(quote)]
             break
     else:
-        text = _COMMENT_MARKS.sub("", text).replace("*/", "")
+        text = _COMMENT_ENDS.sub("", _COMMENT_MARKS.sub("", text)).replace("*/", "")
         text = _XML_DOC_TAG.sub(lambda m: m.group(1) or "", text)
     lines = [ln.strip() for ln in text.strip().splitlines()]
     return "\n".join(lines).strip()[:MAX_DOCSTRING]

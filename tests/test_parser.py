@@ -388,6 +388,42 @@ total(Shapes) ->
     logger:info("total of ~p", [length(Shapes)]),
     foldl(fun(S, Acc) -> area(S) + Acc end, 0, Shapes).
 '''),
+    "ocaml": ("shapes.ml", '''\
+open Printf
+
+(** Shapes and their areas. *)
+module Geo = struct
+  type shape = Circle of float | Rect of float * float
+
+  let pi = 3.14159
+
+  (** Area of a shape. *)
+  let area = function
+    | Circle r -> pi *. r *. r
+    | Rect (w, h) -> w *. h
+
+  module Circle = struct
+    let make r = Circle r
+    let area r = area (make r)
+  end
+end
+
+module type SHAPE = sig
+  type t
+  val area : t -> float
+end
+
+let rec total = function
+  | [] -> 0.0
+  | s :: rest -> let a = Geo.area s in a +. total rest
+
+let report shapes = printf "%f\\n" (total shapes)
+
+class counter = object
+  val mutable n = 0
+  method incr = n <- n + 1
+end
+'''),
     "dart": ("circle.dart", '''\
 import 'package:shapes/base.dart';
 
@@ -870,6 +906,14 @@ EXPECTED = {
         {"shapes.area": "@doc The area of a shape.\nSquares and circles only.", "shapes.total": "Sum of the areas."},
         ("logger.info", "shapes.total"), ("inherit", "gen_server", "shapes"),
         ("shapes.area", "-spec area(shape()) -> float().")),
+    "ocaml": (  # functions, not values (`pi`); a `let ... in` is local; a module type's `val`s are its methods
+        [("module", "Geo", 4, 18), ("type", "Geo.shape", 5, 5), ("function", "Geo.area", 10, 12),
+         ("module", "Geo.Circle", 14, 17), ("function", "Geo.Circle.make", 15, 15),
+         ("function", "Geo.Circle.area", 16, 16), ("interface", "SHAPE", 20, 23), ("type", "SHAPE.t", 21, 21),
+         ("method", "SHAPE.area", 22, 22), ("function", "total", 25, 27), ("function", "report", 29, 29),
+         ("class", "counter", 31, 34), ("method", "counter.incr", 33, 33)],
+        {"Geo": "Shapes and their areas.", "Geo.area": "Area of a shape."},
+        ("Geo.area", "total"), ("import", "Printf", ""), ("SHAPE.area", "val area : t -> float")),
     "dart": (
         [("class", "Circle", 4, 13), ("method", "Circle.Circle", 6, 6), ("method", "Circle.area", 10, 12),
          ("method", "Circle.scaled", 16, 16), ("function", "totalArea", 19, 21)],
@@ -1438,3 +1482,19 @@ def test_swift_conditional_compilation_keeps_the_type_around_it() -> None:
 '''
     parsed = parse_file("Protected.swift", source, "swift")
     assert [s.qualified_name for s in parsed.symbols] == ["Protected", "Protected.init", "Protected.read"]
+
+
+def test_an_ocaml_interface_file_is_read_with_its_own_grammar() -> None:
+    source = b"""type shape = Circle of float | Rect of float * float
+
+val area : shape -> float
+val pi : float
+
+module Circle : sig
+  val make : float -> shape
+end
+"""
+    parsed = parse_file("shapes.mli", source, "ocaml_interface")
+    assert not parsed.parse_errors
+    assert [(s.kind, s.qualified_name) for s in parsed.symbols] == [
+        ("type", "shape"), ("function", "area"), ("module", "Circle"), ("function", "Circle.make")]
