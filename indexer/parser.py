@@ -25,6 +25,9 @@ WRAPPERS = {"decorated_definition", "export_statement", "template_declaration"}
 STRING_DOCS_ABOVE = {"julia"}
 # Languages whose docstring is the comment right below the definition's first line (MATLAB's help text).
 COMMENT_DOCS_BELOW = {"matlab"}
+# Languages whose docstring is the comment on the line after the definition ends: an OCaml interface documents
+# its `val`s so (192 of ocaml-cohttp's 206 documented items), and the comment above is the item's before.
+COMMENT_DOCS_AFTER = {"ocaml_interface"}
 # Node types that precede a definition as siblings, between it and its doc comment (Rust `#[derive]`,
 # Dart's `@override`, Haskell's type signature `area :: Shape -> Double`, Zig's `pub`).
 ATTRIBUTES = {"attribute_item", "annotation", "signature", "pub"}
@@ -252,6 +255,14 @@ def _docstring(source: bytes, node, language: str, root) -> str:
         below = _comments_below(node)
         if below:
             return _clean_doc("\n".join(_text(source, c) for c in below))
+    if language in COMMENT_DOCS_AFTER:
+        after = node.next_named_sibling
+        if after is not None and _is_comment(after) and after.start_point[0] <= node.end_point[0] + 1:
+            return _clean_doc(_text(source, after))
+        above = node.prev_named_sibling
+        before = above.prev_named_sibling if above is not None and _is_comment(above) else None
+        if before is not None and not _is_comment(before) and before.end_point[0] + 1 >= above.start_point[0]:
+            return ""  # the comment above is the item's before, right after it
     if language in STRING_DOCS_ABOVE:
         above = node.prev_named_sibling
         if (above is not None and above.type == "string_literal"

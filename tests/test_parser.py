@@ -1485,9 +1485,12 @@ def test_swift_conditional_compilation_keeps_the_type_around_it() -> None:
 
 
 def test_an_ocaml_interface_file_is_read_with_its_own_grammar() -> None:
+    """An interface documents a `val` on the lines after it; the comment above is then the item's before."""
     source = b"""type shape = Circle of float | Rect of float * float
 
 val area : shape -> float
+(** Area of a shape. *)
+val perimeter : shape -> float
 val pi : float
 
 module Circle : sig
@@ -1496,5 +1499,6 @@ end
 """
     parsed = parse_file("shapes.mli", source, "ocaml_interface")
     assert not parsed.parse_errors
-    assert [(s.kind, s.qualified_name) for s in parsed.symbols] == [
-        ("type", "shape"), ("function", "area"), ("module", "Circle"), ("function", "Circle.make")]
+    assert [(s.kind, s.qualified_name, s.docstring) for s in parsed.symbols] == [
+        ("type", "shape", ""), ("function", "area", "Area of a shape."), ("function", "perimeter", ""),
+        ("module", "Circle", ""), ("function", "Circle.make", "")]
