@@ -72,6 +72,7 @@ LANGUAGES = (
     Language("powershell", (".ps1", ".psm1"), "powershell", interpreters=("pwsh", "powershell")),
     Language("julia", (".jl",), "julia", interpreters=("julia",)),
     Language("erlang", (".erl", ".hrl", ".escript"), "erlang", interpreters=("escript",)),
+    Language("clojure", (".clj", ".cljs", ".cljc", ".bb"), "clojure", interpreters=("bb", "clojure", "clj")),
     Language("ocaml", (".ml",), "ocaml", interpreters=("ocaml",)),
     # An interface file has a grammar of its own; one query reads both.
     Language("ocaml_interface", (".mli",), "ocaml_interface", tags=("ocaml",)),
@@ -80,7 +81,7 @@ LANGUAGES = (
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("svelte", (".svelte",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("markdown", (".md", ".markdown", ".rst", ".txt")),
-    Language("config", (".toml", ".yaml", ".yml", ".json", ".ini", ".cfg"), None, ("Dockerfile", "Makefile")),
+    Language("config", (".toml", ".yaml", ".yml", ".json", ".ini", ".cfg", ".edn"), None, ("Dockerfile", "Makefile")),
 )
 
 # Which tag queries made an index's symbols (graph meta "symbols"): bump it when a query or the

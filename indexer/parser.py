@@ -248,6 +248,10 @@ def _docstring(source: bytes, node, language: str, root) -> str:
         doc = _elixir_doc(source, node)
         if doc is not None:
             return doc
+    if language == "clojure":
+        doc = _clojure_doc(source, node)
+        if doc is not None:
+            return doc
     first = node.named_children[0] if node.named_children else None
     if language == "graphql" and first is not None and first.type == "description":  # `"""A product."""` inside
         return _clean_doc(_text(source, first))
@@ -287,6 +291,25 @@ def _elixir_doc(source: bytes, node) -> str | None:
             return doc
         above = above.prev_named_sibling
     return None
+
+
+def _clojure_doc(source: bytes, node) -> str | None:
+    """Clojure's docstring is the string after a definition's name (`(defn area "Area." [r] ...)`, and a
+    namespace's in its `ns` form); a protocol method's is the string after its parameters. In `(def x "s")`
+    the string is the value, and after a function's parameters it is its body."""
+    if node.type == "source":  # the namespace: the file, named by its `ns` form
+        node = next((c for c in node.named_children if c.type == "list_lit"), None)
+        if node is None:
+            return None
+    forms = [c for c in node.named_children if not _is_comment(c)]
+    head = _text(source, forms[0]) if forms else ""
+    if head.startswith("def") or head == "ns":
+        doc = forms[2] if len(forms) > 2 + (head == "def") else None
+    else:  # `(area [this] "Area of the shape.")` in a `defprotocol`, not a record's `(label [_] "circle")`
+        parent = node.parent.named_children if node.parent is not None else []
+        declares = bool(parent) and _text(source, parent[0]) in ("defprotocol", "definterface")
+        doc = forms[-1] if declares and len(forms) > 2 else None
+    return _clean_doc(_text(source, doc)) if doc is not None and doc.type == "str_lit" else None
 
 
 def _attribute_doc(source: bytes, node, name: str) -> str | None:
@@ -347,7 +370,8 @@ def _leading_comments(source: bytes, node, root):
 
 # Lua's doc comments start `---`, R's (roxygen) `#'`, Haskell's (Haddock) `-- |` and `-- ^`, MATLAB's `%`,
 # PowerShell's help `<# ... #>`.
-_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\(\*\*?|\*/|\*\)|\*|///?|//!|<#|#>|#'?|---?(?:\s?[|^])?|%+)\s?", re.MULTILINE)
+_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\(\*\*?|\*/|\*\)|\*|///?|//!|<#|#>|#'?|---?(?:\s?[|^])?|%+|;+)\s?",
+                            re.MULTILINE)
 _COMMENT_ENDS = re.compile(r"\s*\*\)\s*$", re.MULTILINE)  # OCaml's `*)` closing a line; C's `*/` goes wherever it is
 # C# XML documentation tags; a reference tag (`<see cref="Shape"/>`) keeps the name it points to.
 _XML_DOC_TAG = re.compile(

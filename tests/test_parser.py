@@ -424,6 +424,39 @@ class counter = object
   method incr = n <- n + 1
 end
 '''),
+    "clojure": ("shapes.clj", '''\
+(ns geo.shapes
+  "Shapes and their areas."
+  (:require [clojure.string :as str]
+            [geo.util :refer [square]])
+  (:import (java.util Date UUID)))
+
+(defprotocol Shape
+  "Something with an area."
+  (area [this] "Area of the shape.")
+  (describe [this label]))
+
+(defrecord Circle [r]
+  Shape
+  (area [_] (* Math/PI (square r)))
+  (describe [this label] (str/join " " [label (area this)])))
+
+(defn circle-area
+  "Area of a circle of radius r."
+  [r]
+  (area (->Circle r)))
+
+(defn- ^:private fmt [x] (format "%.2f" x))
+
+;; Times a body.
+(defmacro timed [& body] `(let [t# (System/nanoTime)] ~@body))
+
+(defmulti perimeter :kind)
+(defmethod perimeter :circle [{:keys [r]}] (* 2 Math/PI r))
+
+(def unit-area (fn [] (circle-area 1)))
+(def pi-digits 5)
+'''),
     "dart": ("circle.dart", '''\
 import 'package:shapes/base.dart';
 
@@ -914,6 +947,19 @@ EXPECTED = {
          ("class", "counter", 31, 34), ("method", "counter.incr", 33, 33)],
         {"Geo": "Shapes and their areas.", "Geo.area": "Area of a shape."},
         ("Geo.area", "total"), ("import", "Printf", ""), ("SHAPE.area", "val area : t -> float")),
+    "clojure": (  # the file is its namespace; a docstring is the string after a name; `(def pi-digits 5)` is data
+        [("module", "geo.shapes", 1, 32), ("interface", "geo.shapes.Shape", 7, 10),
+         ("method", "geo.shapes.Shape.area", 9, 9), ("method", "geo.shapes.Shape.describe", 10, 10),
+         ("struct", "geo.shapes.Circle", 12, 15), ("method", "geo.shapes.Circle.area", 14, 14),
+         ("method", "geo.shapes.Circle.describe", 15, 15), ("function", "geo.shapes.circle-area", 17, 20),
+         ("function", "geo.shapes.fmt", 22, 22), ("macro", "geo.shapes.timed", 25, 25),
+         ("function", "geo.shapes.perimeter", 27, 27), ("method", "geo.shapes.perimeter", 28, 28),
+         ("function", "geo.shapes.unit-area", 30, 30)],
+        {"geo.shapes": "Shapes and their areas.", "geo.shapes.Shape": "Something with an area.",
+         "geo.shapes.Shape.area": "Area of the shape.", "geo.shapes.circle-area": "Area of a circle of radius r.",
+         "geo.shapes.timed": "Times a body.", "geo.shapes.Circle.area": ""},
+        ("str/join", "geo.shapes.Circle.describe"), ("import", "clojure.string", "geo.shapes"),
+        ("geo.shapes.circle-area", "(defn circle-area")),
     "dart": (
         [("class", "Circle", 4, 13), ("method", "Circle.Circle", 6, 6), ("method", "Circle.area", 10, 12),
          ("method", "Circle.scaled", 16, 16), ("function", "totalArea", 19, 21)],
@@ -1502,3 +1548,17 @@ end
     assert [(s.kind, s.qualified_name, s.docstring) for s in parsed.symbols] == [
         ("type", "shape", ""), ("function", "area", "Area of a shape."), ("function", "perimeter", ""),
         ("module", "Circle", ""), ("function", "Circle.make", "")]
+
+
+def test_a_clojure_string_after_parameters_is_a_body_not_a_doc() -> None:
+    source = b"""(ns geo.labels)
+
+(defrecord Circle [r]
+  Named
+  (label [_] "circle"))
+
+(defn shape-name [s] "unnamed")
+"""
+    docs = {s.qualified_name: s.docstring for s in parse_file("labels.clj", source, "clojure").symbols}
+    assert docs == {"geo.labels": "", "geo.labels.Circle": "", "geo.labels.Circle.label": "",
+                    "geo.labels.shape-name": ""}
