@@ -83,8 +83,13 @@ def render_lookup(found: SymbolLookup, again: str) -> str:
 def source_lines(root: Path, path: str) -> list[str]:
     """A file's lines as they are on disk now, secrets redacted like the index's own text.
 
-    The whole file at once: a key block that a line range would cut through is still seen whole."""
-    return redact((root / path).read_text(encoding="utf-8", errors="replace")).splitlines()
+    The whole file at once: a key block that a line range would cut through is still seen whole. A file
+    that became a link out of the repository after the build (a test run may make one in the agent's
+    worktree) is not followed: the walker would not have indexed it."""
+    target = (root / path).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise OSError(f"{path} leads out of the repository")
+    return redact(target.read_text(encoding="utf-8", errors="replace")).splitlines()
 
 
 def describe(parts: Parts, symbol: Symbol) -> SymbolInfo:

@@ -298,3 +298,18 @@ def test_a_file_name_that_is_not_utf8_is_skipped_and_counted(tmp_path: Path) -> 
             assert summary.skipped.get("bad file name") == 1, summary.skipped
             assert summary.files_total == len(FILES)
             assert index.search("apply_discount", k=1)[0].qualified_name == "apply_discount"
+
+
+def test_a_file_turned_into_a_link_out_of_the_repository_after_the_build_is_not_read(tmp_path: Path) -> None:
+    """A test run in the agent's worktree may replace an indexed file with a link to a file outside it:
+    `symbol` and the agent's `get_symbol` read the file on disk, and must not follow the link."""
+    root = make_repo(tmp_path / "calc", {"calc.py": "def add(a, b):\n    return a + b\n"})
+    with Index.open(root) as index:
+        index.build()
+    outside = tmp_path / "private.py"
+    outside.write_text("def add(a, b):\n    return 'TOPSECRET'\n")
+    (root / "calc.py").unlink()
+    (root / "calc.py").symlink_to(outside)
+    result = CliRunner().invoke(cli, ["symbol", "add", "--repo", str(root)], catch_exceptions=False)
+    assert result.exit_code == 1 and "TOPSECRET" not in result.output + result.stderr
+    assert result.stderr.strip() == "Error: cannot read calc.py: calc.py leads out of the repository"
