@@ -369,7 +369,7 @@ def _leading_comments(source: bytes, node, root):
 
 
 # Lua's doc comments start `---`, R's (roxygen) `#'`, Haskell's (Haddock) `-- |` and `-- ^`, MATLAB's `%`,
-# PowerShell's help `<# ... #>`.
+# PowerShell's help `<# ... #>`, OCaml's `(** ... *)`, Clojure's `;;`.
 _COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\(\*\*?|\*/|\*\)|\*|///?|//!|<#|#>|#'?|---?(?:\s?[|^])?|%+|;+)\s?",
                             re.MULTILINE)
 _COMMENT_ENDS = re.compile(r"\s*\*\)\s*$", re.MULTILINE)  # OCaml's `*)` closing a line; C's `*/` goes wherever it is
