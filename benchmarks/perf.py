@@ -34,7 +34,7 @@ COMMENT = {"python": "#", "ruby": "#", "config": "#", "markdown": "", "php": "//
            "elixir": "#", "protobuf": "//", "sql": "--", "terraform": "#", "r": "#", "haskell": "--", "perl": "#",
            "zig": "//", "julia": "#", "cuda": "//", "objc": "//", "matlab": "%",
            "solidity": "//", "powershell": "#", "graphql": "#", "erlang": "%",
-           "ocaml": "(*", "ocaml_interface": "(*", "clojure": ";",
+           "ocaml": "(*", "ocaml_interface": "(*", "clojure": ";", "gdscript": "#",
            "vue": "//", "svelte": "//"}  # after a component's blocks, as text: any line changes its hash
 
 

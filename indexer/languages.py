@@ -73,6 +73,7 @@ LANGUAGES = (
     Language("julia", (".jl",), "julia", interpreters=("julia",)),
     Language("erlang", (".erl", ".hrl", ".escript"), "erlang", interpreters=("escript",)),
     Language("clojure", (".clj", ".cljs", ".cljc", ".bb"), "clojure", interpreters=("bb", "clojure", "clj")),
+    Language("gdscript", (".gd",), "gdscript"),
     Language("ocaml", (".ml",), "ocaml", interpreters=("ocaml",)),
     # An interface file has a grammar of its own; one query reads both.
     Language("ocaml_interface", (".mli",), "ocaml_interface", tags=("ocaml",)),

@@ -143,7 +143,7 @@ def _symbols(path: str, spec: Language, source: bytes, defs: list[_Def],
         symbols.append(Symbol(
             path=path, language=spec.name, kind=kind, name=name, qualified_name=qualified,
             signature=_signature(source, node), docstring=_docstring(source, node, spec.name, root),
-            start_line=node.start_point[0] + 1, end_line=(d.body or node).end_point[0] + 1, parent=parent, test=test))
+            start_line=node.start_point[0] + 1, end_line=_last_line(d.body or node), parent=parent, test=test))
     return symbols, spans
 
 
@@ -293,6 +293,13 @@ def _elixir_doc(source: bytes, node) -> str | None:
     return None
 
 
+def _last_line(node) -> int:
+    """The 1-based last line of a node; a whole file that a definition spans (a Clojure namespace, a GDScript
+    class) ends past its final newline, at the start of a line it does not hold."""
+    row, column = node.end_point
+    return row + 1 if column or row == node.start_point[0] else row
+
+
 def _clojure_doc(source: bytes, node) -> str | None:
     """Clojure's docstring is the string after a definition's name (`(defn area "Area." [r] ...)`, and a
     namespace's in its `ns` form); a protocol method's is the string after its parameters. In `(def x "s")`
@@ -369,8 +376,8 @@ def _leading_comments(source: bytes, node, root):
 
 
 # Lua's doc comments start `---`, R's (roxygen) `#'`, Haskell's (Haddock) `-- |` and `-- ^`, MATLAB's `%`,
-# PowerShell's help `<# ... #>`, OCaml's `(** ... *)`, Clojure's `;;`.
-_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\(\*\*?|\*/|\*\)|\*|///?|//!|<#|#>|#'?|---?(?:\s?[|^])?|%+|;+)\s?",
+# PowerShell's help `<# ... #>`, OCaml's `(** ... *)`, Clojure's `;;`, GDScript's `##`.
+_COMMENT_MARKS = re.compile(r"^\s*(/\*\*?|\(\*\*?|\*/|\*\)|\*|///?|//!|<#|#>|#[#']?|---?(?:\s?[|^])?|%+|;+)\s?",
                             re.MULTILINE)
 _COMMENT_ENDS = re.compile(r"\s*\*\)\s*$", re.MULTILINE)  # OCaml's `*)` closing a line; C's `*/` goes wherever it is
 # C# XML documentation tags; a reference tag (`<see cref="Shape"/>`) keeps the name it points to.

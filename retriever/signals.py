@@ -53,7 +53,7 @@ _FRAME_PATTERNS = (
                r"(?P<line>\d+)"),
 )
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\."
-                   r"(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|swift|dart|lua|exs?|sh|bash|vue|pm|pl|hs|tf|jl|zig|cuh?|erl|hrl|clj[sc]?|mli?"
+                   r"(?:py|js|jsx|ts|tsx|go|rs|java|c|h|cc|cpp|hpp|cs|rb|php|kt|scala|swift|dart|lua|exs?|sh|bash|vue|pm|pl|hs|tf|jl|zig|cuh?|erl|hrl|clj[sc]?|mli?|gd"
                    r"|svelte|proto|md|toml|ya?ml|json))\b")
 # A definition in a pasted snippet (Python, JS, Go, Rust, Java): the reporter's own code
 # (`def test_foo():`), or the repository's.

@@ -457,6 +457,36 @@ end
 (def unit-area (fn [] (circle-area 1)))
 (def pi-digits 5)
 '''),
+    "gdscript": ("player.gd", '''\
+class_name Player
+extends CharacterBody2D
+
+## Emitted when health changes.
+signal health_changed(old_value: int, new_value: int)
+
+enum State { IDLE, RUN, JUMP }
+const SPEED := 300.0
+const Bullet = preload("res://scenes/bullet.tscn")
+
+var state: State = State.IDLE
+
+## Heals the player.
+## Clamped to max health.
+@rpc("any_peer")
+func heal(amount: int) -> void:
+\tvar old := health
+\thealth = clamp_health(health + amount)
+\thealth_changed.emit(old, health)
+
+static func clamp_health(value: int) -> int:
+\treturn clampi(value, 0, 100)
+
+class Inventory extends RefCounted:
+\t## Adds an item.
+\tfunc add(item: String) -> void:
+\t\titems.append(item)
+\t\tvar b = Bullet.new()
+'''),
     "dart": ("circle.dart", '''\
 import 'package:shapes/base.dart';
 
@@ -948,7 +978,7 @@ EXPECTED = {
         {"Geo": "Shapes and their areas.", "Geo.area": "Area of a shape."},
         ("Geo.area", "total"), ("import", "Printf", ""), ("SHAPE.area", "val area : t -> float")),
     "clojure": (  # the file is its namespace; a docstring is the string after a name; `(def pi-digits 5)` is data
-        [("module", "geo.shapes", 1, 32), ("interface", "geo.shapes.Shape", 7, 10),
+        [("module", "geo.shapes", 1, 31), ("interface", "geo.shapes.Shape", 7, 10),
          ("method", "geo.shapes.Shape.area", 9, 9), ("method", "geo.shapes.Shape.describe", 10, 10),
          ("struct", "geo.shapes.Circle", 12, 15), ("method", "geo.shapes.Circle.area", 14, 14),
          ("method", "geo.shapes.Circle.describe", 15, 15), ("function", "geo.shapes.circle-area", 17, 20),
@@ -960,6 +990,14 @@ EXPECTED = {
          "geo.shapes.timed": "Times a body.", "geo.shapes.Circle.area": ""},
         ("str/join", "geo.shapes.Circle.describe"), ("import", "clojure.string", "geo.shapes"),
         ("geo.shapes.circle-area", "(defn circle-area")),
+    "gdscript": (  # `class_name` names the file's class; a signal is a method; `##` docs, above annotations too
+        [("class", "Player", 1, 28), ("method", "Player.health_changed", 5, 5), ("enum", "Player.State", 7, 7),
+         ("type", "Player.Bullet", 9, 9), ("method", "Player.heal", 16, 19), ("method", "Player.clamp_health", 21, 22),
+         ("class", "Player.Inventory", 24, 28), ("method", "Player.Inventory.add", 26, 28)],
+        {"Player.health_changed": "Emitted when health changes.",
+         "Player.heal": "Heals the player.\nClamped to max health.", "Player.Inventory.add": "Adds an item."},
+        ("health_changed.emit", "Player.heal"), ("inherit", "CharacterBody2D", "Player"),
+        ("Player.clamp_health", "static func clamp_health(value: int) -> int")),
     "dart": (
         [("class", "Circle", 4, 13), ("method", "Circle.Circle", 6, 6), ("method", "Circle.area", 10, 12),
          ("method", "Circle.scaled", 16, 16), ("function", "totalArea", 19, 21)],
