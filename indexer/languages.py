@@ -89,10 +89,11 @@ LANGUAGES = (
 # parser finds other definitions or marks them otherwise (3: an object literal's functions in
 # JavaScript and TypeScript, Rust's unit tests marked as `Symbol.test`; 4: a `.h` header in the
 # language its first bytes show, C++ or Objective-C; 5: a C++ class behind an export macro; 6: C-family
-# macro lines and Swift's `#if` lines blanked before the parse), and the next build parses every file
-# again, as `--full` does; the embedding cache keeps the chunks whose text did not change from being
-# embedded again.
-SYMBOL_RULE = "6"
+# macro lines and Swift's `#if` lines blanked before the parse; 7: `##` and `;;` doc comments, and a
+# definition spanning a whole file ending on its last line), and the next build parses every file again,
+# as `--full` does; the embedding cache keeps the chunks whose text did not change from being embedded
+# again.
+SYMBOL_RULE = "7"
 
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
 _BY_FILENAME = {name: lang for lang in LANGUAGES for name in lang.filenames}
