@@ -252,6 +252,8 @@ def _docstring(source: bytes, node, language: str, root) -> str:
         doc = _clojure_doc(source, node)
         if doc is not None:
             return doc
+    if language == "gdscript" and node.type == "source":
+        return _script_doc(source, node)
     first = node.named_children[0] if node.named_children else None
     if language == "graphql" and first is not None and first.type == "description":  # `"""A product."""` inside
         return _clean_doc(_text(source, first))
@@ -317,6 +319,24 @@ def _clojure_doc(source: bytes, node) -> str | None:
         declares = bool(parent) and _text(source, parent[0]) in ("defprotocol", "definterface")
         doc = forms[-1] if declares and len(forms) > 2 else None
     return _clean_doc(_text(source, doc)) if doc is not None and doc.type == "str_lit" else None
+
+
+def _script_doc(source: bytes, node) -> str:
+    """A GDScript file's class doc: the first block of `##` lines among its header (`@tool`, `class_name`,
+    `extends`), above it as some projects write it or below it as Godot's style guide does."""
+    block: list = []
+    header = ("annotation", "class_name_statement", "extends_statement")
+    for child in node.named_children:
+        doc = _is_comment(child) and _text(source, child).startswith("##")  # `#` alone is a comment, no doc
+        if doc and (not block or child.start_point[0] == block[-1].end_point[0] + 1):
+            block.append(child)
+        elif block:
+            if child.type not in header and child.start_point[0] == block[-1].end_point[0] + 1:
+                return ""  # right above a member, the block is the member's
+            break
+        elif not (_is_comment(child) or child.type in header):
+            break
+    return _clean_doc("\n".join(_text(source, c) for c in block))
 
 
 def _attribute_doc(source: bytes, node, name: str) -> str | None:

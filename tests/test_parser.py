@@ -1600,3 +1600,13 @@ def test_a_clojure_string_after_parameters_is_a_body_not_a_doc() -> None:
     docs = {s.qualified_name: s.docstring for s in parse_file("labels.clj", source, "clojure").symbols}
     assert docs == {"geo.labels": "", "geo.labels.Circle": "", "geo.labels.Circle.label": "",
                     "geo.labels.shape-name": ""}
+
+
+@pytest.mark.parametrize("source, doc", [
+    (b"## A player.\n@tool\nclass_name Player extends Node\n\nfunc jump():\n\tpass\n", "A player."),  # above
+    (b"class_name Player\nextends Node\n## A player.\n\nvar speed = 1\n", "A player."),  # below, as Godot writes it
+    (b"class_name Player\nextends Node\n# A license.\n\nvar speed = 1\n", ""),  # `#` is a comment, not a doc
+    (b"class_name Player\nextends Node\n## Jumps.\nfunc jump():\n\tpass\n", ""),  # a member's doc
+])
+def test_a_gdscript_scripts_doc_is_its_header_doc_comment(source: bytes, doc: str) -> None:
+    assert parse_file("player.gd", source, "gdscript").symbols[0].docstring == doc
