@@ -17,6 +17,7 @@ from codeidx.retriever.context import Related, related
 from codeidx.retriever.parts import Parts
 
 RELATED_LIMIT = 40  # generous: an agent asking for one symbol wants its whole neighbourhood
+MAX_NAME = 1000  # a pinned name (path and qualified name) is far shorter; a longer one is pasted text
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ def lookup(parts: Parts, name: str) -> SymbolLookup:
     name = name.strip()
     if not name:
         raise CodeidxError("the symbol name is empty: pass a name like `send` or `HTTPAdapter.send`")
+    if len(name) > MAX_NAME:  # the error would echo it back, to a terminal or a model
+        raise CodeidxError(f"a symbol name is at most {MAX_NAME} characters, not {len(name)}")
     matches = _matches(parts.graph, name)
     if not matches:
         raise CodeidxError(f"no symbol named {name!r} in the index")

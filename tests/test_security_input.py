@@ -313,3 +313,10 @@ def test_a_file_turned_into_a_link_out_of_the_repository_after_the_build_is_not_
     result = CliRunner().invoke(cli, ["symbol", "add", "--repo", str(root)], catch_exceptions=False)
     assert result.exit_code == 1 and "TOPSECRET" not in result.output + result.stderr
     assert result.stderr.strip() == "Error: cannot read calc.py: calc.py leads out of the repository"
+
+
+def test_a_huge_symbol_name_is_refused_in_one_short_line(repo: Path) -> None:
+    """A confused model or a pasted log as `get_symbol`'s or `symbol`'s name: the error does not echo it."""
+    result = CliRunner().invoke(cli, ["symbol", "x" * 100_000, "--repo", str(repo)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: a symbol name is at most 1000 characters, not 100000"
