@@ -35,6 +35,9 @@ class Language:
     # Conditional compilation (`#if os(iOS)` ... `#endif`) inside a type loses the type to the grammar: its
     # lines are blanked before the parse, and both branches read (indexer/preprocessor.py).
     conditionals: bool = False
+    # A primary constructor may stand on the line below its class header, where the grammar has ended the
+    # class (Kotlin): it is joined to the header before the parse (indexer/preprocessor.py).
+    split_constructors: bool = False
 
 
 LANGUAGES = (
@@ -52,7 +55,7 @@ LANGUAGES = (
     Language("csharp", (".cs",), "csharp"),
     Language("ruby", (".rb",), "ruby", ("Rakefile", "Gemfile"), interpreters=("ruby",)),
     Language("php", (".php",), "php", interpreters=("php",)),
-    Language("kotlin", (".kt", ".kts"), "kotlin"),
+    Language("kotlin", (".kt", ".kts"), "kotlin", split_constructors=True),
     Language("scala", (".scala",), "scala"),
     Language("swift", (".swift",), "swift", conditionals=True),
     Language("lua", (".lua",), "lua", interpreters=("lua", "luajit")),
@@ -90,10 +93,11 @@ LANGUAGES = (
 # JavaScript and TypeScript, Rust's unit tests marked as `Symbol.test`; 4: a `.h` header in the
 # language its first bytes show, C++ or Objective-C; 5: a C++ class behind an export macro; 6: C-family
 # macro lines and Swift's `#if` lines blanked before the parse; 7: `##` and `;;` doc comments, and a
-# definition spanning a whole file ending on its last line), and the next build parses every file again,
+# definition spanning a whole file ending on its last line; 8: a Kotlin primary constructor below its
+# class header joined to it), and the next build parses every file again,
 # as `--full` does; the embedding cache keeps the chunks whose text did not change from being embedded
 # again.
-SYMBOL_RULE = "7"
+SYMBOL_RULE = "8"
 
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
 _BY_FILENAME = {name: lang for lang in LANGUAGES for name in lang.filenames}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from codeidx.core.models import ParsedFile, Reference, Symbol
 from codeidx.indexer.languages import Language, language_named, parser_for, query_for
-from codeidx.indexer.preprocessor import without_conditionals, without_macros
+from codeidx.indexer.preprocessor import with_constructors_joined, without_conditionals, without_macros
 
 MAX_SIGNATURE = 300
 MAX_DOCSTRING = 600
@@ -64,6 +64,8 @@ def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
         source = without_macros(source)
     if spec.conditionals:
         source = without_conditionals(source)
+    if spec.split_constructors:
+        source = with_constructors_joined(source)
     try:
         source.decode("utf-8")
     except UnicodeDecodeError:

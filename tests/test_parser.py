@@ -1568,6 +1568,36 @@ def test_swift_conditional_compilation_keeps_the_type_around_it() -> None:
     assert [s.qualified_name for s in parsed.symbols] == ["Protected", "Protected.init", "Protected.read"]
 
 
+def test_a_kotlin_primary_constructor_below_its_class_header_keeps_the_class_whole() -> None:
+    """okio's `actual open class ByteString` above `internal actual constructor(`: the grammar ended the class
+    at the line break, and its methods were free functions. Lines and offsets stay the file's own."""
+    source = b'''actual open class ByteString
+internal actual constructor(
+  internal actual val data: ByteArray,
+) : Comparable<ByteString> {
+  /** The bytes as UTF-8. */
+  actual open fun utf8(): String = commonUtf8()
+
+  actual fun md5() = digest("MD5")
+}
+
+class Cache<K : Any>
+    @Inject constructor(private val store: Store) {
+  fun get(key: K) = store.read(key)
+}
+
+class Plain
+constructor(val x: Int)
+
+fun top() = 1
+'''
+    parsed = parse_file("ByteString.kt", source, "kotlin")
+    spans = {s.qualified_name: (s.start_line, s.end_line) for s in parsed.symbols}
+    assert spans == {"ByteString": (1, 9), "ByteString.utf8": (6, 6), "ByteString.md5": (8, 8),
+                     "Cache": (11, 14), "Cache.get": (13, 13), "Plain": (16, 16), "top": (19, 19)}
+    assert next(s for s in parsed.symbols if s.name == "utf8").docstring == "The bytes as UTF-8."
+
+
 def test_an_ocaml_interface_file_is_read_with_its_own_grammar() -> None:
     """An interface documents a `val` on the lines after it; the comment above is then the item's before."""
     source = b"""type shape = Circle of float | Rect of float * float
