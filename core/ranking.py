@@ -10,11 +10,10 @@ RRF_K = 60  # reciprocal rank fusion: 1/(RRF_K + rank); the stores' fusion and t
 # verbatim in the code (`quotes`, retriever/quotes.py), the sentences it pastes from the program's strings (`pasted`,
 # retriever/quotes.py), the names it spells out in words (`described`, retriever/described.py), and the
 # modules the tests it finds are named for (`tested`, retriever/tested.py); the lanes keep a file that defines
-# what the query names with the code (`named`, retriever/ask.py); of two neighbours in the file ranking, the one
-# whose whole file holds more of the query's words first (`lexical`, retriever/lexical.py).
+# what the query names with the code (`named`, retriever/ask.py).
 # A `full-no-<lever>` mode turns one off: the benchmarks' ablations.
 LEVERS = ("lanes", "code-lane", "impl-lane", "file-length", "file-first", "quotes", "pasted", "described", "tested",
-          "named", "lexical")
+          "named")
 # Retrieval modes, weakest to strongest, each adding to the one before (the ablations too).
 MODES = ("dense", "sparse", "hybrid", "hybrid+names", "hybrid+names+graph", "full",
          *(f"full-no-{lever}" for lever in LEVERS))

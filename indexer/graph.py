@@ -9,20 +9,18 @@ dense vector yet (a build stores keyword vectors first and embeds after).
 """
 from __future__ import annotations
 
-import math
 import sqlite3
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 
 from codeidx.core.models import Chunk, ParsedFile, Reference, Symbol
-from codeidx.indexer.sparse import K1, B, spelled_words
+from codeidx.indexer.sparse import spelled_words
 
 # 2: chunk text, payloads and symbols hold secrets redacted; an older index may hold them in clear.
 SCHEMA_VERSION = "2"
 
 _BATCH = 500  # values in one `IN (...)`: SQLite builds before 3.32 allow 999 at most
-MAX_QUERY_TERMS = 400  # of a query's distinct words, the first this many score files (2 values each, under 999)
 KEYWORD_ONLY = 2  # `chunks.dense` of a chunk indexed without a dense vector on purpose (core/paths.is_bulk_data)
 
 SCHEMA = """
@@ -41,9 +39,6 @@ CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, kind TEXT NOT NULL, qualified_name TEXT NOT NULL,
     start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, part INTEGER NOT NULL,
     dense INTEGER NOT NULL DEFAULT 0);  -- 0 waiting for its vector, 1 has it, 2 keyword-only (KEYWORD_ONLY)
-CREATE TABLE IF NOT EXISTS file_terms (  -- each file's own words (sparse.token_id) and how often it holds each
-    term INTEGER NOT NULL, path TEXT NOT NULL, tf INTEGER NOT NULL, PRIMARY KEY (term, path)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS file_lengths (path TEXT PRIMARY KEY, tokens INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS name_words (  -- each definition name's words, once per file (sparse.spelled_words)
     path TEXT NOT NULL, name TEXT NOT NULL, word TEXT NOT NULL, capitals INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
@@ -54,7 +49,6 @@ CREATE INDEX IF NOT EXISTS symbols_path ON symbols(path);
 CREATE INDEX IF NOT EXISTS refs_short ON refs(short_name);
 CREATE INDEX IF NOT EXISTS refs_path ON refs(path);
 CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
-CREATE INDEX IF NOT EXISTS file_terms_path ON file_terms(path);
 """
 
 
@@ -75,7 +69,6 @@ class FileUpdate:
     record: FileRecord
     parsed: ParsedFile
     chunks: tuple[Chunk, ...]
-    terms: tuple[tuple[int, int], ...] = ()  # the whole file's (term id, count) pairs (sparse.file_terms)
 
 
 class Graph:
@@ -169,9 +162,6 @@ class Graph:
                     [(c.id, c.path, c.kind, c.qualified_name, c.start_line, c.end_line, c.part,
                       KEYWORD_ONLY if c.id in keyword_only else int(c.id in dense))
                      for c in u.chunks])
-                self.db.executemany("INSERT INTO file_terms VALUES (?, ?, ?)",
-                                    [(term, r.path, count) for term, count in u.terms])
-                self.db.execute("INSERT INTO file_lengths VALUES (?, ?)", (r.path, sum(c for _, c in u.terms)))
 
     def mark_dense(self, chunk_ids: Sequence[str]) -> None:
         with self.db:
@@ -201,7 +191,7 @@ class Graph:
                 self._delete_rows(path)
 
     def _delete_rows(self, path: str) -> None:
-        for table in ("files", "symbols", "name_words", "refs", "chunks", "file_terms", "file_lengths"):
+        for table in ("files", "symbols", "name_words", "refs", "chunks"):
             self.db.execute(f"DELETE FROM {table} WHERE path=?", (path,))
 
     # --- queries for the retriever ---
@@ -232,27 +222,6 @@ class Graph:
         counts = {w: self.db.execute("SELECT COUNT(*) FROM name_words WHERE word=?", (w,)).fetchone()[0]
                   for w in dict.fromkeys(words)}
         return counts, self.db.execute("SELECT COUNT(*) FROM symbols").fetchone()[0]
-
-    def file_bm25(self, terms: Iterable[int], limit: int) -> list[tuple[str, float]]:
-        """The `limit` files that BM25 scores highest for these term ids, each file one document (Lucene's
-        form, the chunks' `K1` and `B` with the index's own average length); best first, ties by path."""
-        terms = list(dict.fromkeys(terms))[:MAX_QUERY_TERMS]
-        files, tokens = self.db.execute("SELECT COUNT(*), SUM(tokens) FROM file_lengths").fetchone()
-        if not terms or not files:
-            return []
-        holding = dict(self.db.execute(f"SELECT term, COUNT(*) FROM file_terms WHERE term IN"
-                                       f" ({', '.join('?' * len(terms))}) GROUP BY term", terms).fetchall())
-        if not holding:
-            return []
-        weights = [(term, math.log(1 + (files - n + 0.5) / (n + 0.5))) for term, n in holding.items()]
-        length = B / ((tokens or 1) / files)
-        rows = self.db.execute(
-            f"WITH q(term, idf) AS (VALUES {', '.join(['(?, ?)'] * len(weights))})"
-            " SELECT t.path, SUM(q.idf * t.tf * (? + 1) / (t.tf + ? * (1 - ? + ? * l.tokens))) AS score"
-            " FROM q JOIN file_terms t ON t.term = q.term JOIN file_lengths l ON l.path = t.path"
-            " GROUP BY t.path ORDER BY score DESC, t.path LIMIT ?",
-            [v for pair in weights for v in pair] + [K1, K1, B, length, limit]).fetchall()
-        return [(r[0], r[1]) for r in rows]
 
     def symbol(self, path: str, qualified_name: str) -> Symbol | None:
         """The definition of `qualified_name` in `path` (its first, if the file defines it twice)."""

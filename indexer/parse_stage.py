@@ -21,7 +21,7 @@ from codeidx.core.secrets import redact
 from codeidx.indexer.chunker import chunk_file
 from codeidx.indexer.graph import FileRecord, FileUpdate
 from codeidx.indexer.parser import parse_file
-from codeidx.indexer.sparse import file_terms, sparse_vector
+from codeidx.indexer.sparse import sparse_vector
 from codeidx.indexer.token_counter import TokenCounter
 
 SPARE_CORES = 2  # left to the embedder and the writer
@@ -70,8 +70,7 @@ def parse_one(root: Path, f: SourceFile, sha: str, count: Callable[[Sequence[str
     parsed = parse_file(f.path, data, f.language)
     chunks = tuple(chunk_file(parsed, data, count, max_tokens))
     record = FileRecord(f.path, f.language, f.size, f.mtime_ns, sha, parsed.parse_errors)
-    terms = file_terms(data.decode("utf-8", "replace"))
-    return Parsed(FileUpdate(record=record, parsed=parsed, chunks=chunks, terms=terms),
+    return Parsed(FileUpdate(record=record, parsed=parsed, chunks=chunks),
                   tuple(sparse_vector(c.embed_text) for c in chunks))
 
 

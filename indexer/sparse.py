@@ -27,8 +27,7 @@ K1 = 1.2
 B = 0.75
 AVG_TOKENS = 66
 # Which rule made a stored document vector: an index made by another is rebuilt (codeidx/index.py).
-# 3: each file's own terms are stored beside its chunks' vectors (`file_terms`).
-SPARSE_RULE = "3"
+SPARSE_RULE = "2"
 
 
 def code_tokens(text: str) -> list[str]:
@@ -90,17 +89,6 @@ def sparse_vector(text: str) -> SparseVector:
 def sparse_query(text: str) -> SparseVector:
     """A query weighs each distinct token once; rare tokens win through IDF."""
     return _vector({token_id(t): 1.0 for t in set(code_tokens(text))})
-
-
-def file_terms(text: str) -> tuple[tuple[int, int], ...]:
-    """A whole file's token ids, each with how often the file holds it: the file as one BM25 document
-    (`Graph.file_bm25`)."""
-    return tuple(sorted(Counter(token_id(t) for t in code_tokens(text)).items()))
-
-
-def query_terms(text: str) -> list[int]:
-    """A query's distinct token ids, in the order it gives them."""
-    return list(dict.fromkeys(token_id(t) for t in code_tokens(text)))
 
 
 def _vector(weights: dict[int, float]) -> SparseVector:

@@ -11,7 +11,6 @@ from codeidx.core.paths import chunk_lane, lane_of
 from codeidx.core.ranking import FILE_POOL, RRF_K, levers
 from codeidx.retriever.context import related
 from codeidx.retriever.lanes import asks_for_tests, code_first, is_named_test
-from codeidx.retriever.lexical import code_bm25, tie_broken
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
 from codeidx.retriever.parts import Parts
 from codeidx.retriever.query_text import bound_query, readable
@@ -230,8 +229,6 @@ def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = 
         listed = {f.path for f in files}
         more = [f for f in _files_of(parts, query, deeper, 2 * k, on, quoting, None, None) if f.path not in listed]
         files = _in_lanes(query, files + more, on, _named(deeper, on))[:k]
-    if "lexical" in on:
-        files = tie_broken(files, lambda f: f.path, code_bm25(parts, query, _named(pool, on)))
     return tuple(files)
 
 

@@ -6,8 +6,6 @@ real ones. Key markers are built by concatenation, so that this file is not itse
 from __future__ import annotations
 
 import json
-import re
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,6 @@ from codeidx.agent.audit import AuditLog, load_run
 from codeidx.cli import cli
 from codeidx.core.secrets import has_private_key, is_secret_path, redact
 from codeidx.index import Index
-from codeidx.indexer.sparse import code_tokens, query_terms
 from codeidx.retriever.symbols import render_lookup
 
 BEGIN, END = "-----" + "BEGIN ", "-----" + "END "
@@ -273,14 +270,3 @@ def test_secret_file_names(path: str) -> None:
                                   "docs/environment.md", "tokenizer.json", "kube/deployment.yaml"])
 def test_ordinary_file_names(path: str) -> None:
     assert not is_secret_path(path)
-
-
-def test_no_secret_reaches_the_files_words(repo: Path) -> None:
-    """The whole-file BM25 table holds each file's words as ids: none may be a secret's, which a hash
-    would still confirm to anyone who guesses it."""
-    # A secret's own words, not the pieces it shares with code (`db`, `live`, `proj`).
-    secret = {t for value in SECRETS.values() for t in code_tokens(value) if len(t) >= 8 and re.search(r"\d", t)}
-    with sqlite3.connect(repo / ".codeidx" / "index" / "index.db") as db:
-        stored = {r[0] for r in db.execute("SELECT DISTINCT term FROM file_terms")}
-    assert set(query_terms("connect_database openai_client")) <= stored
-    assert len(secret) >= 10 and not set(query_terms(" ".join(secret))) & stored
