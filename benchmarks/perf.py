@@ -35,7 +35,8 @@ COMMENT = {"python": "#", "ruby": "#", "config": "#", "markdown": "", "php": "//
            "zig": "//", "julia": "#", "cuda": "//", "objc": "//", "matlab": "%",
            "solidity": "//", "powershell": "#", "graphql": "#", "erlang": "%",
            "ocaml": "(*", "ocaml_interface": "(*", "clojure": ";", "gdscript": "#",
-           "vue": "//", "svelte": "//"}  # after a component's blocks, as text: any line changes its hash
+           "vue": "//", "svelte": "//",  # after a component's blocks, as text: any line changes its hash
+           "html": "", "css": ""}  # as text too
 
 
 @dataclass(frozen=True)

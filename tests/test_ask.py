@@ -823,3 +823,35 @@ def test_rust_unit_tests_beside_the_code_come_after_it(tmp_path: Path) -> None:
     assert lanes_of["RetryPolicy.should_retry"] == "code" and all(lanes_of[t] == "test" for t in tests)
     assert about_tests.hits[0].test  # asked about, a test keeps the place its words earn
     assert not any(h.test for h in few.hits)  # the file's places among the few shown go to its code
+
+
+def test_templates_and_style_sheets_are_indexed_and_found_in_their_lanes(tmp_path: Path) -> None:
+    """A web application's templates and styles answer questions about what a page shows and how it
+    looks; a docs theme's template is context, a test's template a test."""
+    root = make_repo(tmp_path / "blog", {
+        "blog/views.py": 'from flask import render_template\n\n\ndef login():\n    """Show the login page."""\n'
+                         '    return render_template("auth/login.html")\n',
+        "blog/templates/auth/login.html": '{% extends "base.html" %}\n{% block content %}\n'
+                                          '<form method="post" action="/login">\n'
+                                          '  <label for="username">Username</label>\n'
+                                          '  <input name="username" id="username" required>\n'
+                                          '  <label for="password">Password</label>\n'
+                                          '  <input type="password" name="password" id="password" required>\n'
+                                          '  <input type="submit" value="Log In">\n</form>\n{% endblock %}\n',
+        "blog/static/style.css": "nav {\n  background: lightgray;\n  display: flex;\n}\n\n"
+                                 ".flash {\n  margin: 1em 0;\n  padding: 1em;\n  background: #cae6f6;\n"
+                                 "  border: 1px solid #377ba8;\n}\n",
+        "docs/_templates/layout.html": '{% extends "!layout.html" %}\n{% block footer %}Blog docs{% endblock %}\n',
+        "tests/templates/form.html": '<form><input name="username"></form>\n',
+    })
+    with Index.open(root, cache_dir=str(tmp_path / "cache")) as index:
+        summary = index.build()
+        form = index.ask("where is the password field of the login form?", files=True, k=5)
+        flash = index.ask("what background color do flash messages have?", files=True, k=3)
+    assert summary.files_indexed == 5 and "unsupported type" not in summary.skipped
+    files = [f.path for f in form.files]  # the view that renders it (`login`, a name the question uses), the page
+    assert files[:2] == ["blog/views.py", "blog/templates/auth/login.html"]
+    assert files.index("docs/_templates/layout.html") > files.index("tests/templates/form.html")
+    assert flash.files[0].path == "blog/static/style.css"
+    assert [s.language for s in form.snippets if s.path.endswith("login.html")] == ["html"]
+    assert {lane_of("docs/_templates/layout.html"), lane_of("tests/templates/form.html")} == {"context", "test"}
