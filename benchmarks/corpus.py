@@ -22,7 +22,9 @@ from codeidx.core.paths import (
 )
 from codeidx.indexer.languages import LANGUAGES, has_grammar
 
-CODE_LANGUAGES = frozenset(lang.name for lang in LANGUAGES if has_grammar(lang.name))
+# What a benchmark may rank: the languages parsed for symbols, and the pages, templates and style sheets
+# a web application is built of, which are read as text. Not prose or config, which the lanes rank after.
+CODE_LANGUAGES = frozenset(lang.name for lang in LANGUAGES if has_grammar(lang.name) or lang.name in ("html", "css"))
 
 
 def is_excluded_test(path: str) -> bool:
