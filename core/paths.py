@@ -63,12 +63,6 @@ PROSE_NAMES = ("readme", "changes", "changelog", "history", "news", "license", "
 # A prose name makes a page of a file with no suffix or a markup one (`LICENSE`, Ruby's `History.rdoc`);
 # in code it is only a name: Sphinx's `builders/changes.py` and `domains/changeset.py`, a `history.lua`.
 NAMED_PROSE_SUFFIXES = frozenset({"", ".rdoc", ".org", ".textile", ".pod", ".asciidoc", ".html", ".htm"})
-# What a web application's pages are made of: markup and the template languages written around it
-# (Jinja, Django, ERB, Handlebars, Mustache, EJS, Nunjucks, Liquid, Twig), and style sheets. The code
-# that fills a page answers more about how it behaves than the page does (retriever/lanes.py).
-PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".jinja", ".jinja2", ".j2", ".njk", ".hbs", ".handlebars", ".mustache",
-                 ".ejs", ".erb", ".liquid", ".twig")
-STYLE_SUFFIXES = (".css", ".scss", ".sass", ".less")
 DATA_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".csv", ".xml", ".sql"})
 TEST_DATA_DIRS = frozenset({"fixtures", "fixture", "testdata"})
 DATA_DIRS = TEST_DATA_DIRS | {"data"}
@@ -196,11 +190,6 @@ LANE_RULE = "17"
 
 
 @lru_cache(maxsize=PATHS_CACHED)
-def is_page(path: str) -> bool:
-    """A page, a template or a style sheet of a web application."""
-    return PurePosixPath(path).suffix.lower() in PAGE_SUFFIXES + STYLE_SUFFIXES
-
-
 def lane_of(path: str) -> str:
     """The history before the other context, context (docs, data, examples) before tests: a test's
     fixture file is data."""

@@ -13,8 +13,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import PurePosixPath
 
-from codeidx.core.paths import PAGE_SUFFIXES, STYLE_SUFFIXES
-
 
 @dataclass(frozen=True)
 class Language:
@@ -89,8 +87,9 @@ LANGUAGES = (
     Language("markdown", (".md", ".markdown", ".rst", ".txt")),
     # Pages, the templates a web application renders (Jinja, Django, ERB, Handlebars, EJS, Liquid, Twig)
     # and the style sheets beside them: read as text, in the code's lane unless a folder says otherwise.
-    Language("html", PAGE_SUFFIXES),
-    Language("css", STYLE_SUFFIXES),
+    Language("html", (".html", ".htm", ".xhtml", ".jinja", ".jinja2", ".j2", ".njk", ".hbs", ".handlebars",
+                      ".mustache", ".ejs", ".erb", ".liquid", ".twig")),
+    Language("css", (".css", ".scss", ".sass", ".less")),
     Language("config", (".toml", ".yaml", ".yml", ".json", ".ini", ".cfg", ".edn"), None, ("Dockerfile", "Makefile")),
 )
 

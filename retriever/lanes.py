@@ -17,16 +17,7 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Callable, Sequence, TypeVar
 
-from codeidx.core.paths import (
-    CODE_LANE,
-    CONTEXT_LANE,
-    HISTORY_LANE,
-    PATHS_CACHED,
-    TEST_LANE,
-    exercises,
-    is_page,
-    lane_of,
-)
+from codeidx.core.paths import CODE_LANE, CONTEXT_LANE, HISTORY_LANE, PATHS_CACHED, TEST_LANE, exercises, lane_of
 from codeidx.indexer.sparse import STOPWORDS
 
 # Third-party code copied into the tree. `packages` only below the top level: at the top it is a
@@ -48,9 +39,6 @@ _KEEPS_DOCS = STOPWORDS | frozenset(
     "describes explain explains mention mentions show shows section sections".split())
 # Words by which a question asks for the project's history (`paths.is_changelog`), not for how it works.
 _ASKS_HISTORY = re.compile(r"\b(change ?logs?|release notes?|what'?s new|news ?fragments?)\b", re.I)
-# Words by which a question asks about a web application's pages rather than the code that fills them.
-_ASKS_PAGES = re.compile(r"\b(templates?|html|css|scss|stylesheets?|styles?|styling|styled|markup|jinja2?|erb"
-                         r"|handlebars)\b", re.I)
 _ASKS_TESTS = re.compile(r"\b(tests?|testing|tested|fixtures?|conftest|bench|benchmarks?)\b", re.I)
 # Test and benchmark hits count this much of their score when the question is not about them,
 # vendored hits always: still found, but below the project's own code.
@@ -117,17 +105,12 @@ def _the_ask(query: str) -> str:
 
 def path_weight(query: str) -> Callable[[str], float]:
     """A path's share of its score: vendored code damped, and tests and benchmarks unless the query
-    is about them (more in a report than in a question), and so are pages, templates and style sheets
-    (`paths.is_page`): the code that fills a page answers more about how it behaves. Sphinx's
-    `genindex.html` templates, which print an index's sections, ranked first for an issue about two
-    sections of the index that its Python builds (SWE-bench Lite's sphinx-doc__sphinx-7975)."""
-    damped = REPORT_TEST_DAMPING if is_report(query) else TEST_DAMPING
-    tests = ASKED_TEST_DAMPING if asks_for_tests(query) else damped
-    pages = 1.0 if _ASKS_PAGES.search(_the_ask(query)) else damped
+    is about them (more in a report than in a question)."""
+    tests = (ASKED_TEST_DAMPING if asks_for_tests(query) else REPORT_TEST_DAMPING if is_report(query)
+             else TEST_DAMPING)
 
     def weight(path: str) -> float:
-        own = tests if exercises(path) else pages if is_page(path) else 1.0
-        return own * (VENDOR_DAMPING if is_vendored(path) else 1.0)
+        return (tests if exercises(path) else 1.0) * (VENDOR_DAMPING if is_vendored(path) else 1.0)
     return weight
 
 

@@ -16,7 +16,6 @@ from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
 from codeidx.core.paths import is_changelog, is_context, is_test_path, lane_of
 from codeidx.index import Index
-from codeidx.retriever.lanes import REPORT_TEST_DAMPING, TEST_DAMPING, path_weight
 
 FILES = {
     "netlib/__init__.py": "",
@@ -849,22 +848,10 @@ def test_templates_and_style_sheets_are_indexed_and_found_in_their_lanes(tmp_pat
         summary = index.build()
         form = index.ask("where is the password field of the login form?", files=True, k=5)
         flash = index.ask("what background color do flash messages have?", files=True, k=3)
-        template = index.search("which template has the password input?", k=3)
     assert summary.files_indexed == 5 and "unsupported type" not in summary.skipped
     files = [f.path for f in form.files]  # the view that renders it (`login`, a name the question uses), the page
     assert files[:2] == ["blog/views.py", "blog/templates/auth/login.html"]
     assert files.index("docs/_templates/layout.html") > files.index("tests/templates/form.html")
     assert flash.files[0].path == "blog/static/style.css"
     assert [s.language for s in form.snippets if s.path.endswith("login.html")] == ["html"]
-    assert template[0].path == "blog/templates/auth/login.html"  # asked for: not damped
-
-
-def test_pages_count_less_than_the_code_that_fills_them_unless_asked_about() -> None:
-    """Sphinx's `genindex.html` ranked first for an issue about the index sections its Python builds."""
-    report = path_weight("Two sections called Symbols in the index\nUsing @ and £ as leading characters ...")
-    question = path_weight("how are the index entries grouped into sections?")
-    asked = path_weight("which template renders the general index?")
-    for page in ("sphinx/themes/basic/genindex.html", "app/static/site.scss", "app/views/users/show.html.erb"):
-        assert report(page) == REPORT_TEST_DAMPING and question(page) == TEST_DAMPING and asked(page) == 1.0
-    assert report("sphinx/environment/adapters/indexentries.py") == asked("sphinx/builders/html/__init__.py") == 1.0
     assert {lane_of("docs/_templates/layout.html"), lane_of("tests/templates/form.html")} == {"context", "test"}
