@@ -85,10 +85,12 @@ LANGUAGES = (
     Language("vue", (".vue",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("svelte", (".svelte",), "typescript", tags=("ecmascript", "typescript"), script_blocks=True),
     Language("markdown", (".md", ".markdown", ".rst", ".txt")),
-    # Pages, the templates a web application renders (Jinja, Django, ERB, Handlebars, EJS, Liquid, Twig)
-    # and the style sheets beside them: read as text, in the code's lane unless a folder says otherwise.
+    # Pages, the templates a web application renders (Jinja, Django, ERB, Handlebars, EJS, Liquid, Twig,
+    # Razor, JSP, Go's html/template, Haml, Slim, Pug, Mako) and the style sheets beside them: read as
+    # text, in the code's lane unless a folder says otherwise.
     Language("html", (".html", ".htm", ".xhtml", ".jinja", ".jinja2", ".j2", ".njk", ".hbs", ".handlebars",
-                      ".mustache", ".ejs", ".erb", ".liquid", ".twig")),
+                      ".mustache", ".ejs", ".erb", ".liquid", ".twig", ".cshtml", ".razor", ".jsp", ".gohtml",
+                      ".tmpl", ".haml", ".slim", ".pug", ".mako")),
     Language("css", (".css", ".scss", ".sass", ".less")),
     Language("config", (".toml", ".yaml", ".yml", ".json", ".ini", ".cfg", ".edn"), None, ("Dockerfile", "Makefile")),
 )

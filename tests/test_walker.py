@@ -130,3 +130,12 @@ def test_scripts_with_no_suffix_are_indexed_by_their_first_line(tmp_path: Path) 
     # A file its name tells stays what its name says, `#!` or not.
     assert languages["Makefile"] == "config" and languages["Rakefile"] == "ruby"
     assert set(result.skipped["unsupported type"]) == {".gitignore", "AUTHORS", "bin/empty"}
+
+
+def test_pages_templates_and_style_sheets_are_indexed_as_text(tmp_path: Path) -> None:
+    pages = ["app/templates/base.html", "views/users/show.html.erb", "Views/Home/Index.cshtml", "web/page.gohtml",
+             "site/_layouts/post.liquid", "templates/mail.j2", "static/site.scss", "static/app.css"]
+    result = walk(make_repo(tmp_path / "web", {p: "<p>{{ title }}</p>\n" for p in pages}), ".codeidx", 1 << 20)
+    assert {f.path: f.language for f in result.files} == {
+        p: "css" if p.endswith(("css", "scss")) else "html" for p in pages}
+    assert not result.skipped
