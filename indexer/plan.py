@@ -52,7 +52,7 @@ def make_plan(root: Path, walked: WalkResult, known: dict[str, FileRecord], full
         except OSError:
             skipped.setdefault("unreadable", []).append(f.path)
             continue
-        reason = content_skip_reason(data)
+        reason = content_skip_reason(data, f.language)
         if reason is not None:
             skipped.setdefault(reason, []).append(f.path)
             continue

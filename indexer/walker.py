@@ -7,6 +7,7 @@ that no key or password can reach a payload, a prompt or a model.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -21,6 +22,12 @@ from codeidx.indexer.languages import HEAD_BYTES, language_for, needs_head, snif
 # one long literal in an otherwise normal file must not exclude it.
 MAX_MEAN_LINE_CHARS = 250
 MAX_LINE_CHARS = 20_000
+# A page a tool wrote (javadoc, Doxygen, typedoc, Sphinx's docutils, MkDocs, Hugo, Jekyll, coverage
+# reports) names it: committed API docs and sites are hundreds of pages, each costing the embedder
+# what a template does, and the code they were made from is in the index already. A template that
+# writes the tag fills it in (`{{ hugo.Generator }}`, `v{{ jekyll.version }}`), so the content must be
+# plain text.
+_GENERATOR = re.compile(rb"""<meta\s+name\s*=\s*["']?generator["']?\s+content\s*=\s*["'][^"'{}<%$]*["']""", re.I)
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ def walk(root: Path, index_dir: str, max_file_bytes: int, exclude: tuple[str, ..
     return WalkResult(tuple(files), {reason: tuple(paths) for reason, paths in skipped.items()})
 
 
-def content_skip_reason(data: bytes) -> str | None:
+def content_skip_reason(data: bytes, language: str = "") -> str | None:
     """Reasons to leave a file out that only its bytes can tell."""
     head = data[:8192]
     if b"\x00" in head:
@@ -56,6 +63,8 @@ def content_skip_reason(data: bytes) -> str | None:
         return "secret"
     lines = data.split(b"\n")
     if len(data) / len(lines) > MAX_MEAN_LINE_CHARS or max(map(len, lines)) > MAX_LINE_CHARS:
+        return "generated"
+    if language == "html" and _GENERATOR.search(head):
         return "generated"
     return None
 
