@@ -262,6 +262,7 @@ _TEST_COMMANDS = (
     (("go.mod",), "go test ./..."),
     (("Cargo.toml",), "cargo test"),
     (("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "tests", "test_*.py"), "python -m pytest -q"),
+    (("tests.py",), "python -m unittest"),  # a Flask or Django app's one module of tests, which pytest does not collect
     (("mix.exs",), "mix test"),
     (("Package.swift",), "swift test"),
     (("pubspec.yaml",), "dart test"),

@@ -410,6 +410,7 @@ def test_the_audit_log_keeps_what_the_model_saw_of_a_tool_result(repo: Path) -> 
     ({"package.json": "{}", "tests/x.py": ""}, "npm test"),  # the first marker in the table wins
     ({"pyproject.toml": ""}, "python -m pytest -q"),
     ({"test_calc.py": ""}, "python -m pytest -q"),
+    ({"tests.py": "", "app/__init__.py": ""}, "python -m unittest"),
     ({"mix.exs": ""}, "mix test"),
     ({"Package.swift": ""}, "swift test"),
     ({"build.gradle.kts": "", "gradlew": ""}, "gradle test"),  # the installed tool, not the repository's wrapper
@@ -426,6 +427,23 @@ def test_the_test_command_is_the_ecosystems_own(tmp_path: Path, files: dict[str,
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     assert detect_test_command(tmp_path) == command
+
+
+def test_a_python_apps_tests_py_runs_with_unittest_when_no_command_is_set(tmp_path: Path) -> None:
+    """microblog keeps its tests in one `tests.py`, which pytest does not collect."""
+    repo = make_repo(tmp_path / "app", {
+        "calc.py": "def add(a, b):\n    return a - b\n",
+        "tests.py": "import unittest\n\nfrom calc import add\n\n\nclass AddTest(unittest.TestCase):\n"
+                    "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n"})
+    script = [reply(tool_calls=[tool_call("run_tests", {})]),
+              reply(tool_calls=[tool_call("edit_file", {"path": "calc.py", "old": "a - b", "new": "a + b"})]),
+              reply(tool_calls=[tool_call("run_tests", {})]),
+              reply(tool_calls=[tool_call("finish", {"summary": "add() adds"})])]
+    with ScriptedLLMServer(script, spec_script=[SPEC]) as server:
+        _run(repo, server, test_cmd=None)
+    results = _tool_results(server)
+    assert results[0].startswith("FAILED (exit 1): python -m unittest") and "AssertionError: -1 != 5" in results[0]
+    assert results[2].startswith("PASSED (exit 0): python -m unittest") and "Ran 1 test" in results[2]
 
 
 PERL_CALC = "package Calc;\nsub add { my ($a, $b) = @_; return $a - $b; }\n1;\n"
