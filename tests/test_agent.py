@@ -429,19 +429,23 @@ def test_the_test_command_is_the_ecosystems_own(tmp_path: Path, files: dict[str,
     assert detect_test_command(tmp_path) == command
 
 
+def _fixed_with_detected_tests(repo: Path, edit: dict[str, str]) -> list[str]:
+    """The tool results of a run with no test command set: the tests, `edit`, the tests again, finish."""
+    script = [reply(tool_calls=[tool_call("run_tests", {})]), reply(tool_calls=[tool_call("edit_file", edit)]),
+              reply(tool_calls=[tool_call("run_tests", {})]),
+              reply(tool_calls=[tool_call("finish", {"summary": "add() adds"})])]
+    with ScriptedLLMServer(script, spec_script=[SPEC]) as server:
+        _run(repo, server, test_cmd=None)
+    return _tool_results(server)
+
+
 def test_a_python_apps_tests_py_runs_with_unittest_when_no_command_is_set(tmp_path: Path) -> None:
     """microblog keeps its tests in one `tests.py`, which pytest does not collect."""
     repo = make_repo(tmp_path / "app", {
         "calc.py": "def add(a, b):\n    return a - b\n",
         "tests.py": "import unittest\n\nfrom calc import add\n\n\nclass AddTest(unittest.TestCase):\n"
                     "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n"})
-    script = [reply(tool_calls=[tool_call("run_tests", {})]),
-              reply(tool_calls=[tool_call("edit_file", {"path": "calc.py", "old": "a - b", "new": "a + b"})]),
-              reply(tool_calls=[tool_call("run_tests", {})]),
-              reply(tool_calls=[tool_call("finish", {"summary": "add() adds"})])]
-    with ScriptedLLMServer(script, spec_script=[SPEC]) as server:
-        _run(repo, server, test_cmd=None)
-    results = _tool_results(server)
+    results = _fixed_with_detected_tests(repo, {"path": "calc.py", "old": "a - b", "new": "a + b"})
     assert results[0].startswith("FAILED (exit 1): python -m unittest") and "AssertionError: -1 != 5" in results[0]
     assert results[2].startswith("PASSED (exit 0): python -m unittest") and "Ran 1 test" in results[2]
 
@@ -452,12 +456,6 @@ PERL_TEST = "use strict;\nuse Test::More tests => 1;\nuse Calc;\nis(Calc::add(2,
 
 def test_a_perl_projects_tests_run_with_prove_when_no_command_is_set(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "calc", {"lib/Calc.pm": PERL_CALC, "t/add.t": PERL_TEST})
-    script = [reply(tool_calls=[tool_call("run_tests", {})]),
-              reply(tool_calls=[tool_call("edit_file", {"path": "lib/Calc.pm", "old": "$a - $b", "new": "$a + $b"})]),
-              reply(tool_calls=[tool_call("run_tests", {})]),
-              reply(tool_calls=[tool_call("finish", {"summary": "add() adds"})])]
-    with ScriptedLLMServer(script, spec_script=[SPEC]) as server:
-        _run(repo, server, test_cmd=None)
-    results = _tool_results(server)
+    results = _fixed_with_detected_tests(repo, {"path": "lib/Calc.pm", "old": "$a - $b", "new": "$a + $b"})
     assert results[0].startswith("FAILED (exit 1): prove -lr t") and "got: '-1'" in results[0]
     assert results[2].startswith("PASSED (exit 0): prove -lr t")
