@@ -63,6 +63,12 @@ PROSE_NAMES = ("readme", "changes", "changelog", "history", "news", "license", "
 # A prose name makes a page of a file with no suffix or a markup one (`LICENSE`, Ruby's `History.rdoc`);
 # in code it is only a name: Sphinx's `builders/changes.py` and `domains/changeset.py`, a `history.lua`.
 NAMED_PROSE_SUFFIXES = frozenset({"", ".rdoc", ".org", ".textile", ".pod", ".asciidoc", ".html", ".htm"})
+# What a web application's pages are made of: markup and the template languages written around it, and
+# style sheets (indexer/languages.py reads them as text).
+PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".jinja", ".jinja2", ".j2", ".njk", ".hbs", ".handlebars", ".mustache",
+                 ".ejs", ".erb", ".liquid", ".twig", ".cshtml", ".razor", ".jsp", ".gohtml", ".tmpl", ".haml", ".slim",
+                 ".pug", ".mako")
+STYLE_SUFFIXES = (".css", ".scss", ".sass", ".less")
 DATA_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".csv", ".xml", ".sql"})
 TEST_DATA_DIRS = frozenset({"fixtures", "fixture", "testdata"})
 DATA_DIRS = TEST_DATA_DIRS | {"data"}
@@ -111,14 +117,18 @@ def is_changelog(path: str) -> bool:
                                       for word in _WORDS.findall(part.lower())))
 
 
+_BULK_SUFFIXES = DATA_SUFFIXES | frozenset(PAGE_SUFFIXES) | frozenset(STYLE_SUFFIXES)
+
+
 @lru_cache(maxsize=PATHS_CACHED)
 def is_bulk_data(path: str) -> bool:
     """Data files of tests and data folders (fixtures, test cases, datasets) and translation catalogs:
     often thousands of small YAML or JSON files whose meaning is in their keys and values, or one
     catalog per language, so the index keeps them by keywords and names only and never spends the
-    embedder on them."""
+    embedder on them. So are the pages there: a parser's or a scraper's tests keep the pages they
+    read (readability's `test/test-pages/`, hundreds of whole sites' articles)."""
     p = PurePosixPath(path)
-    return ((p.suffix.lower() in DATA_SUFFIXES
+    return ((p.suffix.lower() in _BULK_SUFFIXES
              and (is_test_path(path) or any(part in DATA_DIRS for part in p.parts[:-1])))
             or any(part in CATALOG_DIRS for part in p.parts[:-1]))
 

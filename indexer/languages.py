@@ -13,6 +13,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import PurePosixPath
 
+from codeidx.core.paths import PAGE_SUFFIXES, STYLE_SUFFIXES
+
 
 @dataclass(frozen=True)
 class Language:
@@ -88,10 +90,8 @@ LANGUAGES = (
     # Pages, the templates a web application renders (Jinja, Django, ERB, Handlebars, EJS, Liquid, Twig,
     # Razor, JSP, Go's html/template, Haml, Slim, Pug, Mako) and the style sheets beside them: read as
     # text, in the code's lane unless a folder says otherwise.
-    Language("html", (".html", ".htm", ".xhtml", ".jinja", ".jinja2", ".j2", ".njk", ".hbs", ".handlebars",
-                      ".mustache", ".ejs", ".erb", ".liquid", ".twig", ".cshtml", ".razor", ".jsp", ".gohtml",
-                      ".tmpl", ".haml", ".slim", ".pug", ".mako")),
-    Language("css", (".css", ".scss", ".sass", ".less")),
+    Language("html", PAGE_SUFFIXES),
+    Language("css", STYLE_SUFFIXES),
     Language("config", (".toml", ".yaml", ".yml", ".json", ".ini", ".cfg", ".edn"), None, ("Dockerfile", "Makefile")),
 )
 

@@ -849,6 +849,7 @@ def test_templates_and_style_sheets_are_indexed_and_found_in_their_lanes(tmp_pat
         form = index.ask("where is the password field of the login form?", files=True, k=5)
         flash = index.ask("what background color do flash messages have?", files=True, k=3)
     assert summary.files_indexed == 5 and "unsupported type" not in summary.skipped
+    assert summary.chunks_keyword_only == 1  # the tests' page, by keywords only, as test data is
     files = [f.path for f in form.files]  # the view that renders it (`login`, a name the question uses), the page
     assert files[:2] == ["blog/views.py", "blog/templates/auth/login.html"]
     assert files.index("docs/_templates/layout.html") > files.index("tests/templates/form.html")
