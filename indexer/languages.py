@@ -37,9 +37,6 @@ class Language:
     # Conditional compilation (`#if os(iOS)` ... `#endif`) inside a type loses the type to the grammar: its
     # lines are blanked before the parse, and both branches read (indexer/preprocessor.py).
     conditionals: bool = False
-    # Blocks and macros written in `{% %}` tags (Jinja, Django, Nunjucks, Twig) are its definitions, read
-    # without a grammar (indexer/templates.py).
-    template_tags: bool = False
     # A primary constructor may stand on the line below its class header, where the grammar has ended the
     # class (Kotlin): it is joined to the header before the parse (indexer/preprocessor.py).
     split_constructors: bool = False
@@ -93,7 +90,7 @@ LANGUAGES = (
     # Pages, the templates a web application renders (Jinja, Django, ERB, Handlebars, EJS, Liquid, Twig,
     # Razor, JSP, Go's html/template, Haml, Slim, Pug, Mako) and the style sheets beside them: read as
     # text, in the code's lane unless a folder says otherwise.
-    Language("html", PAGE_SUFFIXES, template_tags=True),
+    Language("html", PAGE_SUFFIXES),
     Language("css", STYLE_SUFFIXES),
     Language("config", (".toml", ".yaml", ".yml", ".json", ".ini", ".cfg", ".edn"), None, ("Dockerfile", "Makefile")),
 )
@@ -104,10 +101,10 @@ LANGUAGES = (
 # language its first bytes show, C++ or Objective-C; 5: a C++ class behind an export macro; 6: C-family
 # macro lines and Swift's `#if` lines blanked before the parse; 7: `##` and `;;` doc comments, and a
 # definition spanning a whole file ending on its last line; 8: a Kotlin primary constructor below its
-# class header joined to it; 9: the blocks and macros of templates), and the next build parses every file again,
+# class header joined to it), and the next build parses every file again,
 # as `--full` does; the embedding cache keeps the chunks whose text did not change from being embedded
 # again.
-SYMBOL_RULE = "9"
+SYMBOL_RULE = "8"
 
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
 _BY_FILENAME = {name: lang for lang in LANGUAGES for name in lang.filenames}

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from codeidx.core.models import ParsedFile, Reference, Symbol
 from codeidx.indexer.languages import Language, language_named, parser_for, query_for
 from codeidx.indexer.preprocessor import with_constructors_joined, without_conditionals, without_macros
-from codeidx.indexer.templates import template_definitions
 
 MAX_SIGNATURE = 300
 MAX_DOCSTRING = 600
@@ -55,8 +54,6 @@ class _Def:
 def parse_file(path: str, source: bytes, language: str) -> ParsedFile:
     """Symbols and references of one file; a file with syntax errors yields what parses."""
     spec = language_named(language)
-    if spec is not None and spec.template_tags:
-        return template_definitions(path, language, source)
     if spec is None or not spec.grammar:
         return ParsedFile(path, language, (), ())
     from tree_sitter import QueryCursor

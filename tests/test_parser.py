@@ -1640,29 +1640,3 @@ def test_a_clojure_string_after_parameters_is_a_body_not_a_doc() -> None:
 ])
 def test_a_gdscript_scripts_doc_is_its_header_doc_comment(source: bytes, doc: str) -> None:
     assert parse_file("player.gd", source, "gdscript").symbols[0].docstring == doc
-
-
-def test_a_templates_blocks_and_macros_are_its_definitions() -> None:
-    """Jinja and Django write no grammar the language pack has; their `{% %}` tags still say where each part
-    of a page begins and ends. A tag in a comment, or one never closed, defines nothing."""
-    source = b'''{% extends "base.html" %}
-{% macro render_field(field, label_visible=true) -%}
-  <div class="form-group">{{ field.label }} {{ field(**kwargs) }}</div>
-{%- endmacro %}
-{% block content %}
-  <h1>Posts</h1>
-  {%- block sidebar -%}
-    <nav>{{ render_field(form.query) }}</nav>
-  {% endblock sidebar %}
-  {# {% block commented %}
-  #}
-{% endblock %}
-{% block title %}Posts{% endblock %}
-{% block unclosed %}
-'''
-    parsed = parse_file("templates/posts.html", source, "html")
-    assert [(s.kind, s.qualified_name, s.start_line, s.end_line, s.parent) for s in parsed.symbols] == [
-        ("function", "render_field", 2, 4, ""), ("block", "content", 5, 12, ""),
-        ("block", "content.sidebar", 7, 9, "content"), ("block", "title", 13, 13, "")]
-    assert parsed.symbols[0].signature == "{% macro render_field(field, label_visible=true) -%}"
-    assert parse_file("static/site.css", b"nav { color: red; }\n", "css").symbols == ()
