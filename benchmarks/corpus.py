@@ -24,7 +24,7 @@ from codeidx.indexer.languages import LANGUAGES, has_grammar
 
 # What a benchmark may rank: the languages parsed for symbols, and the pages, templates and style sheets
 # a web application is built of, which are read as text. Not prose or config, which the lanes rank after.
-CODE_LANGUAGES = frozenset(lang.name for lang in LANGUAGES if has_grammar(lang.name) or lang.name in ("html", "css"))
+CODE_LANGUAGES = frozenset(lang.name for lang in LANGUAGES if has_grammar(lang.name) or lang.pages)
 
 
 def is_excluded_test(path: str) -> bool:

@@ -37,6 +37,9 @@ class Language:
     # Conditional compilation (`#if os(iOS)` ... `#endif`) inside a type loses the type to the grammar: its
     # lines are blanked before the parse, and both branches read (indexer/preprocessor.py).
     conditionals: bool = False
+    # A web application's pages and style sheets: code read as text, which a benchmark may rank and a
+    # tool may have written (indexer/walker.py).
+    pages: bool = False
     # A primary constructor may stand on the line below its class header, where the grammar has ended the
     # class (Kotlin): it is joined to the header before the parse (indexer/preprocessor.py).
     split_constructors: bool = False
@@ -90,8 +93,8 @@ LANGUAGES = (
     # Pages, the templates a web application renders (Jinja, Django, ERB, Handlebars, EJS, Liquid, Twig,
     # Razor, JSP, Go's html/template, Haml, Slim, Pug, Mako) and the style sheets beside them: read as
     # text, in the code's lane unless a folder says otherwise.
-    Language("html", PAGE_SUFFIXES),
-    Language("css", STYLE_SUFFIXES),
+    Language("html", PAGE_SUFFIXES, pages=True),
+    Language("css", STYLE_SUFFIXES, pages=True),
     Language("config", (".toml", ".yaml", ".yml", ".json", ".ini", ".cfg", ".edn"), None, ("Dockerfile", "Makefile")),
 )
 

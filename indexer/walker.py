@@ -16,7 +16,7 @@ import pathspec
 
 from codeidx.core.models import SourceFile
 from codeidx.core.secrets import has_private_key, is_secret_path
-from codeidx.indexer.languages import HEAD_BYTES, language_for, needs_head, sniffed_language
+from codeidx.indexer.languages import HEAD_BYTES, language_for, language_named, needs_head, sniffed_language
 
 # Minified or generated files (a few enormous lines) cost embedding time and answer nothing;
 # one long literal in an otherwise normal file must not exclude it.
@@ -74,7 +74,8 @@ def content_skip_reason(data: bytes, language: str = "") -> str | None:
     lines = data.split(b"\n")
     if len(data) / len(lines) > MAX_MEAN_LINE_CHARS or max(map(len, lines)) > MAX_LINE_CHARS:
         return "generated"
-    if language == "html" and not _TEMPLATE.search(data) and (
+    spec = language_named(language)
+    if spec is not None and spec.pages and not _TEMPLATE.search(data) and (
             _GENERATOR.search(head) or _MADE_BY.search(head) or _MADE_BY.search(data[-PAGE_ENDS:])):
         return "generated"
     return None
