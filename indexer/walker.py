@@ -34,7 +34,7 @@ _MADE_BY = re.compile(rb"(?:generated|created|built)\s+(?:by|using|with)\s*(?:<a
                       rb"(?:javadoc|doxygen|jazzy|typedoc|sphinx|docutils|pdoc|epydoc|rdoc|yard|jsdoc|esdoc|dokka|docfx"
                       rb"|rustdoc|godoc|coverage\.py|istanbul|mkdocs|hugo|jekyll|pelican|hexo|asciidoctor|pandoc"
                       rb"|apache maven|doxia)\b", re.I)
-PAGE_ENDS = 8192  # of a page's first and last bytes, where a generator names itself
+ENDS_READ = 8192  # a file's first bytes tell binary from text; a page's first and last, the tool that wrote it
 # A generator's own templates name it too (Sphinx's `layout.html`: "Created using Sphinx"), between the
 # tags of their template language, which no page it wrote holds.
 _TEMPLATE = re.compile(rb"\{\{|\{%|<%")
@@ -66,7 +66,7 @@ def walk(root: Path, index_dir: str, max_file_bytes: int, exclude: tuple[str, ..
 
 def content_skip_reason(data: bytes, language: str = "") -> str | None:
     """Reasons to leave a file out that only its bytes can tell."""
-    head = data[:PAGE_ENDS]
+    head = data[:ENDS_READ]
     if b"\x00" in head:
         return "binary"
     if has_private_key(data):
@@ -76,7 +76,7 @@ def content_skip_reason(data: bytes, language: str = "") -> str | None:
         return "generated"
     spec = language_named(language)
     if spec is not None and spec.pages and not _TEMPLATE.search(data) and (
-            _GENERATOR.search(head) or _MADE_BY.search(head) or _MADE_BY.search(data[-PAGE_ENDS:])):
+            _GENERATOR.search(head) or _MADE_BY.search(head) or _MADE_BY.search(data[-ENDS_READ:])):
         return "generated"
     return None
 
