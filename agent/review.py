@@ -28,9 +28,9 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from codeidx.agent.sandbox import BASE_ENV
-from codeidx.agent.workspace import CLEAN_GIT_ENV, QUIET_GIT
 from codeidx.core.config import SEVERITIES
 from codeidx.core.errors import CodeidxError, first_line
+from codeidx.core.git import CLEAN_GIT_ENV, QUIET_GIT
 from codeidx.core.secrets import redact
 
 RECORD_VERSION = 1

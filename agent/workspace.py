@@ -14,14 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeidx.core.errors import CodeidxError, first_line
+from codeidx.core.git import CLEAN_GIT_ENV, QUIET_GIT
 from codeidx.core.home import ensure_home
 
 # Used only where the user has no identity configured: a commit must not fail on that.
 DEFAULT_IDENTITY = ("codeidx agent", "agent@codeidx.invalid")
-# Settings that would make git run a program, switched off for every git command in the clone.
-QUIET_GIT = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "diff.external=",
-             "-c", "core.pager=cat")
-CLEAN_GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0"}
 
 
 def git(repo: Path, *args: str, check: bool = True, clean: bool = True, stdin: str | None = None) -> str:

@@ -10,6 +10,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from codeidx.core.errors import CodeidxError
+from codeidx.core.git import QUIET_GIT
 from codeidx.core.paths import (
     BDD_DIR,
     BDD_FILES,
@@ -59,7 +60,7 @@ def index_excludes(extensions: tuple[str, ...]) -> tuple[str, ...]:
 def candidate_files(root: Path, extensions: tuple[str, ...]) -> list[str]:
     """The candidates git tracks at the checked-out commit, sorted; a link to nothing (aeson's
     `attoparsec-aeson/src/...` at some commits) is no file to rank."""
-    out = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True, text=True)
+    out = subprocess.run(["git", "-C", str(root), *QUIET_GIT, "ls-files", "-z"], capture_output=True, text=True)
     if out.returncode != 0:
         raise CodeidxError(f"{root} is not a git work tree: benchmarks need a git checkout")
     return sorted(p for p in out.stdout.split("\0") if p and is_candidate(p, extensions) and (root / p).is_file())

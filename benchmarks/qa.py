@@ -24,6 +24,7 @@ from codeidx.benchmarks.metrics import hit_at, mean, percentile, reciprocal_rank
 from codeidx.benchmarks.paired import VERSUS_NOTE, versus_table
 from codeidx.benchmarks.workspace import Checkout
 from codeidx.core.errors import CodeidxError
+from codeidx.core.git import QUIET_GIT
 from codeidx.core.paths import is_prose
 from codeidx.core.ranking import LEVERS
 from codeidx.retriever.rerank import Rerank
@@ -152,7 +153,8 @@ def _ask_all(questions: list[Question], root: Path, cache_dir: Path | None, syst
 
 
 def _tracked(root: Path, suffix: str) -> list[str]:
-    out = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True, text=True, check=True)
+    out = subprocess.run(["git", "-C", str(root), *QUIET_GIT, "ls-files", "-z"], capture_output=True, text=True,
+                         check=True)
     return sorted(p for p in out.stdout.split("\0") if p.endswith(suffix))
 
 

@@ -4,9 +4,8 @@ A question or a report often resembles an earlier commit's message, and the file
 changed are evidence for where the answer lives (bug localization's "similar reports"). Read at
 build time from the git history of HEAD, bounded, and kept beside the symbol graph.
 
-The repository may be hostile: its `.git/config` can name programs for git to run. Only `git
-rev-parse` and `git log` run here, with the settings that would start a program switched off
-(signature checks, a pager, fsmonitor) and with no patch text asked for, so no diff driver runs.
+Only `git rev-parse` and `git log` run here, with the settings that would start a program switched
+off (core/git.py), and with no patch text asked for, so no diff driver runs.
 """
 from __future__ import annotations
 
@@ -15,6 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from codeidx.core.git import QUIET_GIT
 from codeidx.core.secrets import redact
 from codeidx.indexer.sparse import code_tokens
 
@@ -23,8 +23,6 @@ MAX_FILES = 20  # a commit changing more is a sweep (a rename, a reformat): it s
 MAX_MESSAGE_CHARS = 2000
 SUBJECT_CHARS = 200
 GIT_TIMEOUT_S = 60
-_SAFE_GIT = ("-c", "core.quotepath=off", "-c", "core.fsmonitor=false", "-c", "log.showSignature=false",
-             "-c", "core.pager=cat", "-c", "diff.external=", "--no-pager")
 _RECORD, _FIELD = "\x1e", "\x1f"
 # `Co-authored-by: Name <email>`, `Signed-off-by: ...`: who, not what; their names would match any query naming them.
 _TRAILER = re.compile(r"^[A-Za-z]+(?:-[A-Za-z]+)+: .*$", re.MULTILINE)
@@ -66,8 +64,8 @@ def recent_commits(root: Path, limit: int = MAX_COMMITS) -> list[CommitRecord]:
 
 def _git(root: Path, *args: str) -> str | None:
     try:
-        done = subprocess.run(["git", "-C", str(root), *_SAFE_GIT, *args], capture_output=True,
-                              timeout=GIT_TIMEOUT_S, check=True)
+        done = subprocess.run(["git", "-C", str(root), *QUIET_GIT, "-c", "core.quotepath=off", *args],
+                              capture_output=True, timeout=GIT_TIMEOUT_S, check=True)
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.decode("utf-8", "replace")

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 
 import pathspec
 
+from codeidx.core.git import QUIET_GIT
 from codeidx.core.models import SourceFile
 from codeidx.core.secrets import has_private_key, is_secret_path
 from codeidx.indexer.languages import HEAD_BYTES, language_for, language_named, needs_head, sniffed_language
@@ -138,7 +139,7 @@ def _git_files(root: Path) -> list[str] | None:
     """Tracked plus untracked-but-not-ignored files, or None when `root` is not in a git work tree."""
     try:
         out = subprocess.run(
-            ["git", "-C", str(root), "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others",
+            ["git", "-C", str(root), *QUIET_GIT, "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others",
              "--exclude-standard"],
             capture_output=True, check=True,
         ).stdout

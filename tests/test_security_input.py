@@ -320,3 +320,44 @@ def test_a_huge_symbol_name_is_refused_in_one_short_line(repo: Path) -> None:
     result = CliRunner().invoke(cli, ["symbol", "x" * 100_000, "--repo", str(repo)], catch_exceptions=False)
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: a symbol name is at most 1000 characters, not 100000"
+
+
+# --- a repository's own git config ---
+
+def _signed_commit(repo: Path, message: str) -> None:
+    """A commit carrying a (bogus) signature: what makes `git log --show-signature` start gpg.program."""
+    tree = subprocess.run(["git", "-C", str(repo), "write-tree"], capture_output=True, text=True).stdout.strip()
+    parent = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    body = (f"tree {tree}\nparent {parent}\nauthor T <t@example.com> 1700000000 +0000\n"
+            "committer T <t@example.com> 1700000000 +0000\n"
+            "gpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n\n"
+            f"{message}\n")
+    sha = subprocess.run(["git", "-C", str(repo), "hash-object", "-t", "commit", "-w", "--stdin"], input=body,
+                         capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run(["git", "-C", str(repo), "update-ref", "HEAD", sha], check=True)
+
+
+def test_a_build_runs_no_program_the_repositorys_git_config_names(repo: Path, tmp_path: Path) -> None:
+    """`.git/config` can point core.fsmonitor (run by `git ls-files --others`) and gpg.program (run by
+    `git log` under log.showSignature) at a program of the repository's; plain git runs both."""
+    marker = tmp_path / "ran"
+    program = tmp_path / "payload.sh"
+    program.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    program.chmod(0o755)
+    (repo / "shop" / "refunds.py").write_text(NEW_FILE[1])
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", "Refund an order"], check=True)
+    _signed_commit(repo, "Signed: nothing changed")
+    for key, value in (("core.fsmonitor", str(program)), ("log.showSignature", "true"), ("gpg.program", str(program))):
+        subprocess.run(["git", "-C", str(repo), "config", key, value], check=True)
+    subprocess.run(["git", "-C", str(repo), "log", "-n1", "--format=%s"], capture_output=True)
+    assert marker.exists(), "plain git ran the program: the test's premise"
+    marker.unlink()
+
+    done = subprocess.run([sys.executable, "-m", "codeidx", "build", str(repo), "--json"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists()
+    with sqlite3.connect(repo / ".codeidx" / "index" / "index.db") as db:
+        subjects = [r[0] for r in db.execute("SELECT subject FROM commits")]
+    assert "Refund an order" in subjects  # the history was read, with the program switched off
