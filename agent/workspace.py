@@ -22,10 +22,11 @@ DEFAULT_IDENTITY = ("codeidx agent", "agent@codeidx.invalid")
 
 
 def git(repo: Path, *args: str, check: bool = True, clean: bool = True, stdin: str | None = None) -> str:
-    """Run git in `repo`. `clean` ignores system and global config and runs no hooks: the agent's clone
-    holds what a model and a repository wrote. The benchmarks' checkouts pass `clean=False`, the user's git."""
+    """Run git in `repo`, starting no program the repository's config names (core/git.py). `clean` also
+    ignores system and global config: the agent's clone holds what a model and a repository wrote. The
+    user's repository and the benchmarks' checkouts pass `clean=False`: the user's git settings."""
     env = {**os.environ, **CLEAN_GIT_ENV} if clean else None
-    done = subprocess.run(["git", "-C", str(repo), *(QUIET_GIT if clean else ()), *args], input=stdin,
+    done = subprocess.run(["git", "-C", str(repo), *QUIET_GIT, *args], input=stdin,
                           capture_output=True, text=True, env=env)
     if check and done.returncode != 0:
         raise CodeidxError(f"git {args[0]} failed in {repo}: {first_line(done.stderr or done.stdout, last=True)}")
@@ -57,8 +58,8 @@ class Workspace:
     def toplevel(repo: Path) -> Path:
         """The root of the git repository `repo` is in; an error naming the fix when it has no commit to branch from."""
         repo = repo.resolve()
-        inside = subprocess.run(["git", "-C", str(repo), "rev-parse", "--show-toplevel"], capture_output=True,
-                                text=True)
+        inside = subprocess.run(["git", "-C", str(repo), *QUIET_GIT, "rev-parse", "--show-toplevel"],
+                                capture_output=True, text=True)
         if inside.returncode != 0:
             raise CodeidxError(f"{repo} is not a git repository: the agent works on a branch of one (git init)")
         repo = Path(inside.stdout.strip())
@@ -108,7 +109,7 @@ class Workspace:
     def apply_to_checkout(self) -> None:
         """Bring the branch's change into the user's working tree, as uncommitted edits."""
         patch = git(self.path, "diff", "--binary", "--no-ext-diff", "--no-textconv", self.base, "HEAD")
-        done = subprocess.run(["git", "-C", str(self.repo), "apply", "-"], input=patch,
+        done = subprocess.run(["git", "-C", str(self.repo), *QUIET_GIT, "apply", "-"], input=patch,
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise CodeidxError(f"could not apply the change to {self.repo} ({first_line(done.stderr, last=True)}); "

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from codeidx.agent.workspace import git
 from codeidx.core.errors import CodeidxError
+from codeidx.core.git import QUIET_GIT
 
 
 def find_clone(repos_dir: Path, repo: str) -> Path:
@@ -51,7 +52,7 @@ class Checkout:
         return int(git(self.source, "show", "-s", "--format=%ct", commit, clean=False).strip() or 0)
 
     def has(self, commit: str) -> bool:
-        out = subprocess.run(["git", "-C", str(self.path), "cat-file", "-e", f"{commit}^{{commit}}"],
+        out = subprocess.run(["git", "-C", str(self.path), *QUIET_GIT, "cat-file", "-e", f"{commit}^{{commit}}"],
                              capture_output=True)
         return out.returncode == 0
 
