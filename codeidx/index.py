@@ -28,7 +28,6 @@ from codeidx.core.errors import CodeidxError, DamagedIndexError, IndexMismatchEr
 from codeidx.core.home import cache_dir, ensure_home, index_home
 from codeidx.core.models import SearchFilters
 from codeidx.core.paths import LANE_RULE, lane_of
-from codeidx.indexer.commits import head_commit, recent_commits
 from codeidx.indexer.embedder import embedder_name
 from codeidx.indexer.graph import SCHEMA_VERSION, Graph
 from codeidx.indexer.languages import SYMBOL_RULE
@@ -280,7 +279,6 @@ class Index:
                     _mark_lanes(graph, store)
                 if not plan.is_empty:
                     stats = self._execute(plan, graph, store, start, on_progress)
-                _read_history(self.root, graph)
                 files_total = graph.counts()["files"]
             except BaseException:
                 # A first build that stored no file leaves nothing behind: the next one starts clean.
@@ -473,14 +471,6 @@ def _summary(index: Index, plan: Plan, stats: Any, full: bool, files_total: int,
         skipped_files={reason: tuple(sorted(paths)[:SKIPPED_NAMED]) for reason, paths in sorted(plan.skipped.items())
                        if reason not in UNNAMED_SKIPS},
         stage_seconds=dict(stats.stage_seconds), chunks_keyword_only=stats.chunks_keyword_only)
-
-
-def _read_history(root: Path, graph: Graph) -> None:
-    """The past commits of HEAD (indexer/commits.py), read again whenever HEAD has moved: a build after
-    `git pull` sees the new ones, though no file it indexes changed."""
-    head = head_commit(root)
-    if head is not None and graph.meta().get("commits_head") != head:
-        graph.replace_commits(head, recent_commits(root))
 
 
 def _mark_lanes(graph: Graph, store: "Store") -> None:

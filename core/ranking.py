@@ -9,12 +9,11 @@ RRF_K = 60  # reciprocal rank fusion: 1/(RRF_K + rank); the stores' fusion and t
 # hit's rank fused with its file's (`file-first`, retriever/ask.py), and what the query quotes found
 # verbatim in the code (`quotes`, retriever/quotes.py), the sentences it pastes from the program's strings (`pasted`,
 # retriever/quotes.py), the names it spells out in words (`described`, retriever/described.py), and the
-# modules the tests it finds are named for (`tested`, retriever/tested.py), and the files that past commits
-# like the query changed (`commits`, retriever/commits.py); the lanes keep a file that defines
+# modules the tests it finds are named for (`tested`, retriever/tested.py); the lanes keep a file that defines
 # what the query names with the code (`named`, retriever/ask.py).
 # A `full-no-<lever>` mode turns one off: the benchmarks' ablations.
 LEVERS = ("lanes", "code-lane", "impl-lane", "file-length", "file-first", "quotes", "pasted", "described", "tested",
-          "named", "commits")
+          "named")
 # Retrieval modes, weakest to strongest, each adding to the one before (the ablations too).
 MODES = ("dense", "sparse", "hybrid", "hybrid+names", "hybrid+names+graph", "full",
          *(f"full-no-{lever}" for lever in LEVERS))

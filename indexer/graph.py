@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeidx.core.models import Chunk, ParsedFile, Reference, Symbol
-from codeidx.indexer.commits import CommitRecord
 from codeidx.indexer.sparse import spelled_words
 
 # 2: chunk text, payloads and symbols hold secrets redacted; an older index may hold them in clear.
@@ -42,12 +41,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     dense INTEGER NOT NULL DEFAULT 0);  -- 0 waiting for its vector, 1 has it, 2 keyword-only (KEYWORD_ONLY)
 CREATE TABLE IF NOT EXISTS name_words (  -- each definition name's words, once per file (sparse.spelled_words)
     path TEXT NOT NULL, name TEXT NOT NULL, word TEXT NOT NULL, capitals INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS commits (  -- the history's own commits (indexer/commits.py)
-    id INTEGER PRIMARY KEY, sha TEXT NOT NULL, subject TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS commit_files (commit_id INTEGER NOT NULL, path TEXT NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS commit_words USING fts5(words, tokenize="unicode61 tokenchars '_'");
 CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
-CREATE INDEX IF NOT EXISTS commit_files_commit ON commit_files(commit_id);
 CREATE INDEX IF NOT EXISTS name_words_word ON name_words(word);
 CREATE INDEX IF NOT EXISTS name_words_path ON name_words(path);
 CREATE INDEX IF NOT EXISTS symbols_qualified ON symbols(qualified_name);
@@ -199,34 +193,6 @@ class Graph:
     def _delete_rows(self, path: str) -> None:
         for table in ("files", "symbols", "name_words", "refs", "chunks"):
             self.db.execute(f"DELETE FROM {table} WHERE path=?", (path,))
-
-    # --- past commits ---
-    def replace_commits(self, head: str, commits: Sequence[CommitRecord]) -> None:
-        """The history as read at `head`, in place of the one stored (`meta["commits_head"]`)."""
-        with self.db:
-            for table in ("commits", "commit_files", "commit_words"):
-                self.db.execute(f"DELETE FROM {table}")
-            for n, c in enumerate(commits, start=1):
-                self.db.execute("INSERT INTO commits VALUES (?, ?, ?)", (n, c.sha, c.subject))
-                self.db.execute("INSERT INTO commit_words(rowid, words) VALUES (?, ?)", (n, c.words))
-                self.db.executemany("INSERT INTO commit_files VALUES (?, ?)", [(n, p) for p in c.paths])
-            self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('commits_head', ?)", (head,))
-
-    def commits_like(self, words: Sequence[str], limit: int) -> list[tuple[float, str, tuple[str, ...]]]:
-        """The `limit` past commits whose messages best match any of `words` (BM25), best first: each as
-        its score, its subject and the files it changed."""
-        if not words:
-            return []
-        match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words) if '"' not in w)
-        rows = self.db.execute("SELECT rowid, -bm25(commit_words) FROM commit_words WHERE commit_words MATCH ? "
-                               "ORDER BY bm25(commit_words) LIMIT ?", (match, limit)).fetchall()
-        out = []
-        for commit_id, score in rows:
-            subject = self.db.execute("SELECT subject FROM commits WHERE id=?", (commit_id,)).fetchone()[0]
-            paths = tuple(r[0] for r in self.db.execute("SELECT path FROM commit_files WHERE commit_id=?",
-                                                        (commit_id,)))
-            out.append((score, subject, paths))
-        return out
 
     # --- queries for the retriever ---
     def symbols_named(self, name: str) -> list[Symbol]:

@@ -9,7 +9,6 @@ from codeidx.core.errors import CodeidxError
 from codeidx.core.models import SearchFilters
 from codeidx.core.paths import chunk_lane, lane_of
 from codeidx.core.ranking import FILE_POOL, RRF_K, levers
-from codeidx.retriever.commits import files_changed_alike
 from codeidx.retriever.context import related
 from codeidx.retriever.lanes import asks_for_tests, code_first, is_named_test
 from codeidx.retriever.pack import RelatedLine, Snippet, pack
@@ -148,14 +147,12 @@ def _ranked(parts: Parts, query: str, k: int, filters: SearchFilters,
     quoting = quoting_files(parts, query) if "quotes" in on else frozenset()
     pasted = pasting_files(parts, query, (h.path for h in pool)) if "pasted" in on else ()
     tested = _tested(parts, pool, on)
-    alike = _alike(parts, query, pool, on)
     # Evidence for a whole file is named among the reasons of each of its hits.
     modules = set(tested.values())
     pool = [dataclasses.replace(h, reasons=h.reasons + (("quote",) if h.path in quoting else ())
                                 + (("pasted",) if h.path in pasted else ())
-                                + (("tested",) if h.path in modules else ())
-                                + (("commits",) if h.path in alike else ())) for h in pool]
-    files = file_ranking(parts, query, pool, k, mode, quoting, pasted, tested, filters, alike)
+                                + (("tested",) if h.path in modules else ())) for h in pool]
+    files = file_ranking(parts, query, pool, k, mode, quoting, pasted, tested, filters)
     return pool, in_answer_order(query, pool, files, mode, k), files
 
 
@@ -213,13 +210,12 @@ def _tests_after_their_code(hits: list[Hit]) -> list[Hit]:
 
 def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = "full",
                  quoting: frozenset[str] | None = None, pasted: tuple[str, ...] | None = None,
-                 tested: dict[str, str] | None = None, filters: SearchFilters = SearchFilters(),
-                 alike: tuple[str, ...] | None = None) -> tuple[FileHit, ...]:
+                 tested: dict[str, str] | None = None,
+                 filters: SearchFilters = SearchFilters()) -> tuple[FileHit, ...]:
     """The `k` best files of a pool of hits (`rank_files`, with each file's chunk count when file
     length counts), in the same lanes as the hits; `quoting` (the files that hold what the query
-    quotes), `pasted` (the pool's files whose strings hold a sentence the query pastes), `tested`
-    (the pool's test files -> the modules they are named for) and `alike` (the pool's files that past
-    commits like the query changed) are found here when not given.
+    quotes), `pasted` (the pool's files whose strings hold a sentence the query pastes) and `tested`
+    (the pool's test files -> the modules they are named for) are found here when not given.
 
     A few long files can hold a whole pool (the hits of a small repository often lie in six files):
     then the list is filled up to `k`, after the pool's files, from a pool `PAD_DEPTH` times deeper,
@@ -227,28 +223,24 @@ def file_ranking(parts: Parts, query: str, pool: list[Hit], k: int, mode: str = 
     on = levers(mode)
     if quoting is None:
         quoting = quoting_files(parts, query) if "quotes" in on else frozenset()
-    files = _files_of(parts, query, pool, k, on, quoting, pasted, tested, alike)
+    files = _files_of(parts, query, pool, k, on, quoting, pasted, tested)
     if len(files) < k and len(pool) >= k * FILE_POOL:  # a shorter pool is all that matches
         deeper = search(parts, query, k=k * FILE_POOL * PAD_DEPTH, filters=filters, mode=mode)
         listed = {f.path for f in files}
-        more = [f for f in _files_of(parts, query, deeper, 2 * k, on, quoting, None, None, None)
-                if f.path not in listed]
+        more = [f for f in _files_of(parts, query, deeper, 2 * k, on, quoting, None, None) if f.path not in listed]
         files = _in_lanes(query, files + more, on, _named(deeper, on))[:k]
     return tuple(files)
 
 
 def _files_of(parts: Parts, query: str, pool: list[Hit], k: int, on: frozenset[str], quoting: frozenset[str],
-              pasted: tuple[str, ...] | None, tested: dict[str, str] | None,
-              alike: tuple[str, ...] | None) -> list[FileHit]:
+              pasted: tuple[str, ...] | None, tested: dict[str, str] | None) -> list[FileHit]:
     if pasted is None:
         pasted = pasting_files(parts, query, (h.path for h in pool)) if "pasted" in on else ()
     if tested is None:
         tested = _tested(parts, pool, on)
-    if alike is None:
-        alike = _alike(parts, query, pool, on)
     paths = list(dict.fromkeys(h.path for h in pool))
     sizes = parts.graph.chunk_counts(paths) if "file-length" in on else None
-    ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, sizes, len(paths), quoting, pasted, tested, alike)]
+    ranked = [FileHit(p, round(s, 6)) for p, s in rank_files(pool, sizes, len(paths), quoting, pasted, tested)]
     # The lanes order every file of the pool before the cut: a file of code past the k best scores
     # comes before the pages and data that scored above it, as it would if they had scored lower.
     return _in_lanes(query, ranked, on, _named(pool, on))[:k]
@@ -270,10 +262,6 @@ def _named(hits: Sequence[Hit], on: frozenset[str]) -> frozenset[str]:
 
 def _tested(parts: Parts, pool: list[Hit], on: frozenset[str]) -> dict[str, str]:
     return modules_tested((h.path for h in pool), parts.graph.file_paths()) if "tested" in on else {}
-
-
-def _alike(parts: Parts, query: str, pool: list[Hit], on: frozenset[str]) -> tuple[str, ...]:
-    return files_changed_alike(parts, query, (h.path for h in pool)) if "commits" in on else ()
 
 
 def _related_lines(parts: Parts, hits: list[Hit]) -> list[RelatedLine]:

@@ -26,8 +26,7 @@ from codeidx.retriever.signals import extract
 # How much each kind of evidence counts, relative to one vector list.
 # `tested`: the share of a test file's score its module gets (retriever/tested.py), as small as a graph
 # neighbour's: both are one step from the evidence.
-WEIGHTS = {"trace": 3.0, "name": 2.0, "described": 1.0, "pasted": 1.0, "commits": 0.5, "path": 0.7, "graph": 0.15,
-           "tested": 0.15}
+WEIGHTS = {"trace": 3.0, "name": 2.0, "described": 1.0, "pasted": 1.0, "path": 0.7, "graph": 0.15, "tested": 0.15}
 CANDIDATES = 50
 # A name more definitions share points at none of them (`foo()`, `setup_class`, a `doit` every class
 # has), as a quote many files hold does not (retriever/quotes.py). On SWE-bench Lite dev, none of the
@@ -221,7 +220,7 @@ def _hit(chunk_id: str, p: dict, score: float, reasons: list[str]) -> Hit:
 
 def rank_files(hits: list[Hit], sizes: Mapping[str, int] | None = None, k: int = 10,
                quoting: Set[str] = frozenset(), pasted: Sequence[str] = (),
-               tested: Mapping[str, str] | None = None, alike: Sequence[str] = ()) -> list[tuple[str, float]]:
+               tested: Mapping[str, str] | None = None) -> list[tuple[str, float]]:
     """Files ranked by their chunks: the best chunk, plus a damped share of the others.
 
     With `sizes` (each file's chunk count), the share is divided by the square root of that count:
@@ -229,8 +228,7 @@ def rank_files(hits: list[Hit], sizes: Mapping[str, int] | None = None, k: int =
     evidence than a short file's few, as length normalisation does in BM25. A file in `quoting` holds
     what the query quotes (retriever/quotes.py) and counts `QUOTE_BOOST` times more: evidence for the
     file, not for any one of its chunks. `pasted` (the files whose strings hold a run of the query's
-    words, longest first: retriever/quotes.py) and `alike` (the files past commits like the query
-    changed: retriever/commits.py) are ranked lists, fused by RRF at the file level.
+    words, longest first: retriever/quotes.py) is one more ranked list, fused by RRF at the file level.
     `tested` maps a test file to the module it is named for (retriever/tested.py), which gets a share
     of the test's score: evidence found where code is exercised is some evidence for that code.
     """
@@ -240,9 +238,8 @@ def rank_files(hits: list[Hit], sizes: Mapping[str, int] | None = None, k: int =
     sizes = sizes or {}
     ranked = {path: (max(s) + OTHER_CHUNKS * (sum(s) - max(s)) / math.sqrt(max(1, sizes.get(path, 1))))
               * (QUOTE_BOOST if path in quoting else 1.0) for path, s in per_file.items()}
-    for lever, listed in (("pasted", pasted), ("commits", alike)):
-        for rank, path in enumerate(listed):
-            ranked[path] = ranked.get(path, 0.0) + WEIGHTS[lever] / (RRF_K + rank + 1)
+    for rank, path in enumerate(pasted):
+        ranked[path] = ranked.get(path, 0.0) + WEIGHTS["pasted"] / (RRF_K + rank + 1)
     for test, module in (tested or {}).items():  # a module is never a test: no share is passed on twice
         ranked[module] = ranked.get(module, 0.0) + WEIGHTS["tested"] * ranked.get(test, 0.0)
     return sorted(ranked.items(), key=lambda kv: (-kv[1], kv[0]))[:k]

@@ -337,27 +337,31 @@ def _signed_commit(repo: Path, message: str) -> None:
     subprocess.run(["git", "-C", str(repo), "update-ref", "HEAD", sha], check=True)
 
 
-def test_a_build_runs_no_program_the_repositorys_git_config_names(repo: Path, tmp_path: Path) -> None:
-    """`.git/config` can point core.fsmonitor (run by `git ls-files --others`) and gpg.program (run by
-    `git log` under log.showSignature) at a program of the repository's; plain git runs both."""
+def test_no_program_the_repositorys_git_config_names_runs_in_a_build_or_a_benchmark(repo: Path,
+                                                                                   tmp_path: Path) -> None:
+    """`.git/config` can point core.fsmonitor (run by `git ls-files --others`, which the walker runs) and
+    gpg.program (run by `git log` under log.showSignature, which `bench history` runs) at a program of
+    the repository's; plain git runs both."""
+    from codeidx.benchmarks.history import mine_commits
+
     marker = tmp_path / "ran"
     program = tmp_path / "payload.sh"
     program.write_text(f"#!/bin/sh\ntouch {marker}\n")
     program.chmod(0o755)
-    (repo / "shop" / "refunds.py").write_text(NEW_FILE[1])
-    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", "Refund an order"], check=True)
+    (repo / "shop" / "pricing.py").write_text(FILES["shop/pricing.py"] + "\n\nFULL_REFUND = 100\n")
+    subprocess.run(["git", "-C", str(repo), "commit", "-q", "-am", "Refund an order in full"], check=True)
     _signed_commit(repo, "Signed: nothing changed")
     for key, value in (("core.fsmonitor", str(program)), ("log.showSignature", "true"), ("gpg.program", str(program))):
         subprocess.run(["git", "-C", str(repo), "config", key, value], check=True)
-    subprocess.run(["git", "-C", str(repo), "log", "-n1", "--format=%s"], capture_output=True)
-    assert marker.exists(), "plain git ran the program: the test's premise"
-    marker.unlink()
+    for premise in (["ls-files", "--others"], ["log", "-n1", "--format=%s"]):
+        subprocess.run(["git", "-C", str(repo), *premise], capture_output=True)
+        assert marker.exists(), f"plain git {premise[0]} ran the program: the test's premise"
+        marker.unlink()
 
+    (repo / "shop" / "notes.py").write_text("NOTE = 'untracked, listed by ls-files --others'\n")
     done = subprocess.run([sys.executable, "-m", "codeidx", "build", str(repo), "--json"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["files_total"] == 3  # the listing worked, the untracked file included
+    assert [i.query for i in mine_commits(repo, 5, (".py",))] == ["Refund an order in full"]
     assert not marker.exists()
-    with sqlite3.connect(repo / ".codeidx" / "index" / "index.db") as db:
-        subjects = [r[0] for r in db.execute("SELECT subject FROM commits")]
-    assert "Refund an order" in subjects  # the history was read, with the program switched off
