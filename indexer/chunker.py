@@ -21,6 +21,7 @@ CHUNK_NAMESPACE = uuid.UUID("6f1c1d9e-5d1b-4c56-9a4e-3f0d2c8b7a10")
 # whenever that shape changes, so the embedding cache never serves a vector made of the old text.
 EMBED_TEXT_VERSION = 1
 TEXT_WINDOW_LINES = 40
+MAX_HEADER_NAME = 200  # characters of the qualified name a header shows
 # Lines that continue a statement rather than start one (a split must not land on them).
 _CONTINUATION = re.compile(r"^\s*([)\]}.,]|else\b|elif\b|except\b|finally\b|catch\b|&&|\|\||\+|-(?!-)|\?|:)")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -61,6 +62,9 @@ def chunk_file(parsed: ParsedFile, source: bytes, count_tokens: CountTokens, max
 
 
 def header(path: str, language: str, qualified_name: str, signature: str) -> str:
+    """Bounded, as every split part repeats it: a name of thousands of characters would leave no room."""
+    if len(qualified_name) > MAX_HEADER_NAME:
+        qualified_name = qualified_name[:MAX_HEADER_NAME] + "..."
     first = f"# {path} | {language}" + (f" | {qualified_name}" if qualified_name else "")
     return first + (f"\n# {signature}" if signature else "") + "\n"
 
@@ -70,9 +74,12 @@ def module_name(path: str) -> str:
 
 
 def _symbol_pieces(symbols: tuple[Symbol, ...], lines: list[str]) -> list[_Piece]:
+    by_parent: dict[str, list[Symbol]] = {}
+    for sym in symbols:
+        by_parent.setdefault(sym.parent, []).append(sym)
     pieces = []
     for sym in symbols:
-        children = [c for c in symbols if c.parent == sym.qualified_name and c is not sym
+        children = [c for c in by_parent.get(sym.qualified_name, ()) if c is not sym
                     and sym.start_line <= c.start_line and c.end_line <= sym.end_line]
         numbered = _elide(sym, children, lines)
         if any(text.strip() for _, text in numbered):

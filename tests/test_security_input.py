@@ -174,6 +174,34 @@ def test_test_files_are_matched_to_modules_in_bounded_work_on_a_hostile_tree() -
     assert modules_tested(tests, paths) == {f"{deep}/tests/test_utils.py": f"{deep}/utils.py",
                                             "pkg/real/tests/test_cart.py": "pkg/real/cart.py"}
 
+
+def test_files_nested_thousands_deep_or_of_thousands_of_definitions_are_parsed_and_chunked_in_linear_work() -> None:
+    from codeidx.indexer.chunker import MAX_HEADER_NAME, chunk_file
+    from codeidx.indexer.parser import MAX_NESTING, parse_file
+
+    # Each took minutes, or memory without end, before: a million-byte file of functions each inside the
+    # last gave names and chunks growing with the square of its depth (tree-sitter finds a node's parent
+    # from the root; each chunk held all the functions inside it), and one of 28,000 definitions compared
+    # every definition with every other. Linear, they take seconds, and a CI timeout catches a regression.
+    def count(texts):
+        return [len(t) // 4 + 1 for t in texts]
+
+    depth = 45_000
+    nested = ("function f0() {\n" + "".join(f"function f{i}() {{\n" for i in range(1, depth))
+              + "x();\n" + "}\n" * depth).encode()
+    flat = "".join(f"def f{i}(x):\n    return g{i}(x)\n" for i in range(28_000)).encode()
+    long_name = ("function " + "n" * 200_000 + "() {\n" + "x();\n" * 2_000 + "}\n").encode()
+    for path, language, source in (("nested.js", "javascript", nested), ("flat.py", "python", flat),
+                                   ("long.js", "javascript", long_name),
+                                   ("deep.rb", "ruby", ("def a\n" + "begin\n" * 90_000 + "end\n" * 90_000 + "end\n").encode())):
+        parsed = parse_file(path, source, language)
+        chunks = chunk_file(parsed, source, count, 256)
+        assert sum(len(c.embed_text) for c in chunks) < 3 * len(source) + 1_000 * len(chunks), path
+        assert all(len(c.embed_text.split("\n", 1)[0]) < MAX_HEADER_NAME + 100 for c in chunks), path
+    nested_symbols = parse_file("nested.js", nested, "javascript").symbols
+    assert [s.name for s in nested_symbols] == [f"f{i}" for i in range(MAX_NESTING)]  # the rest is their text
+    assert len(parse_file("flat.py", flat, "python").references) == 28_000
+
 # --- a full rebuild under a reader ---
 
 def stage_rebuilt_index(repo: Path, tmp_path: Path) -> Path:
