@@ -181,8 +181,9 @@ def test_files_nested_thousands_deep_or_of_thousands_of_definitions_are_parsed_a
 
     # Each took minutes, or memory without end, before: a million-byte file of functions each inside the
     # last gave names and chunks growing with the square of its depth (tree-sitter finds a node's parent
-    # from the root; each chunk held all the functions inside it), and one of 28,000 definitions compared
-    # every definition with every other. Linear, they take seconds, and a CI timeout catches a regression.
+    # from the root; each chunk held all the functions inside it), one of 28,000 definitions compared
+    # every definition with every other, and a component of unclosed `<script>` tags scanned to its end
+    # from each. Linear, they take seconds, and a CI timeout catches a regression.
     def count(texts):
         return [len(t) // 4 + 1 for t in texts]
 
@@ -193,7 +194,8 @@ def test_files_nested_thousands_deep_or_of_thousands_of_definitions_are_parsed_a
     long_name = ("function " + "n" * 200_000 + "() {\n" + "x();\n" * 2_000 + "}\n").encode()
     for path, language, source in (("nested.js", "javascript", nested), ("flat.py", "python", flat),
                                    ("long.js", "javascript", long_name),
-                                   ("deep.rb", "ruby", ("def a\n" + "begin\n" * 90_000 + "end\n" * 90_000 + "end\n").encode())):
+                                   ("deep.rb", "ruby", ("def a\n" + "begin\n" * 90_000 + "end\n" * 90_000 + "end\n").encode()),
+                                   ("open.vue", "vue", b"<script>\n" * 110_000), ("tag.svelte", "svelte", b"<script " * 120_000)):
         parsed = parse_file(path, source, language)
         chunks = chunk_file(parsed, source, count, 256)
         assert sum(len(c.embed_text) for c in chunks) < 3 * len(source) + 1_000 * len(chunks), path
