@@ -23,6 +23,9 @@ from codeidx.indexer.languages import HEAD_BYTES, language_for, language_named, 
 # one long literal in an otherwise normal file must not exclude it.
 MAX_MEAN_LINE_CHARS = 250
 MAX_LINE_CHARS = 20_000
+# Lines of one `.gitignore` read outside git (where git reads them itself, all count): real ones hold a
+# few hundred, and each pattern costs a match for every path below its folder.
+MAX_IGNORE_LINES = 1_000
 # A page a tool wrote (javadoc, Doxygen, typedoc, Sphinx's docutils, MkDocs, Hugo, Jekyll, coverage
 # reports) names it: committed API docs and sites are hundreds of pages, each costing the embedder
 # what a template does, and the code they were made from is in the index already. A template that
@@ -151,28 +154,63 @@ def _git_files(root: Path) -> list[str] | None:
 
 
 def _walk_with_gitignore(root: Path) -> list[str]:
+    """Files under `root` that its `.gitignore` files leave in, folder by folder from a stack of its own:
+    `os.walk` recurses, and a tree a thousand folders deep would end in a RecursionError. A link to a
+    folder is not followed."""
     found: list[str] = []
-    specs: list[tuple[str, pathspec.PathSpec]] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        rel_dir = "" if rel_dir == "." else rel_dir
-        ignore_file = Path(dirpath) / ".gitignore"
-        if ignore_file.is_file():
-            lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-            specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
-
-        def ignored(rel: str, is_dir: bool) -> bool:
-            for base, spec in specs:
-                if base and not rel.startswith(base + "/"):
+    folders: list[tuple[str, tuple[tuple[str, pathspec.PathSpec], ...]]] = [("", ())]
+    while folders:
+        rel_dir, specs = folders.pop()
+        folder = root / rel_dir
+        specs = specs + _ignore_spec(folder / ".gitignore", rel_dir)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        subfolders = []
+        for entry in entries:
+            rel = _join(rel_dir, entry.name)
+            try:
+                is_dir = entry.is_dir()
+                if is_dir and (entry.is_symlink() or entry.name == ".git"):
                     continue
-                sub = rel[len(base) + 1:] if base else rel
-                if spec.match_file(sub + ("/" if is_dir else "")):
-                    return True
-            return False
-
-        dirnames[:] = sorted(d for d in dirnames if d != ".git" and not ignored(_join(rel_dir, d), True))
-        found.extend(r for r in (_join(rel_dir, f) for f in filenames) if not ignored(r, False))
+            except OSError:
+                continue
+            if not _ignored(specs, rel, is_dir):
+                (subfolders if is_dir else found).append(rel)
+        folders.extend((sub, specs) for sub in reversed(subfolders))
     return found
+
+
+def _ignore_spec(path: Path, base: str) -> tuple[tuple[str, pathspec.PathSpec], ...]:
+    """A folder's `.gitignore`, its first `MAX_IGNORE_LINES` lines: every path below is matched against
+    each of its patterns."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            lines = [line for _, line in zip(range(MAX_IGNORE_LINES), f)]
+    except OSError:  # none, or not a file
+        return ()
+    try:
+        return ((base, pathspec.GitIgnoreSpec.from_lines(lines)),)
+    except ValueError:  # a pattern git skips (`!` alone): so do we, keeping the others
+        return ((base, pathspec.GitIgnoreSpec.from_lines(line for line in lines if _valid_pattern(line))),)
+
+
+def _valid_pattern(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True
+
+
+def _ignored(specs: tuple[tuple[str, pathspec.PathSpec], ...], rel: str, is_dir: bool) -> bool:
+    """Whether an ignore file of `rel`'s folder or of one above it leaves it out."""
+    for base, spec in specs:
+        sub = rel[len(base) + 1:] if base else rel
+        if spec.match_file(sub + ("/" if is_dir else "")):
+            return True
+    return False
 
 
 def _join(base: str, name: str) -> str:
