@@ -18,6 +18,7 @@ import shutil
 from codeidx.agent.contracts import ContractError, TestEvidence, TestRun
 from codeidx.agent.tools import Toolbox, ToolError
 from codeidx.agent.workspace import Workspace, git
+from codeidx.core.home import remove_tree
 from codeidx.core.paths import is_test_path
 from codeidx.indexer.languages import has_grammar, language_for
 
@@ -101,4 +102,4 @@ def _on_base(tools: Toolbox, ws: Workspace, tests: tuple[str, ...]) -> TestRun:
         sandbox = dataclasses.replace(tools.sandbox, worktree=copy, frozen=(copy / ".git",))
         return test_run(tools, sandbox)
     finally:
-        shutil.rmtree(copy, ignore_errors=True)
+        remove_tree(copy)

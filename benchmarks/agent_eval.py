@@ -24,6 +24,7 @@ from codeidx.agent.workspace import git
 from codeidx.benchmarks.agent_tasks import Task
 from codeidx.benchmarks.suite import Suite
 from codeidx.core.errors import CodeidxError
+from codeidx.core.home import remove_tree
 
 RESULT_VERSION = 1
 NOT_RUN = "not_run"  # the status of a task this machine cannot judge (its reason says why); never scored
@@ -119,7 +120,7 @@ def run_tasks(tasks: list[Task], models: list[str], settings: Settings, jobs: in
                 for future in futures:  # the runs under way finish and record; the rest never start
                     future.cancel()
                 raise
-    shutil.rmtree(settings.out / "work", ignore_errors=True)  # every run removed its clone; this is their folder
+    remove_tree(settings.out / "work")  # every run removed its clone; this is their folder
     return rows
 
 
@@ -128,7 +129,7 @@ def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall")
     from codeidx.core.config import Config
 
     clone = settings.out.resolve() / "work" / task.id / _slug(model)  # git runs elsewhere: no relative paths
-    shutil.rmtree(clone, ignore_errors=True)  # a run cut short leaves its clone: start again from the bug
+    remove_tree(clone)  # a run cut short leaves its clone: start again from the bug
     repo = settings.repo or Path(task.repo)
     test_cmd = settings.test_cmd or task.test_cmd
     if task.gold_patch:
@@ -157,7 +158,7 @@ def run_one(task: Task, model: str, settings: Settings, recall: "ContextRecall")
         log.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(result.audit_log, log)
     finally:
-        shutil.rmtree(clone, ignore_errors=True)
+        remove_tree(clone)
     calls = [e for e in events if e.get("event") == "model_call"]
     return AgentResult(
         task.id, model, fail_to_pass_ok and green, fail_to_pass_ok, green, result.status, result.reason,
@@ -211,7 +212,7 @@ def _cannot_run(task: Task, repo: Path, clone: Path, test_cmd: str, timeout: flo
             return f"its tests do not pass with the gold patch here ({_last_line(run.output)})"
         return ""
     finally:
-        shutil.rmtree(clone, ignore_errors=True)
+        remove_tree(clone)
 
 
 def _last_line(output: str) -> str:

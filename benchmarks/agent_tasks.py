@@ -12,7 +12,6 @@ import hashlib
 import json
 import random
 import re
-import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -26,6 +25,7 @@ from codeidx.benchmarks.mutations import RULES, Mutation, mutations
 from codeidx.benchmarks.patches import FUNCTION_KINDS
 from codeidx.benchmarks.suite import Suite, SuiteRun
 from codeidx.core.errors import CodeidxError
+from codeidx.core.home import remove_tree
 from codeidx.core.models import Symbol
 from codeidx.core.paths import is_test_path
 from codeidx.core.text import head_and_tail
@@ -219,7 +219,7 @@ def make_tasks(repo: Path, test_cmd: str, count: int, seed: int, style: str = "t
             say(f"[{len(tasks)}/{count}] {candidate.path}::{candidate.function.qualified_name} "
                 f"{candidate.mutation.rule} breaks {len(tasks[-1].fail_to_pass)} test(s) ({tried} tried)")
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_tree(scratch)
     return tasks, MakeStats(len(found), tried, len(tasks), discarded, len(baseline.failing),
                             round(time.perf_counter() - started, 2))
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import random
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from typing import Callable
 from codeidx.benchmarks.metrics import percentile
 from codeidx.benchmarks.workspace import copy_repo
 from codeidx.core.errors import CodeidxError
+from codeidx.core.home import remove_tree
 
 RAW_SAMPLE = 1000  # chunks re-embedded to measure the embedder alone
 QUERIES = 20
@@ -106,7 +106,7 @@ def measure(source: Path, work_dir: Path, on_step: Callable[[str], None] = lambd
             ask_p50_ms=percentile(ask_ms, 50), ask_p95_ms=percentile(ask_ms, 95), cli_ask_s=cli,
             peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, stage_seconds=full.stage_seconds)
     finally:
-        shutil.rmtree(work_dir / "repo", ignore_errors=True)
+        remove_tree(work_dir / "repo")
 
 
 def _raw_tokens_per_s(index) -> float:

@@ -16,6 +16,7 @@ from pathlib import Path
 from codeidx.agent.workspace import git
 from codeidx.core.errors import CodeidxError
 from codeidx.core.git import QUIET_GIT
+from codeidx.core.home import remove_tree
 
 
 def find_clone(repos_dir: Path, repo: str) -> Path:
@@ -60,7 +61,7 @@ class Checkout:
 def copy_repo(source: Path, dest: Path) -> None:
     """A copy of `source` at `dest` to build and change freely: a shared clone at its HEAD, or a
     plain copy (without codeidx's folders) outside git."""
-    shutil.rmtree(dest, ignore_errors=True)
+    remove_tree(dest)
     if (source / ".git").exists():
         Checkout(source, dest).goto(git(source, "rev-parse", "HEAD", clean=False).strip())
     else:

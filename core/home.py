@@ -7,6 +7,8 @@ file written when it made the folder proves.
 """
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 from codeidx.core.errors import CodeidxError
@@ -69,3 +71,13 @@ def _made_by_older_codeidx(folder: Path) -> bool:
     names = {entry.name for entry in folder.iterdir()}
     ignore = folder / ".gitignore"
     return ".gitignore" in names and names <= OLDER_LAYOUT and ignore.read_text(errors="replace") == "*\n"
+
+
+def remove_tree(folder: Path) -> None:
+    """Delete a copy of a repository codeidx made (a clone, a scratch checkout), errors ignored. What a
+    repository's tests write there may nest a thousand folders deep, where `shutil.rmtree`, which
+    recurses, ends in a RecursionError: then `rm -rf` finishes the job."""
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    except RecursionError:
+        subprocess.run(["rm", "-rf", "--", str(folder)], check=False)

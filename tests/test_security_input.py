@@ -18,7 +18,9 @@ from conftest import make_repo
 from test_mcp import call, server
 
 from codeidx.cli import cli
+from codeidx.core.home import remove_tree
 from codeidx.index import Index, _swap_in
+from codeidx.indexer.walker import walk
 from codeidx.retriever.query_text import MAX_QUERY_CHARS, bound_query, readable
 from codeidx.retriever.signals import extract
 
@@ -203,6 +205,47 @@ def test_files_nested_thousands_deep_or_of_thousands_of_definitions_are_parsed_a
     nested_symbols = parse_file("nested.js", nested, "javascript").symbols
     assert [s.name for s in nested_symbols] == [f"f{i}" for i in range(MAX_NESTING)]  # the rest is their text
     assert len(parse_file("flat.py", flat, "python").references) == 28_000
+
+
+def test_a_plain_folder_a_thousand_deep_with_a_broken_ignore_file_is_walked(tmp_path: Path) -> None:
+    """Outside git the walker reads the tree and its `.gitignore` files itself: `os.walk` recursed (a
+    RecursionError past about 1,000 folders), and a pattern git skips (`!` alone) raised. Removing such a
+    tree (a clone the agent's tests ran in) recursed as well."""
+    root = tmp_path / "plain"
+    root.mkdir()
+    fd = os.open(root, os.O_RDONLY)
+    for _ in range(1_200):  # one folder at a time: pathlib's mkdir(parents=True) recurses too
+        os.mkdir("a", dir_fd=fd)
+        fd, parent = os.open("a", os.O_RDONLY, dir_fd=fd), fd
+        os.close(parent)
+    with os.fdopen(os.open("deep.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as f:
+        f.write("def deep():\n    return 1\n")
+    os.close(fd)
+    (root / "kept.py").write_text("k = 1\n")
+    (root / "skip.log.py").write_text("s = 1\n")
+    (root / ".gitignore").write_text("!\n\\\n*.log.py\n")
+    (root / "link").symlink_to(root / "a", target_is_directory=True)  # not followed: its files would come twice
+    try:
+        assert [f.path for f in walk(root, ".codeidx", 1_000_000).files] == \
+            sorted(["/".join(["a"] * 1_200) + "/deep.py", "kept.py"])
+    finally:  # shutil.rmtree, pytest's too, recurses: a copy of such a tree must still go
+        remove_tree(root)
+    assert not root.exists()
+
+
+def test_an_endless_ignore_file_is_read_to_a_bound(tmp_path: Path) -> None:
+    """Each pattern is matched against every path below its folder: 50,000 lines would cost a minute for
+    a few hundred files."""
+    from codeidx.indexer.walker import MAX_IGNORE_LINES
+
+    root = tmp_path / "plain"
+    root.mkdir()
+    for name in ("kept.py", "early.py", "late.py"):
+        (root / name).write_text("x = 1\n")
+    lines = ["early.py"] + [f"p{i}/" for i in range(50_000)] + ["late.py"]
+    (root / ".gitignore").write_text("\n".join(lines) + "\n")
+    assert [f.path for f in walk(root, ".codeidx", 1_000_000).files] == ["kept.py", "late.py"]  # late.py: past the lines read
+    assert MAX_IGNORE_LINES < len(lines)
 
 # --- a full rebuild under a reader ---
 

@@ -46,41 +46,6 @@ def test_plain_folder_honours_gitignore_files_at_every_level(tmp_path: Path) -> 
 
 
 
-def test_a_plain_folder_a_thousand_deep_with_a_broken_ignore_file_is_walked(tmp_path: Path) -> None:
-    """Outside git the walker reads the tree and its `.gitignore` files itself: `os.walk` recursed (a
-    RecursionError past about 1,000 folders), and a pattern git skips (`!` alone) raised."""
-    root = tmp_path / "plain"
-    root.mkdir()
-    fd = os.open(root, os.O_RDONLY)
-    for _ in range(1_200):  # one folder at a time: pathlib's mkdir(parents=True) recurses too
-        os.mkdir("a", dir_fd=fd)
-        fd, parent = os.open("a", os.O_RDONLY, dir_fd=fd), fd
-        os.close(parent)
-    with os.fdopen(os.open("deep.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as f:
-        f.write("def deep():\n    return 1\n")
-    os.close(fd)
-    (root / "kept.py").write_text("k = 1\n")
-    (root / "skip.log.py").write_text("s = 1\n")
-    (root / ".gitignore").write_text("!\n\\\n*.log.py\n")
-    (root / "link").symlink_to(root / "a", target_is_directory=True)  # not followed: its files would come twice
-    assert paths(walk(root, ".codeidx", 1_000_000)) == sorted(["/".join(["a"] * 1_200) + "/deep.py", "kept.py"])
-
-
-def test_an_endless_ignore_file_is_read_to_a_bound(tmp_path: Path) -> None:
-    """Each pattern is matched against every path below its folder: 50,000 lines would cost a minute for
-    a few hundred files."""
-    from codeidx.indexer.walker import MAX_IGNORE_LINES
-
-    root = tmp_path / "plain"
-    root.mkdir()
-    for name in ("kept.py", "early.py", "late.py"):
-        (root / name).write_text("x = 1\n")
-    lines = ["early.py"] + [f"p{i}/" for i in range(50_000)] + ["late.py"]
-    (root / ".gitignore").write_text("\n".join(lines) + "\n")
-    assert paths(walk(root, ".codeidx", 1_000_000)) == ["kept.py", "late.py"]  # late.py: past the lines read
-    assert MAX_IGNORE_LINES < len(lines)
-
-
 def test_secrets_large_files_symlinks_and_the_index_folder_are_skipped(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {**SOURCES, ".env": "TOKEN=abc\n", "deploy/id_rsa": "key\n",
                                       "certs/server.pem": "pem\n", "big.py": "x = 1\n" * 100_000})
