@@ -13,7 +13,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import PurePosixPath
 
-from codeidx.core.paths import PAGE_SUFFIXES, STYLE_SUFFIXES
+from codeidx.core.paths import CONFIG_NAMES, PAGE_SUFFIXES, STYLE_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ LANGUAGES = (
     # text, in the code's lane unless a folder says otherwise.
     Language("html", PAGE_SUFFIXES, pages=True),
     Language("css", STYLE_SUFFIXES, pages=True),
-    Language("config", (".toml", ".yaml", ".yml", ".json", ".ini", ".cfg", ".edn"), None, ("Dockerfile", "Makefile")),
+    Language("config", (".toml", ".yaml", ".yml", ".json", ".ini", ".cfg", ".edn"), None, CONFIG_NAMES),
 )
 
 # Which tag queries made an index's symbols (graph meta "symbols"): bump it when a query or the
