@@ -329,6 +329,9 @@ def test_lanes_tell_code_tests_docs_and_data_apart() -> None:
                                           "docs/code/uvcat/main.c", "doc/examples/main.go", "docs/guide.md")] == \
         [False, False, True, True, True, True]
     assert [lane_of(p) for p in ("doc/man_docs.go", "doc/man_docs_test.go")] == ["code", "test"]
+    # Build and container files are configuration, as a `.toml` is; a script the build runs is code.
+    assert [lane_of(p) for p in ("Makefile", "deploy/Dockerfile", "build/make.py", "Makefile.py")] == \
+        ["context", "context", "code", "code"]
     # .NET's PascalCase folders: docs and samples whatever their case, but `Data/` is data-access code.
     assert [lane_of(p) for p in ("src/Snippets/Docs/Retry.cs", "Samples/Web/Program.cs", "src/App/Data/AppDbContext.cs",
                                  "Docs/Tool/main.go")] == ["context", "context", "code", "code"]
