@@ -5,7 +5,7 @@ import sys
 from pathlib import PurePosixPath
 from typing import Callable
 
-import pathspec
+from codeidx.core.paths import ignore_patterns
 
 Approver = Callable[[str], bool]
 
@@ -14,7 +14,7 @@ class ProtectedPaths:
     """Gitignore-style globs (`.github/**`, `.env*`, `**/*.pem`) naming paths that need approval."""
 
     def __init__(self, globs: tuple[str, ...]) -> None:
-        self._spec = pathspec.GitIgnoreSpec.from_lines(globs)
+        self._spec = ignore_patterns(globs)
 
     def __contains__(self, path: str) -> bool:
         return self._spec.match_file(str(PurePosixPath(path)))

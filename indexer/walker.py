@@ -16,6 +16,7 @@ import pathspec
 
 from codeidx.core.git import QUIET_GIT
 from codeidx.core.models import SourceFile
+from codeidx.core.paths import ignore_patterns
 from codeidx.core.secrets import has_private_key, is_secret_path
 from codeidx.indexer.languages import HEAD_BYTES, language_for, language_named, needs_head, sniffed_language
 
@@ -55,7 +56,7 @@ def walk(root: Path, index_dir: str, max_file_bytes: int, exclude: tuple[str, ..
     does not tell its language (languages.needs_head)."""
     root = root.resolve()
     skipped: dict[str, list[str]] = {}
-    extra = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+    extra = ignore_patterns(exclude) if exclude else None
     files: list[SourceFile] = []
     for rel in sorted(_candidates(root)):
         reason = _skip_by_name(rel, index_dir, extra)
@@ -190,18 +191,7 @@ def _ignore_spec(path: Path, base: str) -> tuple[tuple[str, pathspec.PathSpec], 
             lines = [line for _, line in zip(range(MAX_IGNORE_LINES), f)]
     except OSError:  # none, or not a file
         return ()
-    try:
-        return ((base, pathspec.GitIgnoreSpec.from_lines(lines)),)
-    except ValueError:  # a pattern git skips (`!` alone): so do we, keeping the others
-        return ((base, pathspec.GitIgnoreSpec.from_lines(line for line in lines if _valid_pattern(line))),)
-
-
-def _valid_pattern(line: str) -> bool:
-    try:
-        pathspec.GitIgnoreSpec.from_lines([line])
-    except ValueError:
-        return False
-    return True
+    return ((base, ignore_patterns(lines)),)
 
 
 def _ignored(specs: tuple[tuple[str, pathspec.PathSpec], ...], rel: str, is_dir: bool) -> bool:

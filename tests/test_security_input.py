@@ -247,6 +247,23 @@ def test_an_endless_ignore_file_is_read_to_a_bound(tmp_path: Path) -> None:
     assert [f.path for f in walk(root, ".codeidx", 1_000_000).files] == ["kept.py", "late.py"]  # late.py: past the lines read
     assert MAX_IGNORE_LINES < len(lines)
 
+
+def test_ignore_patterns_built_to_backtrack_are_matched_in_linear_time(tmp_path: Path) -> None:
+    """A `.gitignore` (read by the walker outside git) and the `exclude` of a repository's `.codeidx.toml`
+    are the repository's text. Python's regex engine took 3 s on one path 40 folders deep for eight
+    `**`, and more than a minute on one file name for twenty `*a`; matched by RE2, each is linear."""
+    root = tmp_path / "plain"
+    deep = root.joinpath(*["a"] * 60)
+    deep.mkdir(parents=True)
+    (deep / ("a" * 200 + "c.py")).write_text("x = 1\n")
+    (root / "kept.py").write_text("k = 1\n")
+    backtracking = ["/".join(["**", "a"] * 12) + "/b", "*a" * 20 + "b"]
+    (root / ".gitignore").write_text("\n".join(backtracking) + "\n")
+    found = [f.path for f in walk(root, ".codeidx", 1_000_000, exclude=tuple(backtracking)).files]
+    assert found == ["/".join(["a"] * 60) + "/" + "a" * 200 + "c.py", "kept.py"]
+    (root / ".gitignore").write_text("*c.py\n")  # the patterns still match what they name
+    assert [f.path for f in walk(root, ".codeidx", 1_000_000).files] == ["kept.py"]
+
 # --- a full rebuild under a reader ---
 
 def stage_rebuilt_index(repo: Path, tmp_path: Path) -> Path:
