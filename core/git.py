@@ -3,8 +3,8 @@
 A repository may come with its own `.git/config` (an archive, a shared folder, a checkout someone
 else prepared), and that file can name programs for git to run: `core.fsmonitor` on a listing of
 untracked files (`git ls-files --others`, which the walker runs), `gpg.program` behind
-`log.showSignature` on `git log` (`bench history`), a pager, an external diff, hooks. Reading a repository must run
-none of them; the agent's clone must not either.
+`log.showSignature` on `git log` (`bench history`), a pager, an external diff, hooks. Reading a
+repository must run none of them; the agent's clone must not either.
 """
 from __future__ import annotations
 
