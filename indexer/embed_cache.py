@@ -22,10 +22,15 @@ class EmbeddingCache:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
-        # The mode is kept in the file: set once. Setting it needs the database to itself, which builds
-        # running side by side (`bench agent run --jobs`) do not give it within the busy timeout.
+        # The mode is kept in the file: set once. Setting it needs the database to itself, and SQLite
+        # answers "locked" at once, without the busy timeout, while another build (`bench agent run
+        # --jobs`) opens a new cache: that one sets it, and this connection works without it meanwhile.
         if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            self.db.execute("PRAGMA journal_mode=WAL")
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, hash TEXT NOT NULL,"
                         " vector BLOB NOT NULL, PRIMARY KEY (model, hash))")
