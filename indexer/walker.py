@@ -27,6 +27,7 @@ MAX_LINE_CHARS = 20_000
 # Lines of one `.gitignore` read outside git (where git reads them itself, all count): real ones hold a
 # few hundred, and each pattern costs a match for every path below its folder.
 MAX_IGNORE_LINES = 1_000
+MAX_IGNORE_BYTES = 256 * 1024
 # A page a tool wrote (javadoc, Doxygen, typedoc, Sphinx's docutils, MkDocs, Hugo, Jekyll, coverage
 # reports) names it: committed API docs and sites are hundreds of pages, each costing the embedder
 # what a template does, and the code they were made from is in the index already. A template that
@@ -184,11 +185,11 @@ def _walk_with_gitignore(root: Path) -> list[str]:
 
 
 def _ignore_spec(path: Path, base: str) -> tuple[tuple[str, pathspec.PathSpec], ...]:
-    """A folder's `.gitignore`, its first `MAX_IGNORE_LINES` lines: every path below is matched against
-    each of its patterns."""
+    """A folder's `.gitignore`, its first `MAX_IGNORE_LINES` lines within `MAX_IGNORE_BYTES`: every path
+    below is matched against each of its patterns."""
     try:
-        with path.open(encoding="utf-8", errors="replace") as f:
-            lines = [line for _, line in zip(range(MAX_IGNORE_LINES), f)]
+        with path.open("rb") as f:  # bytes first: one endless line is as much to read as many lines
+            lines = f.read(MAX_IGNORE_BYTES).decode("utf-8", "replace").splitlines()[:MAX_IGNORE_LINES]
     except OSError:  # none, or not a file
         return ()
     return ((base, ignore_patterns(lines)),)
